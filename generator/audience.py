@@ -1,0 +1,182 @@
+"""What one audience may see: the ONE place where visibility is decided.
+
+Everything downstream (pages, feeds, component states, counts) is computed from the
+view returned here, so nothing restricted can reach a less privileged audience's output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from generator.config import Audience, SiteConfig
+from generator.model import STATE_FROM_IMPACT, Incident, Kind, Segment, Site, Update
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    id: str
+    stem: str
+    date: datetime
+    status: str
+    title: str  # the incident's title as of this update
+    impact: str | None
+    components: tuple[tuple[str, str], ...]  # affected components and their states
+    body_html: str
+    starts: datetime | None = None
+    ends: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PostmortemView:
+    date: datetime
+    title: str
+    body_html: str
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """An incident or maintenance window as one audience sees it."""
+
+    id: str
+    kind: Kind
+    title: str
+    status: str  # effective status (maintenance status follows the clock)
+    impact: str | None
+    components: tuple[tuple[str, str], ...]
+    updates: tuple[UpdateView, ...]  # oldest first
+    started: datetime  # first update (incident) or window start (maintenance)
+    ended: datetime | None  # resolution or completion; None while open
+    starts: datetime | None = None
+    ends: datetime | None = None
+    postmortem: PostmortemView | None = None
+
+    @property
+    def latest(self) -> UpdateView:
+        return self.updates[-1]
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("investigating", "identified", "monitoring", "in_progress", "verifying")
+
+    @property
+    def upcoming(self) -> bool:
+        return self.status == "scheduled"
+
+    @property
+    def uri(self) -> str:
+        return f"{'incidents' if self.kind == 'incident' else 'maintenance'}/{self.id}/"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    config: SiteConfig
+    audience: Audience
+    now: datetime
+    incidents: tuple[IncidentView, ...]  # newest first
+    maintenances: tuple[IncidentView, ...]  # by window start, newest first
+
+
+def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
+    """Drop everything this audience may not see, before anything is rendered."""
+    views = [v for v in (incident_view(i, audience, now) for i in site.incidents) if v]
+    newest_first = sorted(views, key=lambda v: (v.started, v.id), reverse=True)
+    return SiteView(
+        config=site.config,
+        audience=audience,
+        now=now,
+        incidents=tuple(v for v in newest_first if v.kind == "incident"),
+        maintenances=tuple(v for v in newest_first if v.kind == "maintenance"),
+    )
+
+
+def visible_html(segments: tuple[Segment, ...], audience: Audience) -> str:
+    return "\n".join(s.html for s in segments if s.audience_rank <= audience.rank)
+
+
+def incident_view(incident: Incident, audience: Audience, now: datetime) -> IncidentView | None:
+    """The incident as ``audience`` sees it at ``now``; None if it sees no update of it.
+
+    Updates dated after ``now`` are held back until their time comes.
+    """
+    visible = [u for u in incident.updates if u.audience_rank <= audience.rank and u.date <= now]
+    if not visible:
+        return None
+    updates = _fold(visible, incident.kind, audience)
+    latest = updates[-1]
+    status = latest.status
+    if incident.kind == "maintenance":
+        status = _maintenance_status(latest, now)
+        started = latest.starts or latest.date
+        ended = _maintenance_end(updates, status)
+    else:
+        started = updates[0].date
+        ended = latest.date if status == "resolved" else None
+    postmortem = incident.postmortem
+    return IncidentView(
+        id=incident.id,
+        kind=incident.kind,
+        title=latest.title,
+        status=status,
+        impact=latest.impact,
+        components=latest.components,
+        updates=updates,
+        started=started,
+        ended=ended,
+        starts=latest.starts,
+        ends=latest.ends,
+        postmortem=PostmortemView(
+            date=postmortem.date,
+            title=postmortem.title or "Postmortem",
+            body_html=visible_html(postmortem.body, audience),
+        ) if postmortem and postmortem.audience_rank <= audience.rank and postmortem.date <= now else None,
+    )
+
+
+def _fold(updates: list[Update], kind: Kind, audience: Audience) -> tuple[UpdateView, ...]:
+    """Carry title, impact, components and window forward through the visible updates."""
+    title, impact, components, starts, ends = "", None, (), None, None
+    folded = []
+    for update in updates:
+        title = update.title or title
+        impact = update.impact or impact
+        components = update.components if update.components is not None else components
+        starts, ends = update.starts or starts, update.ends or ends
+        folded.append(UpdateView(
+            id=update.id,
+            stem=update.stem,
+            date=update.date,
+            status=update.status,
+            title=title,
+            impact=impact,
+            components=tuple((cid, _state(state, impact, kind)) for cid, state in components),
+            body_html=visible_html(update.body, audience),
+            starts=starts,
+            ends=ends,
+        ))
+    return tuple(folded)
+
+
+def _state(state: str | None, impact: str | None, kind: Kind) -> str:
+    if kind == "maintenance":
+        return "under_maintenance"
+    return state or STATE_FROM_IMPACT[impact or "none"]
+
+
+def _maintenance_status(latest: UpdateView, now: datetime) -> str:
+    """Windows start and finish on time unless an update written after the end says otherwise."""
+    status = latest.status
+    if status == "completed" or latest.starts is None or latest.ends is None:
+        return status
+    if now >= latest.ends and latest.date < latest.ends:
+        return "completed"
+    if status == "scheduled" and now >= latest.starts:
+        return "in_progress"
+    return status
+
+
+def _maintenance_end(updates: tuple[UpdateView, ...], status: str) -> datetime | None:
+    if status != "completed":
+        return None
+    latest = updates[-1]
+    return latest.date if latest.status == "completed" else latest.ends

@@ -1,0 +1,172 @@
+"""The pipeline: load everything, validate everything, render, write, swap in."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+from generator import output
+from generator.audience import IncidentView, SiteView, view_for
+from generator.config import SiteConfig, load_config
+from generator.content import Folder, find_folders, load_folder
+from generator.dates import parse_timestamp
+from generator.errors import Problem, Problems, SiteError
+from generator.feeds import render_feeds
+from generator.model import Incident, Site
+from generator.pages import PageRenderer
+from generator.theme import check_theme, make_env, static_files
+
+T = TypeVar("T")
+R = TypeVar("R")
+# Below this many folders, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+
+
+@dataclass
+class BuildReport:
+    files: dict[str, int] = field(default_factory=dict)  # audience id -> files written
+    incidents: int = 0
+    maintenances: int = 0
+    seconds: float = 0.0
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def load_site(site_dir: Path, workers: int = 1) -> Site:
+    """Read and validate the whole site; raises SiteError listing every problem."""
+    problems = Problems(site_dir)
+    config = load_config(site_dir, problems)
+    if config is None:
+        problems.raise_if_any()
+    assert config is not None
+    check_theme(config, site_dir, problems)
+    make_env(config, site_dir, problems)
+    folders = find_folders(site_dir, problems)
+    loaded = _map(_load_folder_task, [(f, config, site_dir) for f in folders], workers)
+    incidents: list[Incident] = []
+    for incident, folder_problems in loaded:
+        problems.extend(folder_problems)
+        if incident:
+            incidents.append(incident)
+    problems.raise_if_any()
+    return Site(config=config, incidents=tuple(incidents))
+
+
+def _load_folder_task(args: tuple[Folder, SiteConfig, Path]) -> tuple[Incident | None, list[Problem]]:
+    return load_folder(*args)
+
+
+def resolve_now(now: str | datetime, config: SiteConfig) -> datetime:
+    if isinstance(now, datetime):
+        return now
+    try:
+        return parse_timestamp(now, config.timezone)
+    except ValueError as error:
+        raise SiteError([Problem("--now", 1, str(error))]) from None
+
+
+def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1) -> BuildReport:
+    """Build every audience's tree into out_dir, or change nothing."""
+    started = time.perf_counter()
+    output.check_out_dir(out_dir)
+    site = load_site(site_dir, workers)
+    moment = resolve_now(now, site.config)
+    problems = Problems(site_dir)
+    env = make_env(site.config, site_dir, problems)
+    problems.raise_if_any()
+    views = [view_for(site, audience, moment) for audience in site.config.audiences]
+    renderers = [PageRenderer(env, view) for view in views]
+    staging = output.staging_dir(out_dir)
+    try:
+        report = _render_all(renderers, static_files(site.config, site_dir), staging, workers)
+        output.swap_in(staging, out_dir)
+    except BaseException:
+        output.discard(staging)
+        raise
+    report.incidents = sum(1 for i in site.incidents if i.kind == "incident")
+    report.maintenances = len(site.incidents) - report.incidents
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging: Path,
+                workers: int) -> BuildReport:
+    """Incident pages go to worker processes while this one renders the shared pages."""
+    global _FORKED
+    report = BuildReport()
+    tasks = [(index, chunk) for index, renderer in enumerate(renderers)
+             for chunk in _chunks(_items(renderer.view), 64)]
+    _FORKED = (renderers, staging)
+    try:
+        with _pool(workers, sum(len(c) for _, c in tasks)) as pool:
+            pending = pool.map_async(_render_items_task, tasks) if pool else None
+            for renderer in renderers:
+                files = {**renderer.index(), **renderer.history(), **renderer.not_found(),
+                         **renderer.robots(), **render_feeds(renderer.view), **assets}
+                root = staging / renderer.view.audience.id
+                report.files[renderer.view.audience.id] = output.write_files(root, files)
+            counts = pending.get() if pending else [_render_items_task(t) for t in tasks]
+    finally:
+        _FORKED = None
+    for (index, _), count in zip(tasks, counts):
+        report.files[renderers[index].view.audience.id] += count
+    return report
+
+
+_FORKED: tuple[list[PageRenderer], Path] | None = None
+
+
+def _render_items_task(task: tuple[int, list[str]]) -> int:
+    """Render one chunk of incident pages; runs in a forked worker that inherited the views."""
+    assert _FORKED is not None
+    renderers, staging = _FORKED
+    index, ids = task
+    renderer = renderers[index]
+    by_id = renderer.items_by_uri
+    files: dict[str, bytes] = {}
+    for uri in ids:
+        files.update(renderer.incident(by_id[uri]))
+    return output.write_files(staging / renderer.view.audience.id, files)
+
+
+def _items(view: SiteView) -> list[str]:
+    return [item.uri for item in (*view.incidents, *view.maintenances)]
+
+
+def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class _NoPool:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def _pool(workers: int, jobs: int) -> Any:
+    """A forked process pool when it pays off; fork shares the loaded site without pickling."""
+    if workers <= 1 or jobs < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return _NoPool()
+    return multiprocessing.get_context("fork").Pool(workers)
+
+
+def _map(function: Callable[[T], R], items: list[T], workers: int) -> list[R]:
+    with _pool(workers, len(items)) as pool:
+        if pool is None:
+            return [function(item) for item in items]
+        return pool.map(function, items, chunksize=max(1, min(64, len(items) // (workers * 8))))
+
+
+def check_site(site_dir: Path, workers: int = 1) -> Site:
+    """Validate config, content and templates without writing anything."""
+    return load_site(site_dir, workers)

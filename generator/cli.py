@@ -1,0 +1,85 @@
+"""Command line: the only module that prints, reads the clock and exits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from generator import __version__
+from generator.build import build_site, check_site, default_workers
+from generator.errors import SiteError
+
+DESCRIPTION = """\
+Build a static status page from Markdown incident updates: one tree per audience
+(public, strategic, ...) with HTML pages and Atom/RSS feeds."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="statusgen", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"statusgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build", help="build every audience's tree into the output folder",
+        description="Build one self-contained tree per audience into OUT/<audience-id>/. "
+                    "The previous output is replaced only when the whole build succeeds.")
+    _site_argument(build)
+    build.add_argument("--out", type=Path, metavar="DIR",
+                       help="output folder (default: _site inside the site folder); "
+                            "an existing folder not made by statusgen is never replaced")
+    build.add_argument("--now", metavar="TIMESTAMP",
+                       help="build as if it were this ISO 8601 time (default: the current time; "
+                            "without an offset it is in the site's time zone)")
+    _jobs_argument(build)
+
+    check = commands.add_parser(
+        "check", help="validate site.yml, content and templates without writing anything",
+        description="Report every problem in the site as path:line: message; exit 1 if any.")
+    _site_argument(check)
+    _jobs_argument(check)
+    return parser
+
+
+def _site_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                        help="the site folder holding site.yml and content/ (default: .)")
+
+
+def _jobs_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="worker processes for large sites (default: one per core)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    workers = args.jobs if args.jobs and args.jobs > 0 else default_workers()
+    site_dir = args.site.resolve()
+    try:
+        if args.command == "check":
+            site = check_site(site_dir, workers)
+            print(f"{site_dir}: no problems ({len(site.incidents)} incidents and maintenance windows)")
+            return 0
+        out_dir = (args.out or site_dir / "_site").absolute()
+        now = args.now or datetime.now(timezone.utc)
+        report = build_site(site_dir, out_dir, now, workers)
+    except SiteError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"statusgen: {count} problem{'s' if count != 1 else ''}; nothing was written.",
+              file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)
+        return 130
+    trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
+    print(f"Built {report.incidents} incidents and {report.maintenances} maintenance windows "
+          f"into {out_dir}: {trees} in {report.seconds:.2f} s")
+    return 0

@@ -1,0 +1,280 @@
+"""site.yml: the site's configuration, validated into frozen dataclasses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from generator.errors import Problems, one_of
+from generator.yamlsource import YamlList, YamlMap, YamlSyntaxError, load_yaml
+
+CONFIG_NAME = "site.yml"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DEFAULT_AUDIENCES = (
+    {"id": "public", "title": "Public", "noindex": False},
+    {"id": "strategic", "title": "Strategic customers", "noindex": True},
+)
+
+
+@dataclass(frozen=True)
+class Component:
+    id: str
+    name: str
+    description: str = ""
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Audience:
+    id: str
+    title: str
+    rank: int  # 0 is the least privileged; an audience sees everything of lower rank
+    base_url: str
+    description: str = ""
+    noindex: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    base_url: str
+    timezone: ZoneInfo
+    components: tuple[Component, ...]
+    audiences: tuple[Audience, ...]
+    language: str = "en"
+    description: str = ""
+    logo: str = ""
+    links: tuple[Link, ...] = ()
+    history_days: int = 14
+    feed_size: int = 50
+    theme: str = "default"
+    component_ids: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def audience(self, audience_id: str) -> Audience | None:
+        return next((a for a in self.audiences if a.id == audience_id), None)
+
+    @property
+    def least_audience(self) -> Audience:
+        return self.audiences[0]
+
+
+class _Reader:
+    """Reads typed keys out of a YAML mapping, recording a problem for each mistake."""
+
+    def __init__(self, data: YamlMap, problems: Problems, path: Path, where: str = ""):
+        self.data, self.problems, self.path, self.where = data, problems, path, where
+
+    def problem(self, key: str | None, message: str) -> None:
+        line = self.data.line_of(key) if key else self.data.line
+        self.problems.add(self.path, line, message)
+
+    def check_keys(self, allowed: tuple[str, ...]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                self.problem(key, one_of(key, allowed, f"key{self.where}"))
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None,
+            required: bool = False) -> Any:
+        if key not in self.data or self.data[key] is None:
+            if required:
+                self.problem(None, f"missing required key {key!r}{self.where}")
+            return default
+        value = self.data[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.problem(key, f"{key!r} must be {_type_name(expected)}, not {_describe(value)}")
+            return default
+        return value
+
+    def text(self, key: str, default: str = "", required: bool = False) -> str:
+        value = self.get(key, (str, int, float), default, required)
+        return str(value).strip() if value is not None else default
+
+
+def _type_name(name: str) -> str:
+    return {"str": "text", "int": "a whole number", "bool": "true or false",
+            "YamlList": "a list", "YamlMap": "a mapping"}.get(name, name)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, YamlMap):
+        return "a mapping"
+    if isinstance(value, YamlList):
+        return "a list"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    return repr(value)
+
+
+def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
+    """Read and validate site.yml; returns None when it is unusable (problems say why)."""
+    path = site_dir / CONFIG_NAME
+    data = _read_mapping(path, problems)
+    if data is None:
+        return None
+    reader = _Reader(data, problems, path)
+    reader.check_keys(("title", "base_url", "timezone", "language", "description", "logo",
+                       "links", "history_days", "feed_size", "theme", "components", "audiences"))
+    base_url = _url(reader, "base_url", required=True) or "https://example.invalid/"
+    zone = _timezone(reader)
+    history_days = reader.get("history_days", int, 14)
+    feed_size = reader.get("feed_size", int, 50)
+    for key, value in (("history_days", history_days), ("feed_size", feed_size)):
+        if value < 1:
+            reader.problem(key, f"{key!r} must be at least 1")
+    theme = reader.text("theme", "default")
+    if not SLUG.match(theme):
+        reader.problem("theme", f"theme name {theme!r} must match [a-z0-9][a-z0-9-]*")
+    components = _components(reader)
+    return SiteConfig(
+        title=reader.text("title", required=True),
+        base_url=base_url,
+        timezone=zone,
+        language=reader.text("language", "en"),
+        description=reader.text("description"),
+        logo=reader.text("logo"),
+        links=_links(reader),
+        history_days=history_days,
+        feed_size=feed_size,
+        theme=theme,
+        components=components,
+        audiences=_audiences(reader, base_url),
+        component_ids=frozenset(c.id for c in components),
+    )
+
+
+def _read_mapping(path: Path, problems: Problems) -> YamlMap | None:
+    if not path.is_file():
+        problems.add(path, 1, f"no {CONFIG_NAME} here; is --site pointing at your status site?")
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = load_yaml(text)
+    except UnicodeDecodeError as error:
+        problems.add(path, 1, f"not valid UTF-8 text ({error.reason} at byte {error.start})")
+        return None
+    except YamlSyntaxError as error:
+        problems.add(path, error.line, error.message)
+        return None
+    if not isinstance(data, YamlMap):
+        problems.add(path, 1, f"{CONFIG_NAME} must be a mapping of settings (title: ..., base_url: ...)")
+        return None
+    return data
+
+
+def _url(reader: _Reader, key: str, required: bool = False) -> str:
+    value = reader.text(key, required=required)
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        reader.problem(key, f"{key!r} must be an absolute http(s) URL, not {value!r}")
+        return ""
+    return value if value.endswith("/") else value + "/"
+
+
+def _timezone(reader: _Reader) -> ZoneInfo:
+    name = reader.text("timezone", "UTC", required=True)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.problem("timezone", f"unknown time zone {name!r}; use an IANA name like Europe/Berlin or UTC")
+        return ZoneInfo("UTC")
+
+
+def _items(reader: _Reader, key: str) -> list[tuple[_Reader, int]]:
+    """The mappings in a list-valued key, each with a reader of its own."""
+    items = reader.get(key, YamlList, YamlList())
+    readers = []
+    for index, item in enumerate(items):
+        if not isinstance(item, YamlMap):
+            line = items.item_lines[index] if hasattr(items, "item_lines") else reader.data.line
+            reader.problems.add(reader.path, line, f"each entry of {key!r} must be a mapping")
+            continue
+        readers.append((_Reader(item, reader.problems, reader.path, f" in {key}"), index))
+    return readers
+
+
+def _unique_ids(entries: list[tuple[_Reader, int]], what: str) -> Callable[[_Reader], str]:
+    seen: dict[str, int] = {}
+
+    def read_id(entry: _Reader) -> str:
+        value = entry.text("id", required=True)
+        if value and not SLUG.match(value):
+            entry.problem("id", f"{what} id {value!r} must match [a-z0-9][a-z0-9-]*")
+        elif value in seen:
+            entry.problem("id", f"duplicate {what} id {value!r} (first on line {seen[value]})")
+        else:
+            seen[value] = entry.data.line_of("id")
+        return value
+
+    return read_id
+
+
+def _components(reader: _Reader) -> tuple[Component, ...]:
+    entries = _items(reader, "components")
+    read_id = _unique_ids(entries, "component")
+    components = []
+    for entry, _ in entries:
+        entry.check_keys(("id", "name", "description", "group"))
+        component_id = read_id(entry)
+        components.append(Component(
+            id=component_id,
+            name=entry.text("name", required=True) or component_id,
+            description=entry.text("description"),
+            group=entry.text("group"),
+        ))
+    return tuple(components)
+
+
+def _links(reader: _Reader) -> tuple[Link, ...]:
+    links = []
+    for entry, _ in _items(reader, "links"):
+        entry.check_keys(("title", "url"))
+        links.append(Link(title=entry.text("title", required=True), url=entry.text("url", required=True)))
+    return tuple(links)
+
+
+def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
+    if "audiences" not in reader.data:
+        raw = [(_Reader(_as_map(d), reader.problems, reader.path), 0) for d in DEFAULT_AUDIENCES]
+    else:
+        raw = _items(reader, "audiences")
+        if not raw:
+            reader.problem("audiences", "'audiences' needs at least one audience")
+    read_id = _unique_ids(raw, "audience")
+    audiences = []
+    for rank, (entry, _) in enumerate(raw):
+        entry.check_keys(("id", "title", "description", "base_url", "noindex"))
+        audience_id = read_id(entry)
+        base_url = _url(entry, "base_url") or (
+            site_base_url if rank == 0 else f"{site_base_url}{audience_id}/")
+        noindex = entry.get("noindex", bool, rank > 0)
+        if rank > 0 and not noindex:
+            entry.problem("noindex", "a restricted audience is always noindex; remove 'noindex: false'")
+        audiences.append(Audience(
+            id=audience_id,
+            title=entry.text("title", audience_id.title()),
+            rank=rank,
+            base_url=base_url,
+            description=entry.text("description"),
+            noindex=noindex or rank > 0,
+        ))
+    return tuple(audiences)
+
+
+def _as_map(values: dict) -> YamlMap:
+    result = YamlMap(values)
+    result.line = 1
+    result.key_lines = {}
+    return result

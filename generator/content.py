@@ -1,0 +1,306 @@
+"""Reading content/: one folder per incident or maintenance window, one file per update."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from generator.config import SLUG, SiteConfig
+from generator.errors import Problem, Problems, one_of
+from generator.markup import render_markdown, split_blocks
+from generator.model import (COMPONENT_STATES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES,
+                             Incident, Kind, Postmortem, Segment, Update)
+from generator.dates import parse_timestamp
+from generator.yamlsource import YamlList, YamlMap, YamlSyntaxError, load_yaml
+
+CONTENT_DIRS: dict[str, Kind] = {"incidents": "incident", "maintenance": "maintenance"}
+POSTMORTEM_NAME = "postmortem.md"
+_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_KEYS: dict[Kind, tuple[str, ...]] = {
+    "incident": ("date", "status", "title", "impact", "components", "audience"),
+    "maintenance": ("date", "status", "title", "components", "audience", "starts", "ends"),
+}
+_REQUIRED_FIRST: dict[Kind, tuple[str, ...]] = {
+    "incident": ("title", "impact", "components"),
+    "maintenance": ("title", "components", "starts", "ends"),
+}
+_POSTMORTEM_KEYS = ("date", "title", "audience")
+
+
+@dataclass(frozen=True)
+class Folder:
+    """One incident's or maintenance window's folder, found by walking content/."""
+
+    kind: Kind
+    id: str
+    path: Path
+    files: tuple[Path, ...]
+
+
+def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
+    """Every incident and maintenance folder, sorted; bad names and stray files are problems."""
+    folders: list[Folder] = []
+    for dirname, kind in CONTENT_DIRS.items():
+        root = site_dir / "content" / dirname
+        if not root.is_dir() or not _inside_site(root, site_dir, problems):
+            continue
+        for entry in sorted(root.iterdir()):
+            if entry.name.startswith(".") or not _inside_site(entry, site_dir, problems):
+                continue
+            if entry.is_file():
+                if entry.suffix == ".md":
+                    problems.add(entry, 1, f"update files belong in a folder per {kind}: "
+                                           f"content/{dirname}/<{kind}-id>/{entry.name}")
+                continue
+            if not SLUG.match(entry.name):
+                problems.add(entry, 1, f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
+                                       f"(lowercase letters, digits and dashes; it is the page's URL)")
+                continue
+            files = tuple(f for f in sorted(entry.iterdir())
+                          if f.suffix == ".md" and not f.name.startswith(".")
+                          and _inside_site(f, site_dir, problems))
+            if not files:
+                problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
+                continue
+            folders.append(Folder(kind, entry.name, entry, files))
+    return folders
+
+
+def _inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
+    """Refuse symlinks that lead outside the site directory."""
+    if not path.is_symlink():
+        return True
+    target = path.resolve()
+    if target == site_dir.resolve() or site_dir.resolve() in target.parents:
+        return True
+    problems.add(path, 1, "symbolic link leads outside the site directory; refused")
+    return False
+
+
+def load_folder(folder: Folder, config: SiteConfig, site_dir: Path) -> tuple[Incident | None, list[Problem]]:
+    """Parse, validate and render one folder. Runs in worker processes, so it returns problems."""
+    problems = Problems(site_dir)
+    updates: list[Update] = []
+    postmortem = None
+    for path in folder.files:
+        document = _read_document(path, problems)
+        if document is None:
+            continue
+        front, body, body_line = document
+        if path.name == POSTMORTEM_NAME:
+            postmortem = _postmortem(path, front, body, body_line, config, problems)
+        else:
+            update = _update(folder, path, front, body, body_line, config, problems)
+            if update:
+                updates.append(update)
+    updates.sort(key=lambda u: (u.date, u.stem))
+    if not updates and not problems.items:
+        problems.add(folder.path, 1, f"{folder.kind} has a postmortem but no updates")
+    _check_first_updates(folder.kind, updates, config, problems)
+    _check_window(updates, problems)
+    if problems.items:
+        return None, problems.items
+    return Incident(folder.id, folder.kind, tuple(updates), postmortem), []
+
+
+def _read_document(path: Path, problems: Problems) -> tuple[YamlMap, str, int] | None:
+    """Split a file into front matter (parsed) and body; returns None after a problem."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        problems.add(path, line, f"not valid UTF-8 text ({error.reason}); save the file as UTF-8")
+        return None
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    if not text.strip():
+        problems.add(path, 1, "empty file; an update needs front matter between '---' lines, then a body")
+        return None
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        problems.add(path, 1, "missing front matter: the file must start with a line '---'")
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.add(path, 1, "front matter opened on line 1 is never closed with a line '---'")
+        return None
+    try:
+        front = load_yaml("\n".join(lines[1:end]), first_line=2)
+    except YamlSyntaxError as error:
+        problems.add(path, error.line, error.message)
+        return None
+    if front is None:
+        front = YamlMap()
+        front.line, front.key_lines = 1, {}
+    if not isinstance(front, YamlMap):
+        problems.add(path, 2, "front matter must be a mapping of keys (date: ..., status: ...)")
+        return None
+    return front, "\n".join(lines[end + 1:]), end + 2
+
+
+class _Fields:
+    """Typed access to one file's front matter, recording problems with their lines."""
+
+    def __init__(self, path: Path, front: YamlMap, config: SiteConfig, problems: Problems):
+        self.path, self.front, self.config, self.problems = path, front, config, problems
+
+    def problem(self, key: str | None, message: str) -> None:
+        self.problems.add(self.path, self.front.line_of(key) if key else 1, message)
+
+    def check_keys(self, allowed: tuple[str, ...]) -> None:
+        for key in self.front:
+            if key not in allowed:
+                self.problem(key, one_of(key, allowed, "key"))
+
+    def date(self, key: str, required: bool = False) -> datetime | None:
+        if self.front.get(key) is None:
+            if required:
+                self.problem(None, f"missing required key {key!r} (an ISO 8601 timestamp)")
+            return None
+        try:
+            return parse_timestamp(self.front[key], self.config.timezone)
+        except ValueError as error:
+            self.problem(key, f"{key!r}: {error}")
+            return None
+
+    def choice(self, key: str, allowed: tuple[str, ...], what: str, required: bool = False) -> str | None:
+        value = self.front.get(key)
+        if value is None:
+            if required:
+                self.problem(None, f"missing required key {key!r}; one of {', '.join(allowed)}")
+            return None
+        if value not in allowed:
+            self.problem(key, one_of(value, allowed, what))
+            return None
+        return str(value)
+
+    def text(self, key: str) -> str | None:
+        value = self.front.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (YamlMap, YamlList)) or not str(value).strip():
+            self.problem(key, f"{key!r} must be non-empty text")
+            return None
+        return str(value).strip()
+
+    def audience_rank(self) -> int:
+        value = self.front.get("audience")
+        if value is None:
+            return 0
+        audience = self.config.audience(str(value))
+        if audience is None:
+            self.problem("audience", one_of(value, [a.id for a in self.config.audiences], "audience"))
+            return 0
+        return audience.rank
+
+    def components(self, kind: Kind) -> tuple[tuple[str, str | None], ...] | None:
+        value = self.front.get("components", None)
+        if "components" not in self.front:
+            return None
+        if value is None:
+            return ()
+        line = self.front.line_of("components")
+        pairs: list[tuple[str, str | None]] = []
+        if isinstance(value, YamlList):
+            entries: list[tuple[Any, Any, int]] = [
+                (item, None, item_line) for item, item_line in zip(value, value.item_lines)]
+        elif isinstance(value, YamlMap) and kind == "incident":
+            entries = [(key, state, value.line_of(key)) for key, state in value.items()]
+        else:
+            shape = "a list of component ids" + (" or a mapping id: state" if kind == "incident" else "")
+            self.problems.add(self.path, line, f"'components' must be {shape}")
+            return None
+        for component_id, state, entry_line in entries:
+            if component_id not in self.config.component_ids:
+                self.problems.add(self.path, entry_line,
+                                  one_of(component_id, sorted(self.config.component_ids), "component"))
+            elif state is not None and state not in COMPONENT_STATES:
+                self.problems.add(self.path, entry_line, one_of(state, COMPONENT_STATES, "component state"))
+            elif any(existing == component_id for existing, _ in pairs):
+                self.problems.add(self.path, entry_line, f"component {component_id!r} is listed twice")
+            else:
+                pairs.append((str(component_id), state))
+        return tuple(pairs)
+
+
+def _body(path: Path, body: str, body_line: int, config: SiteConfig,
+          problems: Problems) -> tuple[Segment, ...]:
+    audience_ids = [a.id for a in config.audiences]
+    raw_segments, errors = split_blocks(body, body_line, audience_ids)
+    for line, message in errors:
+        problems.add(path, line, message)
+    ranks = {a.id: a.rank for a in config.audiences}
+    return tuple(Segment(ranks.get(s.audience, 0) if s.audience else 0, render_markdown(s.text))
+                 for s in raw_segments)
+
+
+def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: int,
+            config: SiteConfig, problems: Problems) -> Update | None:
+    fields = _Fields(path, front, config, problems)
+    before = len(problems.items)
+    fields.check_keys(_KEYS[folder.kind])
+    if not _STEM.match(path.stem):
+        problems.add(path, 1, f"file name {path.name!r} must match [A-Za-z0-9][A-Za-z0-9._-]*.md "
+                              "(it is part of the update's permanent id)")
+    statuses = INCIDENT_STATUSES if folder.kind == "incident" else MAINTENANCE_STATUSES
+    date = fields.date("date", required=True)
+    status = fields.choice("status", statuses, "status", required=True)
+    update = Update(
+        id=f"{folder.id}/{path.stem}",
+        stem=path.stem,
+        source=problems.display(path),
+        date=date,  # type: ignore[arg-type]  # checked below
+        status=status,  # type: ignore[arg-type]
+        audience_rank=fields.audience_rank(),
+        body=_body(path, body, body_line, config, problems),
+        title=fields.text("title"),
+        impact=fields.choice("impact", IMPACTS, "impact") if folder.kind == "incident" else None,
+        components=fields.components(folder.kind),
+        starts=fields.date("starts"),
+        ends=fields.date("ends"),
+    )
+    return update if len(problems.items) == before else None
+
+
+def _postmortem(path: Path, front: YamlMap, body: str, body_line: int, config: SiteConfig,
+                problems: Problems) -> Postmortem | None:
+    fields = _Fields(path, front, config, problems)
+    before = len(problems.items)
+    fields.check_keys(_POSTMORTEM_KEYS)
+    postmortem = Postmortem(
+        source=problems.display(path),
+        date=fields.date("date", required=True),  # type: ignore[arg-type]
+        audience_rank=fields.audience_rank(),
+        body=_body(path, body, body_line, config, problems),
+        title=fields.text("title"),
+    )
+    return postmortem if len(problems.items) == before else None
+
+
+def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, problems: Problems) -> None:
+    """The earliest update each audience sees must say what the incident is."""
+    checked: set[str] = set()
+    for audience in config.audiences:
+        first = next((u for u in updates if u.audience_rank <= audience.rank), None)
+        if first is None or first.id in checked:
+            continue
+        checked.add(first.id)
+        missing = [key for key in _REQUIRED_FIRST[kind] if getattr(first, key) is None]
+        if not missing:
+            continue
+        earlier = "the earliest update" if first is updates[0] else (
+            f"the earliest update audience {audience.id!r} sees (earlier ones are restricted)")
+        names = ", ".join(repr(k) for k in missing)
+        problems.items.append(Problem(first.source, 1, f"missing {names}: this is {earlier} "
+                                                       f"of the {kind}, so it must set them"))
+
+
+def _check_window(updates: list[Update], problems: Problems) -> None:
+    starts = ends = None
+    for update in updates:
+        starts, ends = update.starts or starts, update.ends or ends
+        if starts and ends and ends <= starts and (update.starts or update.ends):
+            problems.items.append(Problem(update.source, 1, "'ends' must be after 'starts'"))
+            return

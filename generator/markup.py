@@ -1,0 +1,70 @@
+"""Markdown bodies: split ``::: audience`` blocks, render each piece once, sanitize."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import markdown
+import nh3
+
+from generator.errors import one_of
+
+_OPEN = re.compile(r"^:::[ \t]*([^\s:]+)[ \t]*$")
+_CLOSE = re.compile(r"^:::[ \t]*$")
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+_markdown = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
+
+@dataclass(frozen=True)
+class RawSegment:
+    audience: str | None  # None: everyone
+    text: str
+    line: int  # first line of the text in the file
+
+
+def split_blocks(body: str, first_line: int, audiences: list[str]) -> tuple[list[RawSegment], list[tuple[int, str]]]:
+    """Split a body into audience segments; returns (segments, [(line, message)])."""
+    segments: list[RawSegment] = []
+    errors: list[tuple[int, str]] = []
+    current: list[str] = []
+    current_audience: str | None = None
+    current_start = opened_at = first_line
+
+    def flush(next_start: int) -> None:
+        nonlocal current, current_start
+        if "".join(current).strip():
+            segments.append(RawSegment(current_audience, "\n".join(current), current_start))
+        current, current_start = [], next_start
+
+    for offset, line in enumerate(body.split("\n")):
+        number = first_line + offset
+        opening, closing = _OPEN.match(line), _CLOSE.match(line)
+        if opening:
+            name = opening.group(1)
+            if current_audience is not None:
+                errors.append((number, f"'::: {name}' inside the '::: {current_audience}' block "
+                                       f"opened on line {opened_at}; blocks cannot nest, close it with ':::' first"))
+                continue
+            if name not in audiences:
+                errors.append((number, one_of(name, audiences, "audience")))
+            flush(number + 1)
+            current_audience, opened_at = name, number
+        elif closing:
+            if current_audience is None:
+                errors.append((number, "':::' closes no block; open one with '::: <audience>'"))
+                continue
+            flush(number + 1)
+            current_audience = None
+        else:
+            current.append(line)
+    if current_audience is not None:
+        errors.append((opened_at, f"'::: {current_audience}' block is never closed; add a line ':::' after it"))
+    flush(0)
+    return segments, errors
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML with raw HTML sanitized (no scripts, handlers, styles, iframes)."""
+    _markdown.reset()
+    return nh3.clean(_markdown.convert(text))

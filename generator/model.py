@@ -1,0 +1,75 @@
+"""The content model: what the files say, before any audience's view. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from generator.config import SiteConfig
+
+Kind = Literal["incident", "maintenance"]
+
+INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+IMPACTS = ("none", "minor", "major", "critical")
+COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")
+# Worst last; under_maintenance ranks below any outage, as on hosted status pages.
+STATE_ORDER = ("operational", "under_maintenance", "degraded_performance", "partial_outage",
+               "major_outage")
+STATE_FROM_IMPACT = {
+    "none": "operational",
+    "minor": "degraded_performance",
+    "major": "partial_outage",
+    "critical": "major_outage",
+}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of rendered body: visible to audiences of ``audience_rank`` and above."""
+
+    audience_rank: int
+    html: str
+
+
+@dataclass(frozen=True)
+class Update:
+    id: str  # "<incident-id>/<file stem>": permanent, used in feeds and anchors
+    stem: str
+    source: str  # site-relative path, for messages
+    date: datetime
+    status: str
+    audience_rank: int
+    body: tuple[Segment, ...]
+    title: str | None = None
+    impact: str | None = None
+    # None: not given. Each pair is (component id, state); state None = from impact.
+    components: tuple[tuple[str, str | None], ...] | None = None
+    starts: datetime | None = None
+    ends: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    source: str
+    date: datetime
+    audience_rank: int
+    body: tuple[Segment, ...]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An incident or a maintenance window, with every update in order."""
+
+    id: str
+    kind: Kind
+    updates: tuple[Update, ...]  # by date, ties by file name
+    postmortem: Postmortem | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    incidents: tuple[Incident, ...]  # both kinds, sorted by id within kind

@@ -1,0 +1,85 @@
+"""HTML pages of one audience's tree, as ``{uri: bytes}``: pure functions of a view."""
+
+from __future__ import annotations
+
+import jinja2
+
+from generator.audience import IncidentView, SiteView
+from generator.status import (OVERALL_LABELS, component_states, grouped_components,
+                              history_months, past_days, worst)
+
+FEEDS = {"atom": "history.atom", "rss": "history.rss"}
+
+
+class PageRenderer:
+    """Renders the pages of one audience's view; what every page shares is computed once."""
+
+    def __init__(self, env: jinja2.Environment, view: SiteView):
+        self.env = env
+        self.view = view
+        self.states = component_states(view)
+        self.overall = worst(list(self.states.values()))
+        self.component_names = {c.id: c.name for c in view.config.components}
+        self.months = history_months(view)
+        self.items_by_uri = {item.uri: item for item in (*view.incidents, *view.maintenances)}
+
+    def render(self, template: str, uri: str, **context: object) -> bytes:
+        depth = uri.count("/")
+        root = "../" * depth if depth else "./"
+        html = self.env.get_template(template).render(
+            site=self.view.config,
+            audience=self.view.audience,
+            now=self.view.now,
+            root=root,
+            canonical=self.view.audience.base_url + uri.removesuffix("index.html"),
+            feeds={kind: root + name for kind, name in FEEDS.items()},
+            component_names=self.component_names,
+            overall=self.overall,
+            **context,
+        )
+        return html.encode("utf-8")
+
+    def index(self) -> dict[str, bytes]:
+        view = self.view
+        upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
+        return {"index.html": self.render(
+            "index.html", "index.html",
+            overall_text=OVERALL_LABELS[self.overall],
+            groups=grouped_components(view, self.states),
+            active=[i for i in view.incidents if i.active],
+            maintenance_now=[m for m in view.maintenances if m.active],
+            upcoming=upcoming,
+            days=past_days(view),
+        )}
+
+    def incident(self, item: IncidentView) -> dict[str, bytes]:
+        uri = item.uri + "index.html"
+        return {uri: self.render("incident.html", uri, item=item)}
+
+    def history(self) -> dict[str, bytes]:
+        years: dict[str, list[tuple[str, int]]] = {}
+        for month, items in self.months:
+            years.setdefault(month[:4], []).append((month, len(items)))
+        pages = {"history/index.html": self.render(
+            "history.html", "history/index.html", years=list(years.items()))}
+        for index, (month, items) in enumerate(self.months):
+            uri = f"history/{month}/index.html"
+            newer = self.months[index - 1][0] if index > 0 else None
+            older = self.months[index + 1][0] if index + 1 < len(self.months) else None
+            pages[uri] = self.render("month.html", uri, month=month, items=items,
+                                     newer=newer, older=older)
+        return pages
+
+    def not_found(self) -> dict[str, bytes]:
+        # Served at any depth by static hosts, so links in it must not be relative.
+        html = self.env.get_template("404.html").render(
+            site=self.view.config, audience=self.view.audience, now=self.view.now,
+            root=self.view.audience.base_url, canonical=self.view.audience.base_url,
+            feeds={kind: self.view.audience.base_url + name for kind, name in FEEDS.items()},
+            component_names=self.component_names, overall=self.overall)
+        return {"404.html": html.encode("utf-8")}
+
+    def robots(self) -> dict[str, bytes]:
+        if self.view.audience.noindex:
+            return {"robots.txt": b"User-agent: *\nDisallow: /\n"}
+        return {}

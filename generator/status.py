@@ -1,0 +1,100 @@
+"""Pure derivations on one audience's view: component states, overall status, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from generator.audience import IncidentView, SiteView
+from generator.config import Component
+from generator.model import STATE_ORDER
+
+STATE_LABELS = {
+    "operational": "Operational",
+    "under_maintenance": "Under maintenance",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+}
+OVERALL_LABELS = {
+    "operational": "All systems operational",
+    "under_maintenance": "Maintenance in progress",
+    "degraded_performance": "Some systems are degraded",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+}
+STATUS_LABELS = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "verifying": "Verifying",
+    "completed": "Completed",
+}
+IMPACT_LABELS = {"none": "No impact", "minor": "Minor", "major": "Major", "critical": "Critical"}
+
+
+def worst(states: list[str]) -> str:
+    return max(states, key=STATE_ORDER.index, default="operational")
+
+
+def component_states(view: SiteView) -> dict[str, str]:
+    """Each component's current state from the open incidents and windows this audience sees."""
+    states = {c.id: "operational" for c in view.config.components}
+    for item in (*view.incidents, *view.maintenances):
+        if not item.active:
+            continue
+        for component_id, state in item.components:
+            states[component_id] = worst([states[component_id], state])
+    return states
+
+
+@dataclass(frozen=True)
+class ComponentGroup:
+    name: str  # "" for components outside any group
+    components: tuple[tuple[Component, str], ...]
+
+    @property
+    def state(self) -> str:
+        return worst([state for _, state in self.components])
+
+
+def grouped_components(view: SiteView, states: dict[str, str]) -> list[ComponentGroup]:
+    """Components by group, groups in the order they first appear in site.yml."""
+    order: dict[str, list[tuple[Component, str]]] = {}
+    for component in view.config.components:
+        order.setdefault(component.group, []).append((component, states[component.id]))
+    return [ComponentGroup(name, tuple(items)) for name, items in order.items()]
+
+
+def local_day(moment: datetime, view: SiteView) -> date:
+    return moment.astimezone(view.config.timezone).date()
+
+
+def past_days(view: SiteView) -> list[tuple[date, list[IncidentView]]]:
+    """The last ``history_days`` days (today first) with what started on each."""
+    today = local_day(view.now, view)
+    first = today - timedelta(days=view.config.history_days - 1)
+    by_day: dict[date, list[IncidentView]] = {}
+    for item in (*view.incidents, *view.maintenances):
+        if item.upcoming:
+            continue
+        day = local_day(item.started, view)
+        if first <= day <= today:
+            by_day.setdefault(day, []).append(item)
+    return [(today - timedelta(days=n), sorted(by_day.get(today - timedelta(days=n), []),
+                                                key=lambda i: (i.started, i.id), reverse=True))
+            for n in range(view.config.history_days)]
+
+
+def history_months(view: SiteView) -> list[tuple[str, list[IncidentView]]]:
+    """Every past incident and window by month ("2026-11"), newest month first."""
+    months: dict[str, list[IncidentView]] = {}
+    for item in (*view.incidents, *view.maintenances):
+        if item.upcoming:
+            continue
+        months.setdefault(local_day(item.started, view).strftime("%Y-%m"), []).append(item)
+    return [(month, sorted(items, key=lambda i: (i.started, i.id), reverse=True))
+            for month, items in sorted(months.items(), reverse=True)]

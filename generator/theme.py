@@ -1,0 +1,90 @@
+"""The Jinja environment: the site's own theme folder over the packaged default theme."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+
+from generator.config import SiteConfig
+from generator.dates import iso
+from generator.errors import Problems
+from generator.status import IMPACT_LABELS, OVERALL_LABELS, STATE_LABELS, STATUS_LABELS
+
+DEFAULT_THEME = Path(str(files("generator.themes"))) / "default"
+
+
+def theme_dirs(config: SiteConfig, site_dir: Path) -> list[Path]:
+    """Theme folders, most specific first: the site's ``themes/<name>/`` then the default."""
+    own = site_dir / "themes" / config.theme
+    return [own, DEFAULT_THEME] if own.is_dir() else [DEFAULT_THEME]
+
+
+def check_theme(config: SiteConfig, site_dir: Path, problems: Problems) -> None:
+    if config.theme != "default" and not (site_dir / "themes" / config.theme).is_dir():
+        problems.add(site_dir / "site.yml", 1, f"theme {config.theme!r} not found: "
+                                               f"expected a folder themes/{config.theme}/")
+
+
+def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.Environment:
+    """Build the environment and compile every template, so template mistakes are problems."""
+    own = [str(d / "templates") for d in theme_dirs(config, site_dir)[:-1]]
+    default = jinja2.FileSystemLoader(str(DEFAULT_THEME / "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(own),
+            # An override can extend the template it replaces: {% extends "default/base.html" %}
+            jinja2.PrefixLoader({"default": default}),
+            default,
+        ]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    zone = config.timezone
+    env.filters["iso"] = iso
+    env.filters["localtime"] = lambda moment: _local(moment.astimezone(zone), "%b %-d, %Y, %H:%M %Z")
+    env.filters["localclock"] = lambda moment: _local(moment.astimezone(zone), "%H:%M %Z")
+    env.filters["localdate"] = lambda day: day.strftime("%a, %b %-d, %Y")
+    env.filters["duration"] = duration
+    env.filters["month_name"] = lambda month: datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+    env.globals.update(state_label=STATE_LABELS, overall_label=OVERALL_LABELS,
+                       status_label=STATUS_LABELS, impact_label=IMPACT_LABELS)
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            problems.add(error.filename or name, error.lineno, f"template error: {error.message}")
+    return env
+
+
+def _local(moment: datetime, pattern: str) -> str:
+    return moment.strftime(pattern)
+
+
+def duration(start: datetime, end: datetime | None) -> str:
+    """Human duration like '2 h 15 min' or '3 d 4 h'."""
+    if end is None:
+        return ""
+    minutes = max(0, int((end - start).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
+             f"{minutes} min" if minutes and not days else ""]
+    return " ".join(p for p in parts if p) or "under a minute"
+
+
+def static_files(config: SiteConfig, site_dir: Path) -> dict[str, bytes]:
+    """The theme's static/ files (site overrides win), keyed by their uri under assets/."""
+    result: dict[str, bytes] = {}
+    for theme_dir in reversed(theme_dirs(config, site_dir)):
+        static = theme_dir / "static"
+        if static.is_dir():
+            for path in sorted(static.rglob("*")):
+                if path.is_file():
+                    result[f"assets/{path.relative_to(static).as_posix()}"] = path.read_bytes()
+    return result

@@ -1,0 +1,1 @@
+"""The default theme, installed as the ``generator.themes`` package data (see default/)."""

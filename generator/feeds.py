@@ -47,7 +47,8 @@ def render_feeds(view: SiteView) -> dict[str, bytes]:
         entry.content(update.body_html or f"<p>{STATUS_LABELS[update.status]}.</p>", type="html")
     feed.link(href=base + FEEDS["atom"], rel="self")
     atom = feed.atom_str(pretty=True)
-    feed.link([{"href": base, "rel": "alternate"}, {"href": base + FEEDS["rss"], "rel": "self"}],
+    # feedgen takes RSS's <link> from the last link given, so the page goes last.
+    feed.link([{"href": base + FEEDS["rss"], "rel": "self"}, {"href": base, "rel": "alternate"}],
               replace=True)
     rss = feed.rss_str(pretty=True)
     return {FEEDS["atom"]: atom, FEEDS["rss"]: rss}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.errors import Problem, SiteError
 
@@ -35,8 +35,8 @@ def staging_dir(out_dir: Path) -> Path:
 
 def safe_path(root: Path, uri: str) -> Path:
     """Join an output uri under root; anything that could escape the tree is a bug, not a page."""
-    parts = PurePosixPath(uri).parts
-    if not parts or uri.startswith("/") or any(p in ("..", ".", "") for p in parts):
+    parts = uri.split("/")
+    if any(part in ("..", ".", "") or "\\" in part for part in parts):
         raise ValueError(f"unsafe output path {uri!r}")
     return root.joinpath(*parts)
 

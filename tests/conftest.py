@@ -1,0 +1,87 @@
+"""Fixtures: write small real sites into temp dirs, build them, parse what comes out."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from bs4 import BeautifulSoup
+
+from generator.cli import main
+
+NOW = "2026-11-27T12:00:00Z"
+
+SITE_YML = """\
+title: Example Status
+base_url: https://status.example.com/
+timezone: Europe/Berlin
+components:
+  - id: api
+    name: API
+    group: Core
+  - id: web
+    name: Web app
+    group: Core
+  - id: cdn
+    name: CDN
+    group: Delivery
+audiences:
+  - id: public
+    title: Public
+  - id: strategic
+    title: Strategic customers
+    base_url: https://strategic.example.com/
+"""
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write a minimal valid site plus ``files`` ({relative path: text}) and return its folder."""
+
+    def make(files: dict[str, str] | None = None, site_yml: str = SITE_YML) -> Path:
+        site = tmp_path / "site"
+        site.mkdir(exist_ok=True)
+        (site / "site.yml").write_text(dedent(site_yml), encoding="utf-8")
+        for relative, text in (files or {}).items():
+            path = site / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dedent(text), encoding="utf-8")
+        return site
+
+    return make
+
+
+@pytest.fixture
+def build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Path]:
+    """Run ``statusgen build`` through the CLI; returns the output folder (asserts success)."""
+
+    def run(site: Path, out: Path | None = None, now: str = NOW, *extra: str) -> Path:
+        out = out or tmp_path / "out"
+        code = main(["build", "--site", str(site), "--out", str(out), "--now", now, *extra])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        return out
+
+    return run
+
+
+def html(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def incident(date: str, status: str, body: str = "Body.", **keys: object) -> str:
+    """An update file's text; keys become front matter (lists/dicts as YAML flow)."""
+    lines = ["---", f"date: {date}", f"status: {status}"]
+    for key, value in keys.items():
+        if isinstance(value, (list, dict)):
+            import json
+
+            value = json.dumps(value)
+        lines.append(f"{key}: {value}")
+    return "\n".join([*lines, "---", body, ""])

@@ -1,0 +1,285 @@
+"""End-to-end builds of small sites: pages, component states, history, maintenance, theme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+
+from conftest import html, incident
+
+API_DOWN = {
+    "content/incidents/api-down/01-investigating.md": incident(
+        "2026-11-27T10:00:00+01:00", "investigating", "We are looking into API errors.",
+        title="API errors", impact="major", components=["api"]),
+    "content/incidents/api-down/02-identified.md": incident(
+        "2026-11-27T10:30:00+01:00", "identified", "A bad deploy; rolling back.",
+        components={"api": "major_outage", "web": "degraded_performance"}),
+}
+OLD_RESOLVED = {
+    "content/incidents/cdn-slow/a.md": incident(
+        "2026-11-20T08:00:00Z", "investigating", "CDN is slow.",
+        title="Slow CDN", impact="minor", components=["cdn"]),
+    "content/incidents/cdn-slow/b.md": incident("2026-11-21T09:30:00Z", "resolved", "Fixed."),
+}
+
+
+def states(page) -> dict[str, str]:
+    """Component name -> shown state text, from the components list on an index page."""
+    result = {}
+    for item in page.select(".components li"):
+        name = item.select_one(".component-name").contents[0].strip()
+        result[name] = item.select_one(".state").get_text(strip=True)
+    return result
+
+
+def test_index_shows_overall_state_components_and_active_incident(make_site, build):
+    out = build(make_site({**API_DOWN, **OLD_RESOLVED}))
+    page = html(out / "public" / "index.html")
+    assert page.select_one("#overall").get_text(strip=True) == "Major outage"
+    assert states(page) == {"API": "Major outage", "Web app": "Degraded performance",
+                            "CDN": "Operational"}
+    groups = [g.get_text(" ", strip=True) for g in page.select(".group-name")]
+    assert groups == ["Core Major outage", "Delivery Operational"]
+    active = page.select("#active-heading ~ article")
+    assert len(active) == 1
+    assert active[0].h3.get_text(strip=True) == "API errors"
+    assert active[0].select_one(".latest .body").get_text(strip=True) == "A bad deploy; rolling back."
+    assert active[0].h3.a["href"] == "./incidents/api-down/"
+
+
+def test_all_operational_when_everything_is_resolved(make_site, build):
+    out = build(make_site(OLD_RESOLVED))
+    page = html(out / "public" / "index.html")
+    assert page.select_one("#overall").get_text(strip=True) == "All systems operational"
+    assert set(states(page).values()) == {"Operational"}
+    assert page.select_one("#active-heading") is None
+
+
+def test_plain_component_list_takes_state_from_current_impact(make_site, build):
+    files = {
+        "content/incidents/x/1.md": incident("2026-11-27T08:00:00Z", "investigating",
+                                             title="X", impact="minor", components=["cdn"]),
+        "content/incidents/x/2.md": incident("2026-11-27T09:00:00Z", "identified", impact="critical"),
+    }
+    page = html(build(make_site(files)) / "public" / "index.html")
+    assert states(page)["CDN"] == "Major outage"
+
+
+def test_past_incidents_grouped_by_day_with_quiet_days(make_site, build):
+    out = build(make_site(OLD_RESOLVED))
+    page = html(out / "public" / "index.html")
+    days = page.select(".day")
+    assert len(days) == 14
+    assert days[0].h3.get_text() == "Fri, Nov 27, 2026"
+    assert days[0].select_one(".quiet").get_text() == "No incidents reported."
+    nov20 = next(d for d in days if d.h3.get_text() == "Fri, Nov 20, 2026")
+    row = nov20.select_one(".item-row")
+    assert row.a.get_text() == "Slow CDN"
+    assert "1 d 1 h" in row.get_text()  # duration from first update to resolution
+
+
+def test_incident_page_has_timeline_newest_first_and_facts(make_site, build):
+    out = build(make_site({**OLD_RESOLVED, "content/incidents/cdn-slow/postmortem.md": (
+        "---\ndate: 2026-11-24T10:00:00Z\n---\nRoot cause: **cache stampede**.\n")}))
+    page = html(out / "public" / "incidents" / "cdn-slow" / "index.html")
+    assert page.h1.get_text() == "Slow CDN"
+    updates = page.select(".timeline .update")
+    assert [u["id"] for u in updates] == ["b", "a"]
+    assert updates[0].select_one(".status").get_text() == "Resolved"
+    assert updates[1].select_one("time")["datetime"] == "2026-11-20T08:00:00Z"
+    assert updates[1].select_one("time").get_text() == "Nov 20, 2026, 09:00 CET"
+    facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in page.select(".facts > div")}
+    assert facts["Impact"] == "Minor impact"
+    assert facts["Status"] == "Resolved"
+    assert facts["Duration"] == "1 d 1 h"
+    assert page.select_one(".postmortem strong").get_text() == "cache stampede"
+
+
+def test_title_and_impact_changes_follow_latest_update(make_site, build):
+    files = {
+        "content/incidents/x/1.md": incident("2026-11-27T08:00:00Z", "investigating",
+                                             title="Old title", impact="minor", components=["api"]),
+        "content/incidents/x/2.md": incident("2026-11-27T09:00:00Z", "identified",
+                                             title="New title", impact="major"),
+    }
+    out = build(make_site(files))
+    page = html(out / "public" / "incidents" / "x" / "index.html")
+    assert page.h1.get_text() == "New title"
+    feed = feedparser.parse((out / "public" / "history.atom").read_bytes())
+    assert [e.title for e in feed.entries] == ["Identified: New title", "Investigating: Old title"]
+
+
+def test_updates_order_by_date_then_file_name(make_site, build):
+    files = {
+        "content/incidents/x/b.md": incident("2026-11-27T08:00:00Z", "identified", "second"),
+        "content/incidents/x/a.md": incident("2026-11-27T08:00:00Z", "investigating", "first",
+                                             title="X", impact="minor", components=["api"]),
+        "content/incidents/x/0.md": incident("2026-11-27T09:00:00Z", "monitoring", "third"),
+    }
+    page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
+    assert [u["id"] for u in page.select(".timeline .update")] == ["0", "b", "a"]
+
+
+def test_date_without_offset_is_in_site_timezone(make_site, build):
+    files = {"content/incidents/x/a.md": incident("2026-07-01T10:00:00", "resolved",
+                                                  title="X", impact="minor", components=["api"])}
+    page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
+    assert page.select_one(".update time")["datetime"] == "2026-07-01T08:00:00Z"  # CEST
+    assert page.select_one(".update time").get_text() == "Jul 1, 2026, 10:00 CEST"
+
+
+MAINTENANCE = {
+    "content/maintenance/db-upgrade/1.md": """\
+        ---
+        date: 2026-11-20T10:00:00Z
+        status: scheduled
+        title: Database upgrade
+        starts: 2026-11-27T11:00:00Z
+        ends: 2026-11-27T13:00:00Z
+        components: [api, web]
+        ---
+        We will upgrade the database.
+        """,
+}
+
+
+def test_maintenance_follows_the_clock(make_site, build, tmp_path):
+    site = make_site(MAINTENANCE)
+    before = html(build(site, tmp_path / "a", "2026-11-27T10:00:00Z") / "public" / "index.html")
+    assert before.select_one("#upcoming-heading").get_text() == "Scheduled maintenance"
+    assert before.select_one("#overall").get_text() == "All systems operational"
+
+    during = html(build(site, tmp_path / "b", "2026-11-27T12:00:00Z") / "public" / "index.html")
+    assert during.select_one("#upcoming-heading") is None
+    assert during.select_one("#maintenance-now-heading") is not None
+    assert during.select_one("#overall").get_text() == "Maintenance in progress"
+    assert states(during) == {"API": "Under maintenance", "Web app": "Under maintenance",
+                              "CDN": "Operational"}
+
+    after_out = build(site, tmp_path / "c", "2026-11-27T14:00:00Z")
+    after = html(after_out / "public" / "index.html")
+    assert after.select_one("#maintenance-now-heading") is None
+    assert set(states(after).values()) == {"Operational"}
+    page = html(after_out / "public" / "maintenance" / "db-upgrade" / "index.html")
+    facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in page.select(".facts > div")}
+    assert facts["Status"] == "Completed"
+    assert facts["Duration"] == "2 h"
+
+
+def test_outage_outranks_maintenance_on_a_component(make_site, build):
+    files = {**MAINTENANCE, "content/incidents/x/a.md": incident(
+        "2026-11-27T11:30:00Z", "investigating", title="X", impact="critical", components=["api"])}
+    page = html(build(make_site(files)) / "public" / "index.html")
+    assert states(page)["API"] == "Major outage"
+    assert states(page)["Web app"] == "Under maintenance"
+
+
+def test_update_dated_after_now_is_held_back(make_site, build):
+    files = {**OLD_RESOLVED, "content/incidents/cdn-slow/c.md": incident(
+        "2026-12-01T00:00:00Z", "investigating", "Reopened later.")}
+    out = build(make_site(files))
+    page = html(out / "public" / "incidents" / "cdn-slow" / "index.html")
+    assert [u["id"] for u in page.select(".timeline .update")] == ["b", "a"]
+
+
+def test_history_is_paginated_by_month_newest_first(make_site, build):
+    files = {**OLD_RESOLVED, "content/incidents/older/a.md": incident(
+        "2026-09-03T08:00:00Z", "resolved", title="September thing", impact="minor",
+        components=["web"])}
+    out = build(make_site(files))
+    index = html(out / "public" / "history" / "index.html")
+    assert [a["href"] for a in index.select(".months a")] == ["../history/2026-11/", "../history/2026-09/"]
+    assert [a.get_text() for a in index.select(".months a")] == ["November 2026", "September 2026"]
+    november = html(out / "public" / "history" / "2026-11" / "index.html")
+    assert [a.get_text() for a in november.select(".item-row > a")] == ["Slow CDN"]
+    assert november.select_one("a[rel=next]")["href"] == "../../history/2026-09/"
+    assert november.select_one("a[rel=prev]") is None
+
+
+def test_every_page_links_feeds_and_css_relatively(make_site, build):
+    out = build(make_site({**API_DOWN, **OLD_RESOLVED}))
+    for page_path in (out / "public").rglob("*.html"):
+        if page_path.name == "404.html":
+            continue
+        page = html(page_path)
+        for link in page.select("link[rel=alternate], link[rel=stylesheet], a[href]"):
+            href = link["href"]
+            if href.startswith(("http:", "https:", "#")):
+                continue
+            target = (page_path.parent / href).resolve()
+            if href.endswith("/"):
+                target = target / "index.html"
+            assert target.is_file(), f"{page_path}: broken link {href}"
+
+
+def test_restricted_tree_is_noindex_and_public_is_not(make_site, build):
+    out = build(make_site(OLD_RESOLVED))
+    public = html(out / "public" / "index.html")
+    strategic = html(out / "strategic" / "index.html")
+    assert public.select_one('meta[name="robots"]') is None
+    assert strategic.select_one('meta[name="robots"]')["content"] == "noindex, nofollow"
+    assert (out / "strategic" / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
+    assert not (out / "public" / "robots.txt").exists()
+    assert strategic.select_one('link[rel="canonical"]')["href"] == "https://strategic.example.com/"
+
+
+def test_markdown_is_rendered_and_raw_html_sanitized(make_site, build):
+    body = (
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode here\n```\n\n- one\n- two\n\n"
+        "[docs](https://example.com/docs) <script>alert(1)</script>"
+        "<img src=x onerror=alert(2)> [bad](javascript:alert(3))\n\n"
+        "<iframe src=https://evil.example></iframe><p style=\"color:red\">styled</p>\n"
+    )
+    files = {"content/incidents/x/a.md": incident("2026-11-27T08:00:00Z", "resolved", body,
+                                                  title="X", impact="minor", components=["api"])}
+    page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
+    body_html = page.select_one(".update .body")
+    assert body_html.table.select("td")[1].get_text() == "2"
+    assert body_html.pre.code.get_text() == "code here\n"
+    assert [li.get_text() for li in body_html.select("li")] == ["one", "two"]
+    assert body_html.select_one('a[href="https://example.com/docs"]').get_text() == "docs"
+    assert body_html.find("script") is None and body_html.find("iframe") is None
+    assert all(not attr.startswith("on") for tag in body_html.find_all(True) for attr in tag.attrs)
+    assert all("javascript" not in (a.get("href") or "") for a in body_html.find_all("a"))
+    assert body_html.find(attrs={"style": True}) is None
+    assert "alert(1)" not in str(body_html.find_all("script"))
+
+
+def test_site_theme_overrides_one_template_and_extends_default(make_site, build):
+    files = {**OLD_RESOLVED, "themes/default/templates/history.html": (
+        '{% extends "default/history.html" %}{% block title %}OVERRIDDEN{% endblock %}')}
+    out = build(make_site(files))
+    assert html(out / "public" / "history" / "index.html").title.get_text() == "OVERRIDDEN"
+    assert html(out / "public" / "index.html").title.get_text() == "Example Status"
+
+
+def test_custom_audiences_nest(make_site, build):
+    site_yml = """\
+        title: T
+        base_url: https://s.example/
+        timezone: UTC
+        components: [{id: api, name: API}]
+        audiences:
+          - {id: everyone, title: Everyone}
+          - {id: partners, title: Partners}
+          - {id: staff, title: Staff}
+        """
+    files = {"content/incidents/x/a.md": incident(
+        "2026-11-27T08:00:00Z", "resolved",
+        "all\n\n::: partners\nPARTNER-NOTE\n:::\n\n::: staff\nSTAFF-NOTE\n:::\n",
+        title="X", impact="minor", components=["api"])}
+    out = build(make_site(files, site_yml=site_yml))
+    text = {a: (out / a / "incidents/x/index.html").read_text() for a in ("everyone", "partners", "staff")}
+    assert "PARTNER-NOTE" not in text["everyone"] and "STAFF-NOTE" not in text["everyone"]
+    assert "PARTNER-NOTE" in text["partners"] and "STAFF-NOTE" not in text["partners"]
+    assert "PARTNER-NOTE" in text["staff"] and "STAFF-NOTE" in text["staff"]
+
+
+def test_example_site_builds(build):
+    repo = Path(__file__).resolve().parent.parent
+    out = build(repo, None, "2026-11-27T06:30:00+01:00")
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["public", "strategic"]
+    public = html(out / "public" / "index.html")
+    assert len(public.select("#active-heading ~ article")) == 1
+    assert len(list((out / "public" / "incidents").iterdir())) >= 8

@@ -1,0 +1,82 @@
+"""Atom and RSS feeds, parsed with feedparser."""
+
+from __future__ import annotations
+
+import feedparser
+
+from conftest import html, incident
+
+SITE_YML_SMALL_FEED = """\
+title: Example Status
+base_url: https://status.example.com/
+timezone: UTC
+feed_size: 3
+components: [{id: api, name: API}]
+"""
+
+
+def updates(count: int) -> dict[str, str]:
+    files = {}
+    for n in range(count):
+        first = {"title": f"Incident {n}", "impact": "minor", "components": ["api"]}
+        files[f"content/incidents/i{n}/a.md"] = incident(f"2026-11-{10 + n}T08:00:00Z", "investigating",
+                                                          f"Looking at {n}.", **first)
+        files[f"content/incidents/i{n}/b.md"] = incident(f"2026-11-{10 + n}T09:00:00Z", "resolved",
+                                                          f"Fixed {n}.")
+    return files
+
+
+def test_feeds_hold_visible_updates_newest_first(make_site, build):
+    out = build(make_site(updates(2)))
+    atom = feedparser.parse((out / "public" / "history.atom").read_bytes())
+    rss = feedparser.parse((out / "public" / "history.rss").read_bytes())
+    assert not atom.bozo and not rss.bozo
+    titles = ["Resolved: Incident 1", "Investigating: Incident 1", "Resolved: Incident 0",
+              "Investigating: Incident 0"]
+    assert [e.title for e in atom.entries] == titles
+    assert [e.title for e in rss.entries] == titles
+    first = atom.entries[0]
+    assert first.id == "https://status.example.com/incidents/i1/#b"
+    assert first.link == "https://status.example.com/incidents/i1/#b"
+    assert first.content[0].value == "<p>Fixed 1.</p>"
+    assert first.published == "2026-11-11T09:00:00+00:00"
+    assert rss.entries[0].id == first.id
+    assert rss.entries[0].description == "<p>Fixed 1.</p>"
+    assert rss.feed.link == atom.feed.link == "https://status.example.com/"
+
+
+def test_feed_date_comes_from_content_not_clock(make_site, build, tmp_path):
+    site = make_site(updates(2))
+    a = build(site, tmp_path / "a", "2026-11-27T12:00:00Z")
+    b = build(site, tmp_path / "b", "2027-03-01T12:00:00Z")
+    atom = feedparser.parse((a / "public" / "history.atom").read_bytes())
+    rss = feedparser.parse((a / "public" / "history.rss").read_bytes())
+    assert atom.feed.updated == "2026-11-11T09:00:00+00:00"
+    assert rss.feed.updated == "Wed, 11 Nov 2026 09:00:00 +0000"
+    for name in ("history.atom", "history.rss"):
+        assert (a / "public" / name).read_bytes() == (b / "public" / name).read_bytes()
+
+
+def test_feed_is_capped_at_feed_size(make_site, build):
+    out = build(make_site(updates(3), site_yml=SITE_YML_SMALL_FEED))
+    atom = feedparser.parse((out / "public" / "history.atom").read_bytes())
+    assert [e.title for e in atom.entries] == ["Resolved: Incident 2", "Investigating: Incident 2",
+                                               "Resolved: Incident 1"]
+
+
+def test_empty_site_has_valid_empty_feeds(make_site, build):
+    out = build(make_site())
+    atom = feedparser.parse((out / "public" / "history.atom").read_bytes())
+    assert not atom.bozo and atom.entries == []
+    assert atom.feed.title == "Example Status"
+
+
+def test_pages_link_feeds_for_autodiscovery(make_site, build):
+    out = build(make_site(updates(1)))
+    page = html(out / "strategic" / "incidents" / "i0" / "index.html")
+    links = {link["type"]: link["href"] for link in page.select("link[rel=alternate]")}
+    assert links == {"application/atom+xml": "../../history.atom",
+                     "application/rss+xml": "../../history.rss"}
+    feed = feedparser.parse((out / "strategic" / "history.atom").read_bytes())
+    assert feed.feed.title == "Example Status (Strategic customers)"
+    assert feed.entries[0].link == "https://strategic.example.com/incidents/i0/#b"

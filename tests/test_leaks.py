@@ -1,0 +1,104 @@
+"""Audience separation: nothing restricted may reach a less privileged audience's output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+
+from conftest import html, incident
+
+CANARIES = {
+    "block": "CANARY-BLOCK-7f3a",
+    "update_body": "CANARY-UPDATE-BODY-91c2",
+    "update_title": "CANARY-UPDATE-TITLE-5d10",
+    "incident_title": "CANARY-INCIDENT-TITLE-ab77",
+    "incident_body": "CANARY-INCIDENT-BODY-0e4f",
+    "incident_slug": "canary-incident-slug-3b9e",
+    "update_stem": "canary-update-stem-66d1",
+    "postmortem_title": "CANARY-POSTMORTEM-TITLE-c0de",
+    "postmortem_body": "CANARY-POSTMORTEM-BODY-f00d",
+    "postmortem_block": "CANARY-POSTMORTEM-BLOCK-beef",
+    "maintenance_title": "CANARY-MAINTENANCE-TITLE-1234",
+    "maintenance_slug": "canary-maintenance-slug-9876",
+}
+C = CANARIES
+
+LEAKY_SITE = {
+    # A public incident with a strategic block and a strategic-only update that would change
+    # its title, impact, status and component states if it leaked.
+    "content/incidents/mixed/01.md": incident(
+        "2026-11-27T08:00:00Z", "investigating",
+        f"Public words.\n\n::: strategic\n{C['block']}\n:::\n",
+        title="Public title", impact="minor", components=["api"]),
+    f"content/incidents/mixed/{C['update_stem']}.md": incident(
+        "2026-11-27T09:00:00Z", "resolved", C["update_body"], audience="strategic",
+        title=C["update_title"], impact="critical", components={"web": "major_outage"}),
+    # A whole incident only strategic customers see, breaking the CDN.
+    f"content/incidents/{C['incident_slug']}/a.md": incident(
+        "2026-11-26T08:00:00Z", "identified", C["incident_body"], audience="strategic",
+        title=C["incident_title"], impact="critical", components={"cdn": "major_outage"}),
+    # A public incident whose postmortem is strategic-only, and one with a strategic block.
+    "content/incidents/old/a.md": incident("2026-11-20T08:00:00Z", "resolved", "Done.",
+                                           title="Old", impact="minor", components=["web"]),
+    "content/incidents/old/postmortem.md": (
+        f"---\ndate: 2026-11-22T08:00:00Z\ntitle: {C['postmortem_title']}\naudience: strategic\n---\n"
+        f"{C['postmortem_body']}\n"),
+    "content/incidents/older/a.md": incident("2026-11-19T08:00:00Z", "resolved", "Done.",
+                                             title="Older", impact="minor", components=["web"]),
+    "content/incidents/older/postmortem.md": (
+        f"---\ndate: 2026-11-22T08:00:00Z\n---\nPublic analysis.\n\n::: strategic\n"
+        f"{C['postmortem_block']}\n:::\n"),
+    # A maintenance window in progress that only strategic customers are told about.
+    f"content/maintenance/{C['maintenance_slug']}/a.md": (
+        f"---\ndate: 2026-11-20T08:00:00Z\nstatus: scheduled\ntitle: {C['maintenance_title']}\n"
+        "audience: strategic\nstarts: 2026-11-27T11:00:00Z\nends: 2026-11-27T13:00:00Z\n"
+        "components: [api]\n---\nStrategic-only window.\n"),
+}
+
+
+def all_bytes(tree: Path) -> dict[str, bytes]:
+    return {p.relative_to(tree).as_posix(): p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+
+
+def test_no_canary_reaches_the_public_tree(make_site, build):
+    out = build(make_site(LEAKY_SITE))
+    public = all_bytes(out / "public")
+    strategic = all_bytes(out / "strategic")
+    for name, canary in CANARIES.items():
+        needle = canary.encode()
+        leaks = [uri for uri, data in public.items() if needle in data or needle.decode() in uri]
+        assert leaks == [], f"{name} canary leaked into public: {leaks}"
+        # The canary must really be in the strategic tree, or this test proves nothing.
+        assert any(needle in data or canary in uri for uri, data in strategic.items()), name
+
+
+def test_public_states_counts_and_feeds_ignore_restricted_updates(make_site, build):
+    out = build(make_site(LEAKY_SITE))
+    public = html(out / "public" / "index.html")
+    strategic = html(out / "strategic" / "index.html")
+    states = {li.select_one(".component-name").contents[0].strip(): li.select_one(".state").get_text(strip=True)
+              for li in public.select(".components li")}
+    # Public sees only the open minor incident on the API: no maintenance, no CDN outage.
+    assert states == {"API": "Degraded performance", "Web app": "Operational", "CDN": "Operational"}
+    assert public.select_one("#overall").get_text() == "Some systems are degraded"
+    assert strategic.select_one("#overall").get_text() == "Major outage"
+    assert public.select_one("#maintenance-now-heading") is None
+
+    mixed = html(out / "public" / "incidents" / "mixed" / "index.html")
+    facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in mixed.select(".facts > div")}
+    assert facts == {"Impact": "Minor impact", "Status": "Investigating",
+                     "Started": "Nov 27, 2026, 09:00 CET"}
+    assert len(mixed.select(".timeline .update")) == 1
+
+    feed = feedparser.parse((out / "public" / "history.atom").read_bytes())
+    assert [e.title for e in feed.entries] == ["Investigating: Public title", "Resolved: Old",
+                                               "Resolved: Older"]
+    strategic_feed = feedparser.parse((out / "strategic" / "history.atom").read_bytes())
+    assert len(strategic_feed.entries) == 6
+
+    history = html(out / "public" / "history" / "index.html")
+    assert history.select_one(".count").get_text() == "3 incidents"
+    assert html(out / "strategic" / "history" / "index.html").select_one(".count").get_text() == "5 incidents"
+    assert not (out / "public" / "incidents" / C["incident_slug"]).exists()
+    assert not (out / "public" / "maintenance" / C["maintenance_slug"]).exists()

@@ -82,7 +82,7 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
     env = make_env(site.config, site_dir, problems)
     problems.raise_if_any()
     views = [view_for(site, audience, moment) for audience in site.config.audiences]
-    renderers = [PageRenderer(env, view) for view in views]
+    renderers = [PageRenderer(env, view, site_dir) for view in views]
     staging = output.staging_dir(out_dir)
     try:
         report = _render_all(renderers, static_files(site.config, site_dir), staging, workers)

@@ -29,6 +29,10 @@ class SiteError(Exception):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        # Raised in worker processes too, and must survive the trip back.
+        return (SiteError, (self.problems,))
+
 
 class Problems:
     """Collects problems for one site so validation can go on after the first mistake."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 
 from generator.audience import IncidentView, SiteView
+from generator.errors import SiteError
 from generator.status import (OVERALL_LABELS, component_states, grouped_components,
                               history_months, past_days, worst)
+from generator.theme import template_problem
 
 FEEDS = {"atom": "history.atom", "rss": "history.rss"}
 
@@ -14,8 +18,9 @@ FEEDS = {"atom": "history.atom", "rss": "history.rss"}
 class PageRenderer:
     """Renders the pages of one audience's view; what every page shares is computed once."""
 
-    def __init__(self, env: jinja2.Environment, view: SiteView):
+    def __init__(self, env: jinja2.Environment, view: SiteView, site_dir: Path):
         self.env = env
+        self.site_dir = site_dir
         self.view = view
         self.states = component_states(view)
         self.overall = worst(list(self.states.values()))
@@ -26,7 +31,8 @@ class PageRenderer:
     def render(self, template: str, uri: str, **context: object) -> bytes:
         depth = uri.count("/")
         root = "../" * depth if depth else "./"
-        html = self.env.get_template(template).render(
+        return self._render(
+            template,
             site=self.view.config,
             audience=self.view.audience,
             now=self.view.now,
@@ -37,7 +43,13 @@ class PageRenderer:
             overall=self.overall,
             **context,
         )
-        return html.encode("utf-8")
+
+    def _render(self, template: str, **context: object) -> bytes:
+        """Render to bytes; a failing (site-overridden) template becomes a reported problem."""
+        try:
+            return self.env.get_template(template).render(**context).encode("utf-8")
+        except jinja2.TemplateError as error:
+            raise SiteError([template_problem(error, self.site_dir)]) from None
 
     def index(self) -> dict[str, bytes]:
         view = self.view
@@ -72,12 +84,11 @@ class PageRenderer:
 
     def not_found(self) -> dict[str, bytes]:
         # Served at any depth by static hosts, so links in it must not be relative.
-        html = self.env.get_template("404.html").render(
-            site=self.view.config, audience=self.view.audience, now=self.view.now,
-            root=self.view.audience.base_url, canonical=self.view.audience.base_url,
-            feeds={kind: self.view.audience.base_url + name for kind, name in FEEDS.items()},
-            component_names=self.component_names, overall=self.overall)
-        return {"404.html": html.encode("utf-8")}
+        base = self.view.audience.base_url
+        return {"404.html": self._render(
+            "404.html", site=self.view.config, audience=self.view.audience, now=self.view.now,
+            root=base, canonical=base, feeds={kind: base + name for kind, name in FEEDS.items()},
+            component_names=self.component_names, overall=self.overall)}
 
     def robots(self) -> dict[str, bytes]:
         if self.view.audience.noindex:

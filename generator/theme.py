@@ -10,7 +10,7 @@ import jinja2
 
 from generator.config import SiteConfig
 from generator.dates import iso
-from generator.errors import Problems
+from generator.errors import Problem, Problems
 from generator.status import IMPACT_LABELS, OVERALL_LABELS, STATE_LABELS, STATUS_LABELS
 
 DEFAULT_THEME = Path(str(files("generator.themes"))) / "default"
@@ -58,8 +58,25 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as error:
-            problems.add(error.filename or name, error.lineno, f"template error: {error.message}")
+            problems.items.append(template_problem(error, site_dir))
     return env
+
+
+def template_problem(error: Exception, site_dir: Path) -> Problem:
+    """Point at the template line that failed (Jinja puts template frames in the traceback)."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        filename, line = error.filename or error.name or "template", error.lineno
+    else:
+        filename, line = "template", 1
+        trace = error.__traceback__
+        while trace is not None:
+            code = trace.tb_frame.f_code.co_filename
+            if code.endswith(".html") and Path(code).exists():
+                filename, line = code, trace.tb_lineno
+            trace = trace.tb_next
+    problems = Problems(site_dir)
+    problems.add(filename, line, f"template error: {error}")
+    return problems.items[0]
 
 
 def _local(moment: datetime, pattern: str) -> str:

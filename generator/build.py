@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 from generator import output
-from generator.audience import IncidentView, SiteView, view_for
+from generator.audience import SiteView, view_for
 from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
-from generator.errors import Problem, Problems, SiteError
+from generator.errors import Problem, Problems
 from generator.feeds import render_feeds
 from generator.model import Incident, Site
 from generator.pages import PageRenderer
-from generator.theme import check_theme, make_env, static_files
+from generator.theme import make_env, static_files
 
 T = TypeVar("T")
 R = TypeVar("R")
-# Below this many folders, starting worker processes costs more than it saves.
+# Below this many folders or pages, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
 
@@ -39,14 +39,37 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def load_site(site_dir: Path, workers: int = 1) -> Site:
+def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1) -> BuildReport:
+    """Build every audience's tree into out_dir, or change nothing."""
+    started = time.perf_counter()
+    site, moment = load_site(site_dir, now, workers, output.out_dir_problems(out_dir))
+    staging = output.staging_dir(out_dir)
+    try:
+        report = render_site(site, site_dir, moment, workers, staging)
+        output.swap_in(staging, out_dir)
+    except BaseException:
+        output.discard(staging)
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def check_site(site_dir: Path, now: str | datetime, workers: int = 1) -> BuildReport:
+    """Validate config, content and templates, rendering every page in memory; write nothing."""
+    site, moment = load_site(site_dir, now, workers)
+    return render_site(site, site_dir, moment, workers, staging=None)
+
+
+def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
+              problems_so_far: Iterable[Problem] = ()) -> tuple[Site, datetime]:
     """Read and validate the whole site; raises SiteError listing every problem."""
     problems = Problems(site_dir)
+    problems.extend(problems_so_far)
     config = load_config(site_dir, problems)
     if config is None:
         problems.raise_if_any()
     assert config is not None
-    check_theme(config, site_dir, problems)
+    moment = _resolve_now(now, config, problems)
     make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
     loaded = _map(_load_folder_task, [(f, config, site_dir) for f in folders], workers)
@@ -56,62 +79,52 @@ def load_site(site_dir: Path, workers: int = 1) -> Site:
         if incident:
             incidents.append(incident)
     problems.raise_if_any()
-    return Site(config=config, incidents=tuple(incidents))
+    return Site(config=config, incidents=tuple(incidents)), moment
 
 
 def _load_folder_task(args: tuple[Folder, SiteConfig, Path]) -> tuple[Incident | None, list[Problem]]:
     return load_folder(*args)
 
 
-def resolve_now(now: str | datetime, config: SiteConfig) -> datetime:
+def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) -> datetime:
     if isinstance(now, datetime):
         return now
     try:
         return parse_timestamp(now, config.timezone)
     except ValueError as error:
-        raise SiteError([Problem("--now", 1, str(error))]) from None
+        problems.add("--now", 0, str(error))
+        return datetime.now().astimezone()
 
 
-def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1) -> BuildReport:
-    """Build every audience's tree into out_dir, or change nothing."""
-    started = time.perf_counter()
-    output.check_out_dir(out_dir)
-    site = load_site(site_dir, workers)
-    moment = resolve_now(now, site.config)
+def render_site(site: Site, site_dir: Path, now: datetime, workers: int,
+                staging: Path | None) -> BuildReport:
+    """Render every audience's tree into staging (or only in memory when staging is None)."""
     problems = Problems(site_dir)
     env = make_env(site.config, site_dir, problems)
     problems.raise_if_any()
-    views = [view_for(site, audience, moment) for audience in site.config.audiences]
-    renderers = [PageRenderer(env, view, site_dir) for view in views]
-    staging = output.staging_dir(out_dir)
-    try:
-        report = _render_all(renderers, static_files(site.config, site_dir), staging, workers)
-        output.swap_in(staging, out_dir)
-    except BaseException:
-        output.discard(staging)
-        raise
+    renderers = [PageRenderer(env, view_for(site, audience, now), site_dir)
+                 for audience in site.config.audiences]
+    report = _render_all(renderers, static_files(site.config, site_dir), staging, workers)
     report.incidents = sum(1 for i in site.incidents if i.kind == "incident")
     report.maintenances = len(site.incidents) - report.incidents
-    report.seconds = time.perf_counter() - started
     return report
 
 
-def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging: Path,
+def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging: Path | None,
                 workers: int) -> BuildReport:
     """Incident pages go to worker processes while this one renders the shared pages."""
     global _FORKED
     report = BuildReport()
     tasks = [(index, chunk) for index, renderer in enumerate(renderers)
-             for chunk in _chunks(_items(renderer.view), 64)]
+             for chunk in _chunks(_item_uris(renderer.view), 64)]
     _FORKED = (renderers, staging)
     try:
-        with _pool(workers, sum(len(c) for _, c in tasks)) as pool:
+        with _pool(workers, sum(len(chunk) for _, chunk in tasks)) as pool:
             pending = pool.map_async(_render_items_task, tasks) if pool else None
             for renderer in renderers:
                 files = {**renderer.index(), **renderer.history(), **renderer.not_found(),
                          **renderer.robots(), **render_feeds(renderer.view), **assets}
-                root = staging / renderer.view.audience.id
-                report.files[renderer.view.audience.id] = output.write_files(root, files)
+                report.files[renderer.view.audience.id] = _write(staging, renderer, files)
             counts = pending.get() if pending else [_render_items_task(t) for t in tasks]
     finally:
         _FORKED = None
@@ -120,23 +133,29 @@ def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging
     return report
 
 
-_FORKED: tuple[list[PageRenderer], Path] | None = None
+# What forked workers inherit instead of receiving it pickled: the renderers and views.
+_FORKED: tuple[list[PageRenderer], Path | None] | None = None
 
 
 def _render_items_task(task: tuple[int, list[str]]) -> int:
-    """Render one chunk of incident pages; runs in a forked worker that inherited the views."""
+    """Render and write one chunk of incident pages of one audience."""
     assert _FORKED is not None
     renderers, staging = _FORKED
-    index, ids = task
+    index, uris = task
     renderer = renderers[index]
-    by_id = renderer.items_by_uri
     files: dict[str, bytes] = {}
-    for uri in ids:
-        files.update(renderer.incident(by_id[uri]))
+    for uri in uris:
+        files.update(renderer.incident(renderer.items_by_uri[uri]))
+    return _write(staging, renderer, files)
+
+
+def _write(staging: Path | None, renderer: PageRenderer, files: dict[str, bytes]) -> int:
+    if staging is None:
+        return len(files)
     return output.write_files(staging / renderer.view.audience.id, files)
 
 
-def _items(view: SiteView) -> list[str]:
+def _item_uris(view: SiteView) -> list[str]:
     return [item.uri for item in (*view.incidents, *view.maintenances)]
 
 
@@ -165,8 +184,3 @@ def _map(function: Callable[[T], R], items: list[T], workers: int) -> list[R]:
         if pool is None:
             return [function(item) for item in items]
         return pool.map(function, items, chunksize=max(1, min(64, len(items) // (workers * 8))))
-
-
-def check_site(site_dir: Path, workers: int = 1) -> Site:
-    """Validate config, content and templates without writing anything."""
-    return load_site(site_dir, workers)

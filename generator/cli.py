@@ -30,15 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, metavar="DIR",
                        help="output folder (default: _site inside the site folder); "
                             "an existing folder not made by statusgen is never replaced")
-    build.add_argument("--now", metavar="TIMESTAMP",
-                       help="build as if it were this ISO 8601 time (default: the current time; "
-                            "without an offset it is in the site's time zone)")
+    _now_argument(build)
     _jobs_argument(build)
 
     check = commands.add_parser(
         "check", help="validate site.yml, content and templates without writing anything",
         description="Report every problem in the site as path:line: message; exit 1 if any.")
     _site_argument(check)
+    _now_argument(check)
     _jobs_argument(check)
     return parser
 
@@ -46,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
 def _site_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
                         help="the site folder holding site.yml and content/ (default: .)")
+
+
+def _now_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--now", metavar="TIMESTAMP",
+                        help="as if it were this ISO 8601 time (default: the current time; "
+                             "without an offset it is in the site's time zone)")
 
 
 def _jobs_argument(parser: argparse.ArgumentParser) -> None:
@@ -61,25 +66,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     workers = args.jobs if args.jobs and args.jobs > 0 else default_workers()
     site_dir = args.site.resolve()
+    now = args.now or datetime.now(timezone.utc)
     try:
         if args.command == "check":
-            site = check_site(site_dir, workers)
-            print(f"{site_dir}: no problems ({len(site.incidents)} incidents and maintenance windows)")
+            report = check_site(site_dir, now, workers)
+            print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
+                  f"{_count(report.maintenances, 'maintenance window')})")
             return 0
         out_dir = (args.out or site_dir / "_site").absolute()
-        now = args.now or datetime.now(timezone.utc)
         report = build_site(site_dir, out_dir, now, workers)
     except SiteError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        count = len(error.problems)
-        print(f"statusgen: {count} problem{'s' if count != 1 else ''}; nothing was written.",
+        print(f"statusgen: {_count(len(error.problems), 'problem')}; nothing was written.",
               file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)
         return 130
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
-    print(f"Built {report.incidents} incidents and {report.maintenances} maintenance windows "
-          f"into {out_dir}: {trees} in {report.seconds:.2f} s")
+    print(f"Built {_count(report.incidents, 'incident')} and "
+          f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
+          f"in {report.seconds:.2f} s")
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problems, one_of
-from generator.yamlsource import YamlList, YamlMap, YamlSyntaxError, load_yaml
+from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONFIG_NAME = "site.yml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -91,19 +91,25 @@ class _Reader:
             return default
         value = self.data[key]
         if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.problem(key, f"{key!r} must be {_type_name(expected)}, not {_describe(value)}")
+            self.problem(key, f"{key!r} must be {_TYPE_NAMES[kind]}, not {_describe(value)}")
             return default
         return value
 
     def text(self, key: str, default: str = "", required: bool = False) -> str:
-        value = self.get(key, (str, int, float), default, required)
+        value = self.get(key, _TEXT, default, required)
         return str(value).strip() if value is not None else default
 
+    def number(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.get(key, int, default)
+        if not low <= value <= high:
+            self.problem(key, f"{key!r} must be between {low} and {high}, not {value}")
+            return default
+        return value
 
-def _type_name(name: str) -> str:
-    return {"str": "text", "int": "a whole number", "bool": "true or false",
-            "YamlList": "a list", "YamlMap": "a mapping"}.get(name, name)
+
+_TEXT = (str, int, float)
+_TYPE_NAMES: dict[Any, str] = {_TEXT: "text", int: "a whole number", bool: "true or false",
+                               YamlList: "a list", YamlMap: "a mapping"}
 
 
 def _describe(value: object) -> str:
@@ -127,14 +133,9 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
                        "links", "history_days", "feed_size", "theme", "components", "audiences"))
     base_url = _url(reader, "base_url", required=True) or "https://example.invalid/"
     zone = _timezone(reader)
-    history_days = reader.get("history_days", int, 14)
-    feed_size = reader.get("feed_size", int, 50)
-    for key, value in (("history_days", history_days), ("feed_size", feed_size)):
-        if value < 1:
-            reader.problem(key, f"{key!r} must be at least 1")
-    theme = reader.text("theme", "default")
-    if not SLUG.match(theme):
-        reader.problem("theme", f"theme name {theme!r} must match [a-z0-9][a-z0-9-]*")
+    history_days = reader.number("history_days", 14, 1, 366)
+    feed_size = reader.number("feed_size", 50, 1, 1000)
+    theme = _theme(reader, site_dir)
     components = _components(reader)
     return SiteConfig(
         title=reader.text("title", required=True),
@@ -157,13 +158,12 @@ def _read_mapping(path: Path, problems: Problems) -> YamlMap | None:
     if not path.is_file():
         problems.add(path, 1, f"no {CONFIG_NAME} here; is --site pointing at your status site?")
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = load_yaml(text)
-    except UnicodeDecodeError as error:
-        problems.add(path, 1, f"not valid UTF-8 text ({error.reason} at byte {error.start})")
+    if path.is_symlink() and path.resolve().parent != path.parent.resolve():
+        problems.add(path, 1, "symbolic link leads outside the site directory; refused")
         return None
-    except YamlSyntaxError as error:
+    try:
+        data = load_yaml(read_text(path))
+    except SourceError as error:
         problems.add(path, error.line, error.message)
         return None
     if not isinstance(data, YamlMap):
@@ -187,9 +187,20 @@ def _timezone(reader: _Reader) -> ZoneInfo:
     name = reader.text("timezone", "UTC", required=True)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         reader.problem("timezone", f"unknown time zone {name!r}; use an IANA name like Europe/Berlin or UTC")
         return ZoneInfo("UTC")
+
+
+def _theme(reader: _Reader, site_dir: Path) -> str:
+    theme = reader.text("theme", "default")
+    if not SLUG.match(theme):
+        reader.problem("theme", f"theme name {theme!r} must match [a-z0-9][a-z0-9-]*")
+        return "default"
+    if theme != "default" and not (site_dir / "themes" / theme).is_dir():
+        reader.problem("theme", f"theme {theme!r} not found: expected a folder themes/{theme}/")
+        return "default"
+    return theme
 
 
 def _items(reader: _Reader, key: str) -> list[tuple[_Reader, int]]:

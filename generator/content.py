@@ -14,7 +14,7 @@ from generator.markup import render_markdown, split_blocks
 from generator.model import (COMPONENT_STATES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES,
                              Incident, Kind, Postmortem, Segment, Update)
 from generator.dates import parse_timestamp
-from generator.yamlsource import YamlList, YamlMap, YamlSyntaxError, load_yaml
+from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONTENT_DIRS: dict[str, Kind] = {"incidents": "incident", "maintenance": "maintenance"}
 POSTMORTEM_NAME = "postmortem.md"
@@ -43,14 +43,17 @@ class Folder:
 def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
     """Every incident and maintenance folder, sorted; bad names and stray files are problems."""
     folders: list[Folder] = []
+    content = site_dir / "content"
+    if not content.exists() or not _inside_site(content, site_dir, problems):
+        return folders
     for dirname, kind in CONTENT_DIRS.items():
-        root = site_dir / "content" / dirname
-        if not root.is_dir() or not _inside_site(root, site_dir, problems):
+        root = content / dirname
+        if not root.exists() or not _inside_site(root, site_dir, problems):
             continue
         for entry in sorted(root.iterdir()):
-            if entry.name.startswith(".") or not _inside_site(entry, site_dir, problems):
+            if _is_editor_file(entry) or not _inside_site(entry, site_dir, problems):
                 continue
-            if entry.is_file():
+            if not entry.is_dir():
                 if entry.suffix == ".md":
                     problems.add(entry, 1, f"update files belong in a folder per {kind}: "
                                            f"content/{dirname}/<{kind}-id>/{entry.name}")
@@ -60,8 +63,8 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
                                        f"(lowercase letters, digits and dashes; it is the page's URL)")
                 continue
             files = tuple(f for f in sorted(entry.iterdir())
-                          if f.suffix == ".md" and not f.name.startswith(".")
-                          and _inside_site(f, site_dir, problems))
+                          if f.suffix == ".md" and not _is_editor_file(f)
+                          and _inside_site(f, site_dir, problems) and _is_file(f, problems))
             if not files:
                 problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
                 continue
@@ -69,12 +72,30 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
     return folders
 
 
+def _is_editor_file(path: Path) -> bool:
+    """Hidden files and editor leftovers (.#x.md, x.md~, .x.md.swp); hidden folders are not."""
+    return path.name.endswith("~") or (path.name.startswith(".") and not path.is_dir())
+
+
+def _is_file(path: Path, problems: Problems) -> bool:
+    if path.is_file():
+        return True
+    problems.add(path, 1, "expected an update file, found a folder" if path.is_dir()
+                 else "cannot read this file (a broken symbolic link?)")
+    return False
+
+
 def _inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
-    """Refuse symlinks that lead outside the site directory."""
+    """Refuse symlinks that lead outside the site directory, or nowhere."""
     if not path.is_symlink():
         return True
-    target = path.resolve()
-    if target == site_dir.resolve() or site_dir.resolve() in target.parents:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        problems.add(path, 1, "broken symbolic link; refused")
+        return False
+    site = site_dir.resolve()
+    if target == site or site in target.parents:
         return True
     problems.add(path, 1, "symbolic link leads outside the site directory; refused")
     return False
@@ -97,7 +118,9 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path) -> tuple[Inc
             if update:
                 updates.append(update)
     updates.sort(key=lambda u: (u.date, u.stem))
-    if not updates and not problems.items:
+    if problems.items:  # a broken file could be the earliest update; judge the rest after a fix
+        return None, problems.items
+    if not updates:
         problems.add(folder.path, 1, f"{folder.kind} has a postmortem but no updates")
     _check_first_updates(folder.kind, updates, config, problems)
     _check_window(updates, problems)
@@ -109,12 +132,10 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path) -> tuple[Inc
 def _read_document(path: Path, problems: Problems) -> tuple[YamlMap, str, int] | None:
     """Split a file into front matter (parsed) and body; returns None after a problem."""
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        problems.add(path, line, f"not valid UTF-8 text ({error.reason}); save the file as UTF-8")
+        text = read_text(path)
+    except SourceError as error:
+        problems.add(path, error.line, error.message)
         return None
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
     if not text.strip():
         problems.add(path, 1, "empty file; an update needs front matter between '---' lines, then a body")
         return None
@@ -128,7 +149,7 @@ def _read_document(path: Path, problems: Problems) -> tuple[YamlMap, str, int] |
         return None
     try:
         front = load_yaml("\n".join(lines[1:end]), first_line=2)
-    except YamlSyntaxError as error:
+    except SourceError as error:
         problems.add(path, error.line, error.message)
         return None
     if front is None:
@@ -213,7 +234,10 @@ class _Fields:
             self.problems.add(self.path, line, f"'components' must be {shape}")
             return None
         for component_id, state, entry_line in entries:
-            if component_id not in self.config.component_ids:
+            if not isinstance(component_id, str) or isinstance(state, (YamlMap, YamlList)):
+                self.problems.add(self.path, entry_line, "each component must be an id like 'api'"
+                                  + (", or 'id: state' in a mapping" if kind == "incident" else ""))
+            elif component_id not in self.config.component_ids:
                 self.problems.add(self.path, entry_line,
                                   one_of(component_id, sorted(self.config.component_ids), "component"))
             elif state is not None and state not in COMPONENT_STATES:
@@ -261,6 +285,8 @@ def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: in
         starts=fields.date("starts"),
         ends=fields.date("ends"),
     )
+    if update.starts and update.ends and update.ends <= update.starts:
+        fields.problem("ends", "'ends' must be after 'starts'")
     return update if len(problems.items) == before else None
 
 
@@ -301,6 +327,9 @@ def _check_window(updates: list[Update], problems: Problems) -> None:
     starts = ends = None
     for update in updates:
         starts, ends = update.starts or starts, update.ends or ends
-        if starts and ends and ends <= starts and (update.starts or update.ends):
-            problems.items.append(Problem(update.source, 1, "'ends' must be after 'starts'"))
+        moved_one = bool(update.starts) != bool(update.ends)  # both in one file: checked there
+        if starts and ends and ends <= starts and moved_one:
+            key = "'ends'" if update.ends else "'starts'"
+            problems.items.append(Problem(update.source, 1, f"{key} moves the window so that it "
+                                                           "ends before it starts"))
             return

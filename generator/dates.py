@@ -38,6 +38,8 @@ def parse_timestamp(value: object, default_tz: tzinfo) -> datetime:
             )
         except ValueError as error:
             raise ValueError(f"invalid timestamp {text!r}: {error}") from None
+    if not 1970 <= parsed.year <= 2999:
+        raise ValueError(f"year {parsed.year} is out of range (1970 to 2999)")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_tz)
     return parsed

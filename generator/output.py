@@ -6,21 +6,20 @@ import os
 import shutil
 from pathlib import Path
 
-from generator.errors import Problem, SiteError
+from generator.errors import Problem
 
 MARKER = ".statusgen-output"
 _MARKER_TEXT = b"This folder is written by statusgen build; it replaces it whole on every build.\n"
 
 
-def check_out_dir(out_dir: Path) -> None:
+def out_dir_problems(out_dir: Path) -> list[Problem]:
     """Refuse to replace a folder that statusgen did not make (a typo must not wipe files)."""
     if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
-        raise SiteError([Problem(str(out_dir), 1, "output path exists and is not a folder; "
-                                                  "choose another --out")])
+        return [Problem(str(out_dir), 1, "output path exists and is not a folder; choose another --out")]
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
-        raise SiteError([Problem(str(out_dir), 1, "output folder is not empty and was not made by "
-                                                  "statusgen; refusing to replace it (choose another --out "
-                                                  "or empty it)")])
+        return [Problem(str(out_dir), 1, "output folder is not empty and was not made by statusgen; "
+                                         "refusing to replace it (choose another --out or empty it)")]
+    return []
 
 
 def staging_dir(out_dir: Path) -> Path:

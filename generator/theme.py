@@ -22,12 +22,6 @@ def theme_dirs(config: SiteConfig, site_dir: Path) -> list[Path]:
     return [own, DEFAULT_THEME] if own.is_dir() else [DEFAULT_THEME]
 
 
-def check_theme(config: SiteConfig, site_dir: Path, problems: Problems) -> None:
-    if config.theme != "default" and not (site_dir / "themes" / config.theme).is_dir():
-        problems.add(site_dir / "site.yml", 1, f"theme {config.theme!r} not found: "
-                                               f"expected a folder themes/{config.theme}/")
-
-
 def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.Environment:
     """Build the environment and compile every template, so template mistakes are problems."""
     own = [str(d / "templates") for d in theme_dirs(config, site_dir)[:-1]]
@@ -74,8 +68,10 @@ def template_problem(error: Exception, site_dir: Path) -> Problem:
             if code.endswith(".html") and Path(code).exists():
                 filename, line = code, trace.tb_lineno
             trace = trace.tb_next
+    message = (f"template not found: {error.name}" if isinstance(error, jinja2.TemplateNotFound)
+               else f"template error: {error}")
     problems = Problems(site_dir)
-    problems.add(filename, line, f"template error: {error}")
+    problems.add(filename, line, message)
     return problems.items[0]
 
 

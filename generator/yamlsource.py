@@ -1,11 +1,13 @@
-"""YAML loading that remembers where each key was and rejects duplicate keys.
+"""Reading the user's text files: UTF-8 with line-aware errors, and YAML that remembers lines.
 
-Timestamps stay strings (we parse them ourselves, with the site's time zone), and
-the C parser is used when PyYAML has it: front matter of 40,000 files adds up.
+YAML mappings remember the line of each key and reject duplicate keys. Timestamps stay
+strings (we parse them ourselves, in the site's time zone), and the C parser is used when
+PyYAML has it: front matter of 40,000 files adds up.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,43 +32,59 @@ class YamlList(list):
     item_lines: list[int]
 
 
-class YamlSyntaxError(Exception):
+class SourceError(Exception):
+    """A file that cannot be read as YAML or UTF-8 text, with the line to blame."""
+
     def __init__(self, line: int, message: str):
         super().__init__(message)
         self.line = line
         self.message = message
 
 
+def read_text(path: Path) -> str:
+    """A user's file as text with Unix line ends; raises SourceError if it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SourceError(line, f"not valid UTF-8 text ({error.reason}); save the file as UTF-8") from None
+    return text.lstrip("\ufeff").replace("\r\n", "\n")
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    pass
+    line_offset = 0
+
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + self.line_offset
 
 
-def _construct_mapping(loader: Any, node: yaml.MappingNode) -> YamlMap:
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
     loader.flatten_mapping(node)
     result = YamlMap()
-    result.line = node.start_mark.line + 1
+    result.line = loader.line(node)
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, (str, int, float, bool)) or key is None:
-            raise YamlSyntaxError(line, "mapping keys must be plain text")
+        line = loader.line(key_node)
+        if not isinstance(key, (str, int, float, bool)):
+            raise SourceError(line, "mapping keys must be plain text")
         key = str(key)
         if key in result:
-            raise YamlSyntaxError(line, f"duplicate key {key!r} (first on line {result.key_lines[key]})")
+            raise SourceError(line, f"duplicate key {key!r} (first on line {result.key_lines[key]})")
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = line
     return result
 
 
-def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> YamlList:
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> YamlList:
     result = YamlList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.line = loader.line(node)
+    result.item_lines = [loader.line(child) for child in node.value]
     return result
 
 
-def _construct_timestamp_as_text(loader: Any, node: yaml.ScalarNode) -> str:
+def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(node.value)
 
 
@@ -76,31 +94,27 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_t
 
 
 def load_yaml(text: str, first_line: int = 1) -> Any:
-    """Parse YAML safely; line numbers are shifted so they count from ``first_line``."""
+    """Parse YAML safely; line numbers count from ``first_line`` (front matter starts at 2)."""
+    loader = _Loader(text)
+    loader.line_offset = first_line - 1
     try:
-        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except YamlSyntaxError as error:
-        raise YamlSyntaxError(error.line + first_line - 1, error.message) from None
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = (mark.line + 1 if mark else 1) + first_line - 1
-        message = error.problem or error.context or "invalid YAML"
-        raise YamlSyntaxError(line, f"invalid YAML: {message}") from None
+        raise SourceError(_error_line(error) + first_line - 1, _error_message(error)) from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(first_line, f"invalid YAML: {error}") from None
-    if first_line != 1:
-        _shift_lines(value, first_line - 1)
-    return value
+        raise SourceError(first_line, f"invalid YAML: {error}") from None
+    finally:
+        loader.dispose()
 
 
-def _shift_lines(value: Any, offset: int) -> None:
-    if isinstance(value, YamlMap):
-        value.line += offset
-        value.key_lines = {k: v + offset for k, v in value.key_lines.items()}
-        for item in value.values():
-            _shift_lines(item, offset)
-    elif isinstance(value, YamlList):
-        value.line += offset
-        value.item_lines = [line + offset for line in value.item_lines]
-        for item in value:
-            _shift_lines(item, offset)
+def _error_line(error: yaml.MarkedYAMLError) -> int:
+    # An unclosed quote or bracket is found at the end of the text; blame where it opened.
+    mark = error.problem_mark
+    if error.context_mark and (mark is None or "end of stream" in (error.problem or "")):
+        mark = error.context_mark
+    return mark.line + 1 if mark else 1
+
+
+def _error_message(error: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (error.context, error.problem) if p]
+    return "invalid YAML: " + (", ".join(parts) or "syntax error")

@@ -1,0 +1,999 @@
+"""User errors (issue #2, section 6): every mistake is a ``path:line: message`` line on stderr,
+all of them in one run, sorted, exit 1, no traceback, and nothing written.
+
+Each test writes a small site inline, runs the real CLI (``generator.cli.main``) and compares
+stderr line by line. ``problems()`` also runs ``statusgen check`` on the same site and asserts
+it reports exactly the same lines and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import NOW, SITE_YML, incident
+from generator.cli import main
+
+# A valid earliest update. Its lines: 1 '---', 2 date, 3 status, 4 title, 5 impact,
+# 6 components, 7 '---', 8 'Body.'; text appended to it starts on line 9.
+FIRST = incident("2026-11-20T10:00:00Z", "investigating",
+                 title="API down", impact="major", components=["api"])
+# A valid maintenance window's first update (same line layout: starts on 6, ends on 7).
+WINDOW = """\
+---
+date: 2026-11-20T10:00:00Z
+status: scheduled
+title: Database upgrade
+components: [api]
+starts: 2026-12-01T10:00:00Z
+ends: 2026-12-01T11:00:00Z
+---
+We upgrade the database.
+"""
+# SITE_YML has 19 lines; a key appended to it is on line 20.
+NEXT_LINE = 20
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def summary(count: int) -> str:
+    return f"statusgen: {count} problem{'s' if count != 1 else ''}; nothing was written."
+
+
+def snapshot(root: Path) -> dict[str, bytes | str]:
+    """Every file and link under root with its content (a link: its target); links not followed."""
+    result: dict[str, bytes | str] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder, name)
+            key = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                result[key] = "-> " + os.readlink(path)
+            elif path.is_file():
+                result[key] = path.read_bytes()
+            else:
+                result[key] = "<dir>"
+    return result
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    code = main(list(args))
+    return code, capsys.readouterr().err.splitlines()
+
+
+def problems(capsys: pytest.CaptureFixture[str], site: Path, now: str = NOW) -> list[str]:
+    """Build and check a broken site; both must fail the same way and write nothing.
+
+    Returns the problem lines (without the closing summary line), in the order printed.
+    """
+    out = site.parent / "out"
+    before = snapshot(site)
+
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", now)
+    assert code == 1, err
+    assert err, "a failed build must say why"
+    assert err[-1] == summary(len(err) - 1), err
+    assert not out.exists(), "a failed build must not create the output folder"
+    assert not list(site.parent.glob(".out*")), "a failed build must not leave a staging folder"
+
+    check_code, check_err = run(capsys, "check", "--site", str(site))
+    assert check_code == 1, check_err
+    assert check_err == err, "check must report exactly what build reports"
+
+    assert snapshot(site) == before, "neither build nor check may write into the site"
+    lines = err[:-1]
+    assert lines == sorted(lines, key=_sort_key), "problems must come out sorted"
+    return lines
+
+
+def _sort_key(line: str) -> tuple[str, int, str]:
+    match = re.fullmatch(r"(.*?):(\d+): (.*)", line)
+    assert match, f"not a path:line: message line: {line!r}"
+    path, number, message = match.groups()
+    return path, int(number), message
+
+
+def one_problem_matching(capsys: pytest.CaptureFixture[str], site: Path, pattern: str) -> str:
+    """For the tests that pin the message but not (yet) the line: exactly one matching problem."""
+    lines = problems(capsys, site)
+    assert len(lines) == 1, lines
+    assert re.fullmatch(pattern, lines[0]), lines[0]
+    return lines[0]
+
+
+def build_raises_nothing(capsys: pytest.CaptureFixture[str], site: Path) -> tuple[int, list[str]]:
+    """Run build on a site with an unusual mistake; a traceback here fails the test."""
+    out = site.parent / "out"
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
+    assert not any("Traceback" in line for line in err)
+    return code, err
+
+
+# --------------------------------------------------------------------------- bad YAML
+
+
+def test_bad_yaml_in_site_yml(make_site, capsys):
+    site = make_site(site_yml="""\
+        title: Example: Status
+        base_url: https://status.example.com/
+        timezone: UTC
+    """)
+    assert problems(capsys, site) == [
+        "site.yml:1: invalid YAML: mapping values are not allowed in this context",
+    ]
+
+
+def test_bad_indentation_in_site_yml(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("  - id: web", " - id: web"))
+    assert problems(capsys, site) == [
+        "site.yml:8: invalid YAML: while parsing a block mapping, did not find expected key",
+    ]
+
+
+def test_bad_yaml_in_front_matter_counts_lines_in_the_file(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": """\
+        ---
+        date: 2026-11-20T10:00:00Z
+        status: investigating
+        title: API down: again
+        impact: major
+        components: [api]
+        ---
+        Body.
+    """})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:4: invalid YAML: mapping values are not allowed in this context",
+    ]
+
+
+def test_yaml_is_loaded_safely(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": """\
+        ---
+        date: 2026-11-20T10:00:00Z
+        status: investigating
+        title: !!python/object/apply:os.system ["echo pwned"]
+        impact: major
+        components: [api]
+        ---
+        Body.
+    """})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:4: invalid YAML: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system'",
+    ]
+
+
+UNCLOSED_QUOTE = """\
+---
+date: 2026-11-20T10:00:00Z
+status: investigating
+title: "API down
+impact: major
+components: [api]
+---
+Body.
+"""
+
+
+def test_unclosed_quote_in_front_matter_is_reported(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": UNCLOSED_QUOTE})
+    one_problem_matching(capsys, site, r"content/incidents/a/1\.md:\d+: invalid YAML: .*")
+
+
+def test_unclosed_quote_in_front_matter_points_at_the_quote(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": UNCLOSED_QUOTE})
+    one_problem_matching(capsys, site, r"content/incidents/a/1\.md:4: invalid YAML: .*")
+
+
+def test_front_matter_that_is_not_a_mapping(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": "---\n- date\n- status\n---\nBody.\n"})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:2: "
+        "front matter must be a mapping of keys (date: ..., status: ...)",
+    ]
+
+
+def test_site_yml_that_is_not_a_mapping(make_site, capsys):
+    site = make_site(site_yml="- title: Example\n")
+    assert problems(capsys, site) == [
+        "site.yml:1: site.yml must be a mapping of settings (title: ..., base_url: ...)",
+    ]
+
+
+def test_missing_site_yml(make_site, capsys):
+    site = make_site()
+    (site / "site.yml").unlink()
+    assert problems(capsys, site) == [
+        "site.yml:1: no site.yml here; is --site pointing at your status site?",
+    ]
+
+
+# --------------------------------------------------------------------------- front matter fences
+
+
+def test_missing_opening_fence(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST.removeprefix("---\n")})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:1: missing front matter: the file must start with a line '---'",
+    ]
+
+
+def test_front_matter_never_closed(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": """\
+        ---
+        date: 2026-11-20T10:00:00Z
+        status: investigating
+        title: API down
+        Body without a closing fence.
+    """})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:1: "
+        "front matter opened on line 1 is never closed with a line '---'",
+    ]
+
+
+# --------------------------------------------------------------------------- unknown keys, types
+
+
+def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("    name: Web app", "    nmae: Web app")
+                     .replace("    title: Public", "    titel: Public") + "histroy_days: 3\n")
+    top = ("expected one of title, base_url, timezone, language, description, logo, links, "
+           "history_days, feed_size, theme, components, audiences")
+    assert problems(capsys, site) == [
+        "site.yml:8: missing required key 'name' in components",
+        "site.yml:9: unknown key in components 'nmae'; expected one of id, name, description, "
+        "group (did you mean 'name'?)",
+        "site.yml:16: unknown key in audiences 'titel'; expected one of id, title, description, "
+        "base_url, noindex (did you mean 'title'?)",
+        f"site.yml:20: unknown key 'histroy_days'; {top} (did you mean 'history_days'?)",
+    ]
+
+
+def test_unknown_keys_in_front_matter_with_suggestion(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": FIRST.replace("impact:", "impcat:"),
+        "content/maintenance/m/1.md": WINDOW.replace("ends:", "end:"),
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:5: unknown key 'impcat'; expected one of date, status, title, "
+        "impact, components, audience (did you mean 'impact'?)",
+        "content/maintenance/m/1.md:7: unknown key 'end'; expected one of date, status, title, "
+        "components, audience, starts, ends (did you mean 'ends'?)",
+    ]
+
+
+def test_wrong_types_in_site_yml(make_site, capsys):
+    site = make_site(site_yml="""\
+        title: Example Status
+        base_url: /status
+        timezone: Mars/Olympus
+        history_days: two
+        feed_size: 0
+        links: support@example.com
+        components: api
+        audiences:
+          - id: public
+          - id: strategic
+            noindex: "yes"
+    """)
+    assert problems(capsys, site) == [
+        "site.yml:2: 'base_url' must be an absolute http(s) URL, not '/status'",
+        "site.yml:3: unknown time zone 'Mars/Olympus'; use an IANA name like Europe/Berlin or UTC",
+        "site.yml:4: 'history_days' must be a whole number, not 'two'",
+        "site.yml:5: 'feed_size' must be between 1 and 1000, not 0",
+        "site.yml:6: 'links' must be a list, not 'support@example.com'",
+        "site.yml:7: 'components' must be a list, not 'api'",
+        "site.yml:11: 'noindex' must be true or false, not 'yes'",
+    ]
+
+
+def test_wrong_entries_in_site_yml_lists(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("  - id: cdn", "  - cdn\n  - id: cdn")
+                     .replace("    title: Public", "    title: Public\n    noindex: false")
+                     .replace("    title: Strategic customers",
+                              "    title: Strategic customers\n    noindex: false"))
+    assert problems(capsys, site) == [
+        "site.yml:11: each entry of 'components' must be a mapping",
+        "site.yml:21: a restricted audience is always noindex; remove 'noindex: false'",
+    ]
+
+
+def test_text_setting_of_the_wrong_type_is_reported(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("title: Example Status", "title: [Example]"))
+    one_problem_matching(capsys, site, r"site\.yml:1: 'title' must be .*, not a list")
+
+
+def test_text_setting_of_the_wrong_type_says_text(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("title: Example Status", "title: [Example]"))
+    assert problems(capsys, site) == ["site.yml:1: 'title' must be text, not a list"]
+
+
+def test_wrong_types_in_front_matter(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": FIRST.replace("title: API down", "title: ''")
+                                         .replace('components: ["api"]', "components: api"),
+        "content/maintenance/m/1.md": WINDOW.replace("components: [api]",
+                                                     "components: {api: major_outage}"),
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:4: 'title' must be non-empty text",
+        "content/incidents/a/1.md:6: "
+        "'components' must be a list of component ids or a mapping id: state",
+        "content/maintenance/m/1.md:5: 'components' must be a list of component ids",
+    ]
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def test_duplicate_key_in_site_yml(make_site, capsys):
+    site = make_site(site_yml=SITE_YML + "title: Again\n")
+    assert problems(capsys, site) == ["site.yml:20: duplicate key 'title' (first on line 1)"]
+
+
+DUPLICATE_STATUS = FIRST.replace("title: API down", "title: API down\nstatus: resolved")
+
+
+def test_duplicate_key_in_front_matter_is_reported_on_its_line(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": DUPLICATE_STATUS})
+    one_problem_matching(capsys, site,
+                         r"content/incidents/a/1\.md:5: duplicate key 'status' "
+                         r"\(first on line \d+\)")
+
+
+def test_duplicate_key_in_front_matter_names_the_first_line(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": DUPLICATE_STATUS})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:5: duplicate key 'status' (first on line 3)",
+    ]
+
+
+def test_duplicate_component_and_audience_ids(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("id: cdn", "id: api")
+                     .replace("id: strategic", "id: public"))
+    assert problems(capsys, site) == [
+        "site.yml:11: duplicate component id 'api' (first on line 5)",
+        "site.yml:17: duplicate audience id 'public' (first on line 15)",
+    ]
+
+
+def test_bad_component_id(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("id: cdn", "id: Big CDN"))
+    assert problems(capsys, site) == [
+        "site.yml:11: component id 'Big CDN' must match [a-z0-9][a-z0-9-]*",
+    ]
+
+
+def test_component_listed_twice_in_an_update(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST.replace('["api"]', "[api, web, api]")})
+    assert problems(capsys, site) == ["content/incidents/a/1.md:6: component 'api' is listed twice"]
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def test_bad_dates(make_site, capsys):
+    date = "2026-11-20T10:00:00Z"
+    site = make_site({
+        "content/incidents/a/1.md": FIRST.replace(date, "yesterday"),
+        "content/incidents/b/1.md": FIRST.replace(date, "2026-02-30T10:00:00Z"),
+        "content/incidents/c/1.md": FIRST.replace(date, "2026-11-20T25:00:00Z"),
+        "content/incidents/d/1.md": FIRST.replace(date, "2026-11-20T10:00:00+25:00"),
+        "content/maintenance/m/1.md": WINDOW.replace("2026-12-01T10:00:00Z", "soon"),
+        "content/maintenance/n/1.md": WINDOW.replace("2026-12-01T11:00:00Z", "2026-12-01 11h"),
+    })
+    iso = "expected ISO 8601 like 2026-11-27T14:05:00+01:00"
+    assert problems(capsys, site) == [
+        f"content/incidents/a/1.md:2: 'date': invalid timestamp 'yesterday'; {iso}",
+        "content/incidents/b/1.md:2: 'date': invalid timestamp '2026-02-30T10:00:00Z': "
+        "day is out of range for month",
+        "content/incidents/c/1.md:2: 'date': invalid timestamp '2026-11-20T25:00:00Z': "
+        "hour must be in 0..23",
+        "content/incidents/d/1.md:2: 'date': invalid timestamp '2026-11-20T10:00:00+25:00': "
+        "invalid UTC offset '+25:00'",
+        f"content/maintenance/m/1.md:6: 'starts': invalid timestamp 'soon'; {iso}",
+        f"content/maintenance/n/1.md:7: 'ends': invalid timestamp '2026-12-01 11h'; {iso}",
+    ]
+
+
+def test_missing_date_and_status(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": "---\ntitle: API down\n---\nBody.\n"})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:1: missing required key 'date' (an ISO 8601 timestamp)",
+        "content/incidents/a/1.md:1: missing required key 'status'; one of investigating, "
+        "identified, monitoring, resolved",
+    ]
+
+
+def test_date_out_of_range_is_a_problem_not_a_traceback(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md":
+                      FIRST.replace("2026-11-20T10:00:00Z", "0001-01-01T00:00:00+01:00")})
+    code, err = build_raises_nothing(capsys, site)
+    assert code == 1
+    assert err[0].startswith("content/incidents/a/1.md:2: 'date': ")
+
+
+# --------------------------------------------------------------------------- unknown values
+
+
+def test_unknown_status_impact_component_and_audience(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": """\
+            ---
+            date: 2026-11-20T10:00:00Z
+            status: resovled
+            title: API down
+            impact: huge
+            components:
+              - api
+              - databse
+            audience: strategc
+            ---
+            Body.
+        """,
+        "content/maintenance/m/1.md": WINDOW.replace("status: scheduled", "status: investigating"),
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:3: unknown status 'resovled'; expected one of investigating, "
+        "identified, monitoring, resolved (did you mean 'resolved'?)",
+        "content/incidents/a/1.md:5: unknown impact 'huge'; expected one of none, minor, major, "
+        "critical",
+        "content/incidents/a/1.md:8: unknown component 'databse'; expected one of api, cdn, web",
+        "content/incidents/a/1.md:9: unknown audience 'strategc'; expected one of public, "
+        "strategic (did you mean 'strategic'?)",
+        "content/maintenance/m/1.md:3: unknown status 'investigating'; expected one of scheduled, "
+        "in_progress, verifying, completed",
+    ]
+
+
+def test_unknown_component_state(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": """\
+        ---
+        date: 2026-11-20T10:00:00Z
+        status: investigating
+        title: API down
+        impact: major
+        components:
+          web: partial_outage
+          api: major_outtage
+        ---
+        Body.
+    """})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:8: unknown component state 'major_outtage'; expected one of "
+        "operational, degraded_performance, partial_outage, major_outage (did you mean "
+        "'major_outage'?)",
+    ]
+
+
+def test_component_list_of_mappings_is_a_problem_not_a_traceback(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": """\
+        ---
+        date: 2026-11-20T10:00:00Z
+        status: investigating
+        title: API down
+        impact: major
+        components:
+          - api: major_outage
+        ---
+        Body.
+    """})
+    lines = problems(capsys, site)
+    assert len(lines) == 1
+    assert lines[0].startswith("content/incidents/a/1.md:7: ")
+
+
+def test_unknown_audience_in_block(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST + "::: strategc\nSecret.\n:::\n"})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:9: unknown audience 'strategc'; expected one of public, "
+        "strategic (did you mean 'strategic'?)",
+    ]
+
+
+def test_unknown_theme_points_at_the_theme_key(make_site, capsys):
+    site = make_site(site_yml=SITE_YML + "theme: fancy\n")
+    assert problems(capsys, site) == [
+        f"site.yml:{NEXT_LINE}: theme 'fancy' not found: expected a folder themes/fancy/",
+    ]
+
+
+def test_unknown_theme(make_site, capsys):
+    site = make_site(site_yml=SITE_YML + "theme: fancy\n")
+    one_problem_matching(capsys, site,
+                         r"site\.yml:\d+: theme 'fancy' not found: expected a folder themes/fancy/")
+
+
+def test_time_zone_that_is_a_tzdata_folder(make_site, capsys):
+    site = make_site(site_yml=SITE_YML.replace("Europe/Berlin", "America"))
+    assert problems(capsys, site) == [
+        "site.yml:3: unknown time zone 'America'; use an IANA name like Europe/Berlin or UTC",
+    ]
+
+
+def test_huge_history_days_is_no_traceback(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST},
+                     site_yml=SITE_YML + "history_days: 1000000\n")
+    code, err = build_raises_nothing(capsys, site)
+    assert code == 0 or err[0].startswith(f"site.yml:{NEXT_LINE}: 'history_days'"), err
+
+
+# --------------------------------------------------------------------------- ::: blocks
+
+
+def test_unclosed_block(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST + "::: strategic\nSecret.\n"})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:9: '::: strategic' block is never closed; add a line ':::' "
+        "after it",
+    ]
+
+
+def test_nested_block(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST + "::: strategic\nA\n::: public\nB\n:::\n"})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:11: '::: public' inside the '::: strategic' block opened on "
+        "line 9; blocks cannot nest, close it with ':::' first",
+    ]
+
+
+def test_stray_block_close(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST + "More.\n:::\n"})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:10: ':::' closes no block; open one with '::: <audience>'",
+    ]
+
+
+# --------------------------------------------------------------------------- folders and files
+
+
+@pytest.mark.parametrize("name", ["Bad_Name", "-dash-first", "a..b", "has space", "UPPER"])
+def test_bad_incident_folder_names(make_site, capsys, name):
+    site = make_site({f"content/incidents/{name}/1.md": FIRST})
+    assert problems(capsys, site) == [
+        f"content/incidents/{name}:1: incident folder name {name!r} must match [a-z0-9][a-z0-9-]* "
+        "(lowercase letters, digits and dashes; it is the page's URL)",
+    ]
+
+
+def test_bad_maintenance_folder_name(make_site, capsys):
+    site = make_site({"content/maintenance/Db_Upgrade/1.md": WINDOW})
+    assert problems(capsys, site) == [
+        "content/maintenance/Db_Upgrade:1: maintenance folder name 'Db_Upgrade' must match "
+        "[a-z0-9][a-z0-9-]* (lowercase letters, digits and dashes; it is the page's URL)",
+    ]
+
+
+def test_dot_dot_folder_name_is_reported(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST, "content/incidents/..sneaky/1.md": FIRST})
+    assert problems(capsys, site) == [
+        "content/incidents/..sneaky:1: incident folder name '..sneaky' must match "
+        "[a-z0-9][a-z0-9-]* (lowercase letters, digits and dashes; it is the page's URL)",
+    ]
+
+
+def test_bad_update_file_name(make_site, capsys):
+    site = make_site({"content/incidents/a/my update.md": FIRST})
+    assert problems(capsys, site) == [
+        "content/incidents/a/my update.md:1: file name 'my update.md' must match "
+        "[A-Za-z0-9][A-Za-z0-9._-]*.md (it is part of the update's permanent id)",
+    ]
+
+
+def test_stray_markdown_file_directly_in_content_folders(make_site, capsys):
+    site = make_site({"content/incidents/stray.md": FIRST, "content/maintenance/window.md": WINDOW})
+    assert problems(capsys, site) == [
+        "content/incidents/stray.md:1: update files belong in a folder per incident: "
+        "content/incidents/<incident-id>/stray.md",
+        "content/maintenance/window.md:1: update files belong in a folder per maintenance: "
+        "content/maintenance/<maintenance-id>/window.md",
+    ]
+
+
+def test_folder_without_updates(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/notes.txt": "Not an update.",
+        "content/incidents/b/postmortem.md": "---\ndate: 2026-11-21T10:00:00Z\n---\nWe learned.\n",
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a:1: incident folder has no update files (*.md)",
+        "content/incidents/b:1: incident has a postmortem but no updates",
+    ]
+
+
+def test_empty_files(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": "", "content/incidents/b/1.md": "\n   \n\n"})
+    message = "empty file; an update needs front matter between '---' lines, then a body"
+    assert problems(capsys, site) == [
+        f"content/incidents/a/1.md:1: {message}",
+        f"content/incidents/b/1.md:1: {message}",
+    ]
+
+
+def test_non_utf8_update_file_reports_the_line(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    (site / "content/incidents/a/1.md").write_bytes(FIRST.encode() + b"Caf\xe9 is down.\n")
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:9: not valid UTF-8 text (invalid continuation byte); save the "
+        "file as UTF-8",
+    ]
+
+
+def test_non_utf8_site_yml(make_site, capsys):
+    site = make_site()
+    (site / "site.yml").write_bytes(SITE_YML.replace("Web app", "Caf\xe9").encode("latin-1"))
+    one_problem_matching(capsys, site, r"site\.yml:\d+: not valid UTF-8 text .*")
+
+
+def test_non_utf8_site_yml_reports_the_line(make_site, capsys):
+    site = make_site()
+    (site / "site.yml").write_bytes(SITE_YML.replace("Web app", "Caf\xe9").encode("latin-1"))
+    one_problem_matching(capsys, site, r"site\.yml:9: not valid UTF-8 text .*")
+
+
+# --------------------------------------------------------------------------- earliest updates
+
+
+def test_earliest_update_lacks_title_impact_components(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": incident("2026-11-20T10:00:00Z", "investigating",
+                                             impact="major"),
+        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "resolved", title="API down",
+                                             impact="major", components=["api"]),
+        "content/incidents/b/1.md": incident("2026-11-20T10:00:00Z", "investigating"),
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:1: missing 'title', 'components': this is the earliest update "
+        "of the incident, so it must set them",
+        "content/incidents/b/1.md:1: missing 'title', 'impact', 'components': this is the "
+        "earliest update of the incident, so it must set them",
+    ]
+
+
+def test_earliest_public_update_lacks_title_after_strategic_only_update(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": incident("2026-11-20T10:00:00Z", "investigating",
+                                             title="API down", impact="major",
+                                             components=["api"], audience="strategic"),
+        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "identified",
+                                             impact="major", components=["api"]),
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/2.md:1: missing 'title': this is the earliest update audience "
+        "'public' sees (earlier ones are restricted) of the incident, so it must set them",
+    ]
+
+
+def test_mistake_in_earliest_update_does_not_cascade(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": FIRST.replace("investigating", "investigatin"),
+        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "resolved"),
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:3: unknown status 'investigatin'; expected one of "
+        "investigating, identified, monitoring, resolved (did you mean 'investigating'?)",
+    ]
+
+
+def test_maintenance_missing_starts_and_ends(make_site, capsys):
+    site = make_site({"content/maintenance/m/1.md": incident("2026-11-20T10:00:00Z", "scheduled",
+                                                             title="Upgrade", components=["api"])})
+    assert problems(capsys, site) == [
+        "content/maintenance/m/1.md:1: missing 'starts', 'ends': this is the earliest update of "
+        "the maintenance, so it must set them",
+    ]
+
+
+def test_maintenance_ends_before_starts(make_site, capsys):
+    site = make_site({"content/maintenance/m/1.md": WINDOW.replace("2026-12-01T11:00:00Z",
+                                                                   "2026-12-01T09:00:00Z")})
+    one_problem_matching(capsys, site,
+                         r"content/maintenance/m/1\.md:\d+: 'ends' must be after 'starts'")
+
+
+def test_maintenance_ends_before_starts_points_at_ends(make_site, capsys):
+    site = make_site({"content/maintenance/m/1.md": WINDOW.replace("2026-12-01T11:00:00Z",
+                                                                   "2026-12-01T09:00:00Z")})
+    assert problems(capsys, site) == ["content/maintenance/m/1.md:7: 'ends' must be after 'starts'"]
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def test_broken_template_override(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": FIRST,
+        "themes/default/templates/index.html": """\
+            <!doctype html>
+            <title>{{ site.title }}</title>
+            <p>{{ overall_text }</p>
+        """,
+    })
+    assert problems(capsys, site) == [
+        "themes/default/templates/index.html:3: template error: unexpected '}'",
+    ]
+
+
+def test_broken_template_in_a_named_theme(make_site, capsys):
+    site = make_site({"themes/fancy/templates/incident.html": "<!doctype html>\n{% endif %}\n"},
+                     site_yml=SITE_YML + "theme: fancy\n")
+    assert problems(capsys, site) == [
+        "themes/fancy/templates/incident.html:2: template error: Encountered unknown tag 'endif'.",
+    ]
+
+
+UNDEFINED_NAME = {
+    "content/incidents/a/1.md": FIRST,
+    "themes/default/templates/index.html": "<!doctype html>\n<p>{{ no_such_name }}</p>\n",
+}
+MISSING_INCLUDE = {
+    "content/incidents/a/1.md": FIRST,
+    "themes/default/templates/index.html": '<!doctype html>\n{% include "nope.html" %}\n',
+}
+
+
+@pytest.mark.parametrize("files, expected", [
+    (UNDEFINED_NAME,
+     "themes/default/templates/index.html:2: template error: 'no_such_name' is undefined"),
+    (MISSING_INCLUDE, "themes/default/templates/index.html:2: template not found: nope.html"),
+], ids=["undefined-name", "missing-include"])
+def test_template_override_failing_while_rendering(make_site, capsys, tmp_path, files, expected):
+    site = make_site(files)
+    out = tmp_path / "out"
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
+    assert (code, err) == (1, [expected, summary(1)])
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out*"))
+
+
+@pytest.mark.parametrize("files", [UNDEFINED_NAME, MISSING_INCLUDE],
+                         ids=["undefined-name", "missing-include"])
+def test_check_reports_template_override_failing_while_rendering(make_site, capsys, files):
+    site = make_site(files)
+    lines = problems(capsys, site)  # runs build and check; check must report what build reports
+    assert len(lines) == 1 and lines[0].startswith("themes/default/templates/index.html:2: "), lines
+
+
+# --------------------------------------------------------------------------- symlinks
+
+
+def test_symlinks_out_of_the_site_are_refused(make_site, capsys, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "evil").mkdir(parents=True)
+    (outside / "evil" / "1.md").write_text(FIRST, encoding="utf-8")
+    (outside / "secret.md").write_text(FIRST, encoding="utf-8")
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    (site / "content/incidents/evil").symlink_to(outside / "evil")
+    (site / "content/incidents/a/2.md").symlink_to(outside / "secret.md")
+    message = "symbolic link leads outside the site directory; refused"
+    assert problems(capsys, site) == [
+        f"content/incidents/a/2.md:1: {message}",
+        f"content/incidents/evil:1: {message}",
+    ]
+
+
+def test_symlinks_inside_the_site_are_fine(make_site, build, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST, "drafts/b/1.md": FIRST})
+    (site / "content/incidents/b").symlink_to(site / "drafts/b")
+    out = build(site)
+    assert (out / "public/incidents/b/index.html").is_file()
+
+
+def test_content_folder_symlinked_out_of_the_site_is_refused(make_site, capsys, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "incidents/a").mkdir(parents=True)
+    (outside / "incidents/a/1.md").write_text(FIRST, encoding="utf-8")
+    site = make_site()
+    (site / "content").symlink_to(outside)
+    assert problems(capsys, site) == [
+        "content:1: symbolic link leads outside the site directory; refused",
+    ]
+
+
+def test_site_yml_symlinked_out_of_the_site_is_refused(make_site, capsys, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    shared = tmp_path / "shared.yml"
+    (site / "site.yml").rename(shared)
+    (site / "site.yml").symlink_to(shared)
+    assert problems(capsys, site) == [
+        "site.yml:1: symbolic link leads outside the site directory; refused",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+def test_broken_symlink_in_content_is_a_problem(make_site, capsys, kind):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    folder = site / "content/incidents/a"
+    if kind == "dangling":
+        (folder / "2.md").symlink_to(folder / "missing.md")
+    else:
+        (folder / "2.md").symlink_to(folder / "3.md")
+        (folder / "3.md").symlink_to(folder / "2.md")
+    lines = problems(capsys, site)
+    assert lines and all(line.startswith("content/incidents/a/") for line in lines), lines
+
+
+def test_folder_named_like_an_update_file(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    (site / "content/incidents/a/2.md").mkdir()
+    lines = problems(capsys, site)
+    assert len(lines) == 1 and lines[0].startswith("content/incidents/a/2.md:1: "), lines
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_bad_now(make_site, capsys, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    out = tmp_path / "out"
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "yesterday")
+    assert code == 1
+    assert err == [
+        "--now: invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00",
+        summary(1),
+    ]
+    assert not out.exists()
+
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "2026-13-01")
+    assert (code, err) == (1, ["--now: invalid timestamp '2026-13-01': month must be in 1..12",
+                               summary(1)])
+    assert not out.exists()
+
+
+def test_bad_now_is_reported_with_the_other_problems(make_site, capsys, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST.replace("impact: major", "impact: majr")})
+    out = tmp_path / "out"
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "yesterday")
+    assert code == 1
+    assert err == [
+        "--now: invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00",
+        "content/incidents/a/1.md:5: unknown impact 'majr'; expected one of none, minor, major, "
+        "critical (did you mean 'major'?)",
+        summary(2),
+    ]
+
+
+def test_out_folder_not_made_by_statusgen_is_refused(make_site, capsys, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    out = tmp_path / "Documents"
+    (out / "taxes").mkdir(parents=True)
+    (out / "notes.txt").write_text("my notes", encoding="utf-8")
+    (out / "taxes" / "2025.pdf").write_bytes(b"%PDF-precious")
+    before = snapshot(out)
+
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
+    assert code == 1
+    assert err == [
+        f"{out}:1: output folder is not empty and was not made by statusgen; "
+        "refusing to replace it (choose another --out or empty it)",
+        summary(1),
+    ]
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Documents", "site"]
+
+
+def test_out_path_that_is_a_file_is_refused(make_site, capsys, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    out = tmp_path / "out"
+    out.write_text("not a folder", encoding="utf-8")
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
+    assert (code, err) == (1, [
+        f"{out}:1: output path exists and is not a folder; choose another --out", summary(1)])
+    assert out.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_empty_or_statusgen_out_folder_is_accepted(make_site, build, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    out = tmp_path / "out"
+    out.mkdir()
+    build(site, out)  # empty: fine
+    build(site, out)  # made by statusgen: replaced
+    assert (out / "public/index.html").is_file()
+
+
+def test_refused_out_is_reported_with_the_other_problems(make_site, capsys, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST.replace("impact: major", "impact: majr")})
+    out = tmp_path / "Documents"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes", encoding="utf-8")
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
+    assert code == 1
+    assert err == sorted([
+        f"{out}:1: output folder is not empty and was not made by statusgen; "
+        "refusing to replace it (choose another --out or empty it)",
+        "content/incidents/a/1.md:5: unknown impact 'majr'; expected one of none, minor, major, "
+        "critical (did you mean 'major'?)",
+    ]) + [summary(2)]
+
+
+# --------------------------------------------------------------------------- all at once
+
+# Mistakes in seven files; the problems below are in the order they must be printed
+# (by path, then by line as a number: 3 before 12).
+MANY_MISTAKES = {
+    "content/incidents/a/1.md": FIRST.replace("investigating", "resovled")
+                                + "One.\nTwo.\nThree.\n::: strategic\nNever closed.\n",
+    "content/incidents/b/1.md": FIRST.replace("title: API down", "title: API down: again"),
+    "content/incidents/Bad_Name/1.md": FIRST,
+    "content/maintenance/m/1.md": "",
+    "content/maintenance/w/1.md": WINDOW.replace("components: [api]", "components: [api, dbb]"),
+    "themes/default/templates/index.html": "<!doctype html>\n<title>{{ site.title }}</title>\n"
+                                           "{% endif %}\n",
+}
+MANY_PROBLEMS = [
+    "content/incidents/Bad_Name:1: incident folder name 'Bad_Name' must match [a-z0-9][a-z0-9-]* "
+    "(lowercase letters, digits and dashes; it is the page's URL)",
+    "content/incidents/a/1.md:3: unknown status 'resovled'; expected one of investigating, "
+    "identified, monitoring, resolved (did you mean 'resolved'?)",
+    "content/incidents/a/1.md:12: '::: strategic' block is never closed; add a line ':::' after it",
+    "content/incidents/b/1.md:4: invalid YAML: mapping values are not allowed in this context",
+    "content/maintenance/m/1.md:1: empty file; an update needs front matter between '---' lines, "
+    "then a body",
+    "content/maintenance/w/1.md:5: unknown component 'dbb'; expected one of api, cdn, web",
+    "content/maintenance/x/1.md:10: not valid UTF-8 text (invalid continuation byte); save the "
+    "file as UTF-8",
+    "site.yml:20: unknown key 'histroy_days'; expected one of title, base_url, timezone, "
+    "language, description, logo, links, history_days, feed_size, theme, components, audiences "
+    "(did you mean 'history_days'?)",
+    "themes/default/templates/index.html:3: template error: Encountered unknown tag 'endif'.",
+]
+
+
+def make_many_mistakes(make_site) -> Path:
+    site = make_site(MANY_MISTAKES, site_yml=SITE_YML + "histroy_days: 3\n")
+    non_utf8 = site / "content/maintenance/x/1.md"
+    non_utf8.parent.mkdir(parents=True)
+    non_utf8.write_bytes(WINDOW.encode() + b"Caf\xe9.\n")
+    return site
+
+
+def test_every_problem_in_one_run(make_site, capsys):
+    site = make_many_mistakes(make_site)
+    assert problems(capsys, site) == MANY_PROBLEMS
+
+
+def test_failed_build_leaves_previous_output_intact(make_site, build, capsys, tmp_path):
+    site = make_site({"content/incidents/a/1.md": FIRST})
+    out = build(site, tmp_path / "out")
+    before = snapshot(out)
+    assert "public/incidents/a/index.html" in before
+
+    make_many_mistakes(make_site)
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
+    assert code == 1
+    assert err == [*MANY_PROBLEMS, summary(len(MANY_PROBLEMS))]
+    assert snapshot(out) == before
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["out", "site"], "no staging folder may be left behind"
+
+
+def test_check_on_a_good_site_writes_nothing(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST, "content/maintenance/m/1.md": WINDOW})
+    before = snapshot(site)
+    code = main(["check", "--site", str(site)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err == ""
+    assert captured.out == f"{site.resolve()}: no problems (1 incident, 1 maintenance window)\n"
+    assert snapshot(site) == before
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_command_line_prints_problems_without_traceback(make_site, tmp_path, command):
+    site = make_many_mistakes(make_site)
+    args = [sys.executable, "-m", "generator", command, "--site", str(site)]
+    if command == "build":
+        args += ["--out", str(tmp_path / "out"), "--now", NOW]
+    result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [*MANY_PROBLEMS, summary(len(MANY_PROBLEMS))]
+    assert result.stdout == ""
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,55 @@
+"""Markdown rendering and ::: audience blocks."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+import pytest
+
+from generator.markup import render_markdown, split_blocks
+
+SAMPLES = [
+    "Plain paragraph with *emphasis*, `code` and a [link](https://example.com).",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "```\nfenced | with pipe\n```\n\nafter",
+    "~~~python\nprint(1)\n~~~",
+    "a \\| escaped pipe and a | bare one",
+    "1. one\n2. two\n\n* three\n* four",
+    "text with ``` inline triple backticks ``` here",
+    "<div>raw <b>html</b></div>\n\nand <script>x()</script>",
+    "hard  \nbreak and tab\t\nbreak",
+    "&amp; &copy; &#169; and a lone & sign",
+    "<https://example.com> and <ops@example.com>",
+    "![alt](https://example.com/x.png) and [ref][1]\n\n[1]: https://example.com",
+    "**bold**, __bold__, *em*, _em_, snake_case_name and 2 * 3",
+    "\\*not em\\* and \\[not a link\\]",
+    "# Heading\n\n> quote\n\n---\n\n    indented code",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_rendering_equals_markdown_with_all_extensions(text):
+    full = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    assert render_markdown(text) == nh3.clean(full.convert(text))
+
+
+def test_every_sample_is_rendered_by_a_pruned_renderer():
+    """Guards the equality test above against testing nothing: pruning really happens."""
+    from generator import markup
+
+    render_markdown("plain words only")
+    assert any(len(idle) > 10 for idle in markup._renderers)
+
+
+def test_split_blocks_keeps_audiences_and_lines():
+    body = "intro\n\n::: strategic\nsecret\n:::\n\noutro\n"
+    segments, errors = split_blocks(body, 5, ["public", "strategic"])
+    assert errors == []
+    assert [(s.audience, s.text.strip(), s.line) for s in segments] == [
+        (None, "intro", 5), ("strategic", "secret", 8), (None, "outro", 10)]
+
+
+def test_split_blocks_reports_every_mistake_with_its_line():
+    body = "::: strategic\n::: public\n:::\n:::\n::: nobody\nx\n"
+    _, errors = split_blocks(body, 1, ["public", "strategic"])
+    assert [line for line, _ in errors] == [2, 4, 5, 5]

@@ -60,6 +60,13 @@ class SiteConfig:
     theme: str = "default"
     component_ids: frozenset[str] = field(default=frozenset(), compare=False)
 
+    @property
+    def logo_uri(self) -> str:
+        """Where a local logo file is copied in each tree ("" for none or a URL)."""
+        if not self.logo or urlsplit(self.logo).scheme:
+            return ""
+        return f"assets/{Path(self.logo).name}"
+
     def audience(self, audience_id: str) -> Audience | None:
         return next((a for a in self.audiences if a.id == audience_id), None)
 
@@ -143,7 +150,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         timezone=zone,
         language=reader.text("language", "en"),
         description=reader.text("description"),
-        logo=reader.text("logo"),
+        logo=_logo(reader, site_dir),
         links=_links(reader),
         history_days=history_days,
         feed_size=feed_size,
@@ -190,6 +197,18 @@ def _timezone(reader: _Reader) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         reader.problem("timezone", f"unknown time zone {name!r}; use an IANA name like Europe/Berlin or UTC")
         return ZoneInfo("UTC")
+
+
+def _logo(reader: _Reader, site_dir: Path) -> str:
+    """An absolute image URL, or a file in the site that is copied to assets/."""
+    logo = reader.text("logo")
+    if not logo or urlsplit(logo).scheme in ("http", "https"):
+        return logo
+    path = (site_dir / logo).resolve()
+    if site_dir.resolve() not in path.parents or not path.is_file():
+        reader.problem("logo", f"logo {logo!r} must be an http(s) URL or an image file inside the site")
+        return ""
+    return logo
 
 
 def _theme(reader: _Reader, site_dir: Path) -> str:

@@ -92,8 +92,10 @@ def duration(start: datetime, end: datetime | None) -> str:
 
 
 def static_files(config: SiteConfig, site_dir: Path) -> dict[str, bytes]:
-    """The theme's static/ files (site overrides win), keyed by their uri under assets/."""
+    """The theme's static/ files (site overrides win) and the logo, keyed by uri."""
     result: dict[str, bytes] = {}
+    if config.logo_uri:
+        result[config.logo_uri] = (site_dir / config.logo).read_bytes()
     for theme_dir in reversed(theme_dirs(config, site_dir)):
         static = theme_dir / "static"
         if static.is_dir():

@@ -283,3 +283,13 @@ def test_example_site_builds(build):
     public = html(out / "public" / "index.html")
     assert len(public.select("#active-heading ~ article")) == 1
     assert len(list((out / "public" / "incidents").iterdir())) >= 8
+
+
+def test_local_logo_is_copied_and_linked_relatively(make_site, build):
+    site = make_site(site_yml=__import__("conftest").SITE_YML + "logo: images/logo.svg\n")
+    (site / "images").mkdir()
+    (site / "images" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    out = build(site)
+    assert (out / "public" / "assets" / "logo.svg").read_text().startswith("<svg")
+    assert html(out / "public" / "history" / "index.html").select_one(".brand img")["src"] == "../assets/logo.svg"
+    assert html(out / "strategic" / "index.html").select_one(".brand img")["src"] == "./assets/logo.svg"

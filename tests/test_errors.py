@@ -997,3 +997,12 @@ def test_command_line_prints_problems_without_traceback(make_site, tmp_path, com
     assert result.stderr.splitlines() == [*MANY_PROBLEMS, summary(len(MANY_PROBLEMS))]
     assert result.stdout == ""
     assert not (tmp_path / "out").exists()
+
+
+def test_logo_must_be_a_url_or_a_file_in_the_site(make_site, capsys):
+    site = make_site(site_yml=SITE_YML + "logo: ../outside.svg\n")
+    (site.parent / "outside.svg").write_text("<svg/>")
+    line = SITE_YML.count("\n") + 1
+    assert problems(capsys, site) == [
+        f"site.yml:{line}: logo '../outside.svg' must be an http(s) URL or an image file inside the site",
+    ]

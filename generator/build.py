@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -176,7 +177,12 @@ def _pool(workers: int, jobs: int) -> Any:
     """A forked process pool when it pays off; fork shares the loaded site without pickling."""
     if workers <= 1 or jobs < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         return _NoPool()
-    return multiprocessing.get_context("fork").Pool(workers)
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals)
+
+
+def _worker_signals() -> None:
+    # Workers inherit the CLI's SIGTERM handler; the pool stops them with SIGTERM.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _map(function: Callable[[T], R], items: list[T], workers: int) -> list[R]:

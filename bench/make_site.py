@@ -810,7 +810,7 @@ def write_incident(
     folder.mkdir(parents=True)
     stamp_names = rng.random() < 0.2
     words = 0
-    for i, (status, dt) in enumerate(zip(statuses, dates)):
+    for i, (status, dt) in enumerate(zip(statuses, dates, strict=False)):
         fm = ["---", f"date: {fmt_date(rng, dt)}", f"status: {status}"]
         if i == 0:
             fm.append(f"title: {_yaml_str(title)}")
@@ -848,7 +848,7 @@ def write_incident(
                 events = rng.sample(BULLETS["Timeline so far:"], 5)
                 rows = [
                     f"| {t} | {_upper_first(_sentence(fill, e.split(': ', 1)[1]))} |"
-                    for t, e in zip(times, events)
+                    for t, e in zip(times, events, strict=False)
                 ]
                 sections.append(
                     "## Timeline\n\n| Time (UTC) | Event |\n| --- | --- |\n" + "\n".join(rows)

@@ -250,9 +250,10 @@ def print_table(results: list[Result]) -> None:
         )
         for r in results
     ]
-    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=False)]
     for i, row in enumerate([head, *rows]):
-        cells = [c.rjust(w) if j < len(row) - 1 else c for j, (c, w) in enumerate(zip(row, widths))]
+        pairs = enumerate(zip(row, widths, strict=False))
+        cells = [c.rjust(w) if j < len(row) - 1 else c for j, (c, w) in pairs]
         print("  ".join(cells).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))

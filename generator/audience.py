@@ -135,7 +135,8 @@ def incident_view(incident: Incident, audience: Audience, now: datetime) -> Inci
 
 def _fold(updates: list[Update], kind: Kind, audience: Audience) -> tuple[UpdateView, ...]:
     """Carry title, impact, components and window forward through the visible updates."""
-    title, impact, components, starts, ends = "", None, (), None, None
+    title, impact, starts, ends = "", None, None, None
+    components: tuple[tuple[str, str | None], ...] = ()
     folded = []
     for update in updates:
         title = update.title or title

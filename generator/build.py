@@ -6,10 +6,11 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from generator import output
 from generator.audience import SiteView, view_for
@@ -129,7 +130,7 @@ def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging
             counts = pending.get() if pending else [_render_items_task(t) for t in tasks]
     finally:
         _FORKED = None
-    for (index, _), count in zip(tasks, counts):
+    for (index, _), count in zip(tasks, counts, strict=False):
         report.files[renderers[index].view.audience.id] += count
     return report
 

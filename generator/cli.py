@@ -6,9 +6,9 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
 
 from generator import __version__
 from generator.build import build_site, check_site, default_workers

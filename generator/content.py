@@ -9,11 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import SLUG, SiteConfig
+from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, one_of
 from generator.markup import render_markdown, split_blocks
-from generator.model import (COMPONENT_STATES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES,
-                             Incident, Kind, Postmortem, Segment, Update)
-from generator.dates import parse_timestamp
+from generator.model import (
+    COMPONENT_STATES,
+    IMPACTS,
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    Incident,
+    Kind,
+    Postmortem,
+    Segment,
+    Update,
+)
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONTENT_DIRS: dict[str, Kind] = {"incidents": "incident", "maintenance": "maintenance"}
@@ -226,7 +235,7 @@ class _Fields:
         pairs: list[tuple[str, str | None]] = []
         if isinstance(value, YamlList):
             entries: list[tuple[Any, Any, int]] = [
-                (item, None, item_line) for item, item_line in zip(value, value.item_lines)]
+                (item, None, item_line) for item, item_line in zip(value, value.item_lines, strict=False)]
         elif isinstance(value, YamlMap) and kind == "incident":
             entries = [(key, state, value.line_of(key)) for key, state in value.items()]
         else:

@@ -47,7 +47,9 @@ class RawSegment:
     line: int  # first line of the text in the file
 
 
-def split_blocks(body: str, first_line: int, audiences: list[str]) -> tuple[list[RawSegment], list[tuple[int, str]]]:
+def split_blocks(
+    body: str, first_line: int, audiences: list[str]
+) -> tuple[list[RawSegment], list[tuple[int, str]]]:
     """Split a body into audience segments; returns (segments, [(line, message)])."""
     segments: list[RawSegment] = []
     errors: list[tuple[int, str]] = []
@@ -67,8 +69,8 @@ def split_blocks(body: str, first_line: int, audiences: list[str]) -> tuple[list
         if opening:
             name = opening.group(1)
             if current_audience is not None:
-                errors.append((number, f"'::: {name}' inside the '::: {current_audience}' block "
-                                       f"opened on line {opened_at}; blocks cannot nest, close it with ':::' first"))
+                errors.append((number, f"'::: {name}' inside the '::: {current_audience}' block opened "
+                                       f"on line {opened_at}; blocks cannot nest, close it with ':::' first"))
                 continue
             if name not in audiences:
                 errors.append((number, one_of(name, audiences, "audience")))
@@ -83,7 +85,8 @@ def split_blocks(body: str, first_line: int, audiences: list[str]) -> tuple[list
         else:
             current.append(line)
     if current_audience is not None:
-        errors.append((opened_at, f"'::: {current_audience}' block is never closed; add a line ':::' after it"))
+        errors.append((opened_at, f"'::: {current_audience}' block is never closed; "
+                                  "add a line ':::' after it"))
     flush(0)
     return segments, errors
 

@@ -8,8 +8,14 @@ import jinja2
 
 from generator.audience import IncidentView, SiteView
 from generator.errors import SiteError
-from generator.status import (OVERALL_LABELS, component_states, grouped_components,
-                              history_months, past_days, worst)
+from generator.status import (
+    OVERALL_LABELS,
+    component_states,
+    grouped_components,
+    history_months,
+    past_days,
+    worst,
+)
 from generator.theme import template_problem
 
 FEEDS = {"atom": "history.atom", "rss": "history.rss"}

@@ -291,5 +291,6 @@ def test_local_logo_is_copied_and_linked_relatively(make_site, build):
     (site / "images" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     out = build(site)
     assert (out / "public" / "assets" / "logo.svg").read_text().startswith("<svg")
-    assert html(out / "public" / "history" / "index.html").select_one(".brand img")["src"] == "../assets/logo.svg"
+    history = html(out / "public" / "history" / "index.html")
+    assert history.select_one(".brand img")["src"] == "../assets/logo.svg"
     assert html(out / "strategic" / "index.html").select_one(".brand img")["src"] == "./assets/logo.svg"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, SITE_YML, incident
 from generator.cli import main
+
+from conftest import NOW, SITE_YML, incident
 
 # A valid earliest update. Its lines: 1 '---', 2 date, 3 status, 4 title, 5 impact,
 # 6 components, 7 '---', 8 'Body.'; text appended to it starts on line 9.

@@ -108,10 +108,9 @@ def incident_view(incident: Incident, audience: Audience, now: datetime) -> Inci
     if incident.kind == "maintenance":
         status = _maintenance_status(latest, now)
         started = latest.starts or latest.date
-        ended = _maintenance_end(updates, status)
     else:
         started = updates[0].date
-        ended = latest.date if status == "resolved" else None
+    ended = _ended(updates, status, incident.kind)
     postmortem = incident.postmortem
     return IncidentView(
         id=incident.id,
@@ -169,15 +168,23 @@ def _maintenance_status(latest: UpdateView, now: datetime) -> str:
     status = latest.status
     if status == "completed" or latest.starts is None or latest.ends is None:
         return status
-    if now >= latest.ends and latest.date < latest.ends:
-        return "completed"
+    if now >= latest.ends:
+        return "completed" if latest.date < latest.ends else status
     if status == "scheduled" and now >= latest.starts:
         return "in_progress"
     return status
 
 
-def _maintenance_end(updates: tuple[UpdateView, ...], status: str) -> datetime | None:
-    if status != "completed":
+def _ended(updates: tuple[UpdateView, ...], status: str, kind: Kind) -> datetime | None:
+    """When it ended: the first of the closing updates (a later note does not lengthen it)."""
+    final = "resolved" if kind == "incident" else "completed"
+    if status != final:
         return None
-    latest = updates[-1]
-    return latest.date if latest.status == "completed" else latest.ends
+    if updates[-1].status != final:  # a window completed by the clock
+        return updates[-1].ends
+    ended = updates[-1].date
+    for update in reversed(updates):
+        if update.status != final:
+            break
+        ended = update.date
+    return ended

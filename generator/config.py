@@ -98,7 +98,7 @@ class _Reader:
                 self.problem(None, f"missing required key {key!r}{self.where}")
             return default
         value = self.data[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if kind in (int, _TEXT) and isinstance(value, bool) or not isinstance(value, kind):
             self.problem(key, f"{key!r} must be {_TYPE_NAMES[kind]}, not {_describe(value)}")
             return default
         return value
@@ -166,7 +166,7 @@ def _read_mapping(path: Path, problems: Problems) -> YamlMap | None:
     if not path.is_file():
         problems.add(path, 1, f"no {CONFIG_NAME} here; is --site pointing at your status site?")
         return None
-    if path.is_symlink() and path.resolve().parent != path.parent.resolve():
+    if path.is_symlink() and path.parent.resolve() not in path.resolve().parents:
         problems.add(path, 1, "symbolic link leads outside the site directory; refused")
         return None
     try:
@@ -277,7 +277,7 @@ def _links(reader: _Reader) -> tuple[Link, ...]:
 
 
 def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
-    if "audiences" not in reader.data:
+    if reader.data.get("audiences") is None:
         raw = [(_Reader(_as_map(d), reader.problems, reader.path), 0) for d in DEFAULT_AUDIENCES]
     else:
         raw = _items(reader, "audiences")

@@ -37,6 +37,7 @@ _REQUIRED_FIRST: dict[Kind, tuple[str, ...]] = {
     "maintenance": ("title", "components", "starts", "ends"),
 }
 _POSTMORTEM_KEYS = ("date", "title", "audience")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
     for dirname, kind in CONTENT_DIRS.items():
         root = content / dirname
         if not root.exists() or not _inside_site(root, site_dir, problems):
+            continue
+        if not root.is_dir():
+            problems.add(root, 1, f"content/{dirname} must be a folder with one folder per {kind}")
             continue
         for entry in sorted(root.iterdir()):
             if _is_editor_file(entry) or not _inside_site(entry, site_dir, problems):
@@ -126,13 +130,14 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path) -> tuple[Inc
             update = _update(folder, path, front, body, body_line, config, problems)
             if update:
                 updates.append(update)
-    updates.sort(key=lambda u: (u.date, u.stem))
+    updates.sort(key=lambda u: (u.date, Path(u.source).name))
     if problems.items:  # a broken file could be the earliest update; judge the rest after a fix
         return None, problems.items
     if not updates:
         problems.add(folder.path, 1, f"{folder.kind} has a postmortem but no updates")
     _check_first_updates(folder.kind, updates, config, problems)
-    _check_window(updates, problems)
+    for audience in config.audiences:
+        _check_window([u for u in updates if u.audience_rank <= audience.rank], problems)
     if problems.items:
         return None, problems.items
     return Incident(folder.id, folder.kind, tuple(updates), postmortem), []
@@ -144,6 +149,12 @@ def _read_document(path: Path, problems: Problems) -> tuple[YamlMap, str, int] |
         text = read_text(path)
     except SourceError as error:
         problems.add(path, error.line, error.message)
+        return None
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        problems.add(path, line, f"invisible control character U+{ord(control.group()):04X} "
+                                 "(pasted from another program?); delete it, feeds cannot carry it")
         return None
     if not text.strip():
         problems.add(path, 1, "empty file; an update needs front matter between '---' lines, then a body")
@@ -210,8 +221,10 @@ class _Fields:
         value = self.front.get(key)
         if value is None:
             return None
-        if isinstance(value, (YamlMap, YamlList)) or not str(value).strip():
-            self.problem(key, f"{key!r} must be non-empty text")
+        if isinstance(value, (YamlMap, YamlList, bool)) or not str(value).strip():
+            self.problem(key, f"{key!r} must be non-empty text" + (
+                " (YAML reads yes/no/on/off as true/false; put the text in quotes)"
+                if isinstance(value, bool) else ""))
             return None
         return str(value).strip()
 
@@ -229,9 +242,11 @@ class _Fields:
         value = self.front.get("components", None)
         if "components" not in self.front:
             return None
-        if value is None:
-            return ()
         line = self.front.line_of("components")
+        if value is None:
+            self.problems.add(self.path, line, "'components' has no value; list component ids, "
+                                               "or write [] for none")
+            return None
         pairs: list[tuple[str, str | None]] = []
         if isinstance(value, YamlList):
             entries: list[tuple[Any, Any, int]] = [
@@ -243,6 +258,8 @@ class _Fields:
             self.problems.add(self.path, line, f"'components' must be {shape}")
             return None
         for component_id, state, entry_line in entries:
+            if isinstance(component_id, int) and not isinstance(component_id, bool):
+                component_id = str(component_id)  # site.yml reads `id: 123` as text too
             if not isinstance(component_id, str) or isinstance(state, (YamlMap, YamlList)):
                 self.problems.add(self.path, entry_line, "each component must be an id like 'api'"
                                   + (", or 'id: state' in a mapping" if kind == "incident" else ""))
@@ -324,6 +341,10 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
         checked.add(first.id)
         missing = [key for key in _REQUIRED_FIRST[kind] if getattr(first, key) is None]
         if not missing:
+            if kind == "incident" and first.components == () and first.impact != "none":
+                problems.items.append(Problem(first.source, 1, f"'components' is empty but impact is "
+                                              f"{first.impact!r}; name the affected components "
+                                              "(only impact 'none' may affect none)"))
             continue
         earlier = "the earliest update" if first is updates[0] else (
             f"the earliest update audience {audience.id!r} sees (earlier ones are restricted)")

@@ -41,8 +41,22 @@ def parse_timestamp(value: object, default_tz: tzinfo) -> datetime:
     if not 1970 <= parsed.year <= 2999:
         raise ValueError(f"year {parsed.year} is out of range (1970 to 2999)")
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=default_tz)
-    return parsed
+        parsed = _local(parsed, default_tz)
+    # UTC from here on: aware datetimes in one ZoneInfo compare and subtract by wall clock,
+    # which is wrong across a daylight saving change.
+    return parsed.astimezone(timezone.utc)
+
+
+def _local(naive: datetime, zone: tzinfo) -> datetime:
+    """A wall-clock time in ``zone``; refuses times a clock change skips or repeats."""
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        text = naive.isoformat(timespec="minutes")
+        round_trip = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
+        what = "does not exist" if round_trip != naive else "happens twice"
+        raise ValueError(f"{text} {what} in {zone} (the clocks change then); "
+                         "write it with its UTC offset, like +01:00")
+    return first
 
 
 def _offset(text: str) -> tzinfo:

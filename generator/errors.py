@@ -64,7 +64,8 @@ class Problems:
 def one_of(value: object, allowed: Iterable[str], what: str) -> str:
     """Compiler-style message for a value outside a closed set, with a suggestion."""
     allowed = list(allowed)
-    message = f"unknown {what} {value!r}; expected one of {', '.join(allowed)}"
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    message = f"unknown {what} {shown}; expected one of {', '.join(allowed)}"
     if isinstance(value, str):
         close = difflib.get_close_matches(value, allowed, n=1)
         if close:

@@ -36,7 +36,7 @@ def render_feeds(view: SiteView) -> dict[str, bytes]:
     feed.updated(updated)
     feed.lastBuildDate(updated)
     for item, update in reversed(entries):  # feedgen prepends each new entry
-        link = f"{base}{item.uri}#{update.stem}"
+        link = f"{base}{item.uri}#update-{update.stem}"
         entry = feed.add_entry()
         entry.id(link)
         entry.guid(link, permalink=True)

@@ -47,10 +47,20 @@ class RawSegment:
     line: int  # first line of the text in the file
 
 
+_FENCE = re.compile(r"^(~{3,}|`{3,})")
+_MARKER_HELP = "write audience markers alone at the start of a line: '::: <audience>' and ':::'"
+
+
 def split_blocks(
     body: str, first_line: int, audiences: list[str]
 ) -> tuple[list[RawSegment], list[tuple[int, str]]]:
-    """Split a body into audience segments; returns (segments, [(line, message)])."""
+    """Split a body into audience segments; returns (segments, [(line, message)]).
+
+    Fails closed: a line that looks like a marker but is not exactly one (indented, quoted,
+    more colons, odd spaces, inside a fenced code block) is an error, never public text.
+    """
+    lines = body.split("\n")
+    code_lines = _fenced_code_lines(lines)
     segments: list[RawSegment] = []
     errors: list[tuple[int, str]] = []
     current: list[str] = []
@@ -63,10 +73,17 @@ def split_blocks(
             segments.append(RawSegment(current_audience, "\n".join(current), current_start))
         current, current_start = [], next_start
 
-    for offset, line in enumerate(body.split("\n")):
-        number = first_line + offset
-        opening, closing = _OPEN.match(line), _CLOSE.match(line)
-        if opening:
+    for index, line in enumerate(lines):
+        number = first_line + index
+        if not line.lstrip().lstrip(">").lstrip().startswith(":::"):
+            current.append(line)
+            continue
+        stripped = line.rstrip()
+        opening, closing = _OPEN.match(stripped), _CLOSE.match(stripped)
+        if index in code_lines:
+            errors.append((number, f"audience marker inside the fenced code block opened on line "
+                                   f"{first_line + code_lines[index]}; {_MARKER_HELP}, outside code"))
+        elif opening:
             name = opening.group(1)
             if current_audience is not None:
                 errors.append((number, f"'::: {name}' inside the '::: {current_audience}' block opened "
@@ -83,7 +100,7 @@ def split_blocks(
             flush(number + 1)
             current_audience = None
         else:
-            current.append(line)
+            errors.append((number, f"not an audience marker: {stripped.strip()[:40]!r}; {_MARKER_HELP}"))
     if current_audience is not None:
         errors.append((opened_at, f"'::: {current_audience}' block is never closed; "
                                   "add a line ':::' after it"))
@@ -91,11 +108,35 @@ def split_blocks(
     return segments, errors
 
 
+def _fenced_code_lines(lines: list[str]) -> dict[int, int]:
+    """Index of each line inside a closed fenced code block -> index of its opening fence."""
+    inside: dict[int, int] = {}
+    index = 0
+    while index < len(lines):
+        fence = _FENCE.match(lines[index])
+        if fence:
+            closer = next((j for j in range(index + 1, len(lines))
+                           if lines[j].rstrip(" ") == fence.group(1)), None)
+            if closer is not None:  # an unclosed fence is no code block in Markdown either
+                inside.update((j, index) for j in range(index + 1, closer))
+                index = closer
+        index += 1
+    return inside
+
+
 def render_markdown(text: str) -> str:
     """Markdown to HTML with raw HTML sanitized (no scripts, handlers, styles, iframes)."""
     renderer = _renderer_for(text)
     renderer.reset()
-    return nh3.clean(renderer.convert(text))
+    return _HEADING.sub(_demote, nh3.clean(renderer.convert(text)))
+
+
+# Bodies sit under the page's h1 and an h2 ("Updates", "Postmortem"): their headings start at h3.
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+def _demote(match: re.Match[str]) -> str:
+    return f"<{match.group(1)}h{min(6, int(match.group(2)) + 2)}"
 
 
 def _renderer_for(text: str) -> markdown.Markdown:

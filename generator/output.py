@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
 
-from generator.errors import Problem
+from generator.errors import Problem, SiteError
 
 MARKER = ".statusgen-output"
 _MARKER_TEXT = b"This folder is written by statusgen build; it replaces it whole on every build.\n"
@@ -19,16 +20,26 @@ def out_dir_problems(out_dir: Path) -> list[Problem]:
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
         return [Problem(str(out_dir), 1, "output folder is not empty and was not made by statusgen; "
                                          "refusing to replace it (choose another --out or empty it)")]
-    return []
+    return [Problem(str(path), 1, "this folder is in the way of statusgen's own working folder and "
+                                  "was not made by statusgen; move it or choose another --out")
+            for path in _work_dirs(out_dir) if path.exists() and not (path / MARKER).is_file()]
+
+
+def _work_dirs(out_dir: Path) -> tuple[Path, Path]:
+    """The staging folder a build writes, and where the previous output waits during the swap."""
+    return out_dir.parent / f".{out_dir.name}.staging", out_dir.parent / f".{out_dir.name}.old"
 
 
 def staging_dir(out_dir: Path) -> Path:
     """A fresh sibling of the output folder; a leftover from an interrupted build is removed."""
-    staging = out_dir.parent / f".{out_dir.name}.staging"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    (staging / MARKER).write_bytes(_MARKER_TEXT)
+    staging, _ = _work_dirs(out_dir)
+    try:
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        (staging / MARKER).write_bytes(_MARKER_TEXT)
+    except OSError as error:
+        raise _cannot_write(out_dir, error) from None
     return staging
 
 
@@ -54,14 +65,27 @@ def write_files(root: Path, files: dict[str, bytes]) -> int:
 
 def swap_in(staging: Path, out_dir: Path) -> None:
     """Replace the output folder by the staging folder with two renames."""
-    old = out_dir.parent / f".{out_dir.name}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    if old.exists():
-        shutil.rmtree(old)
+    _, old = _work_dirs(out_dir)
+    try:
+        if old.exists():
+            shutil.rmtree(old)
+        if out_dir.exists():
+            os.replace(out_dir, old)
+        try:
+            os.replace(staging, out_dir)
+        except OSError:
+            if old.exists():
+                os.replace(old, out_dir)  # put the previous output back
+            raise
+        if old.exists():
+            shutil.rmtree(old)
+    except OSError as error:
+        raise _cannot_write(out_dir, error) from None
+
+
+def _cannot_write(out_dir: Path, error: OSError) -> SiteError:
+    hint = "; if it is a mount point, use a folder inside it as --out" if error.errno == errno.EBUSY else ""
+    return SiteError([Problem(str(out_dir), 0, f"cannot write the output: {error.strerror or error}{hint}")])
 
 
 def discard(staging: Path) -> None:

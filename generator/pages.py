@@ -13,8 +13,8 @@ from generator.status import (
     component_states,
     grouped_components,
     history_months,
+    overall_state,
     past_days,
-    worst,
 )
 from generator.theme import template_problem
 
@@ -29,7 +29,7 @@ class PageRenderer:
         self.site_dir = site_dir
         self.view = view
         self.states = component_states(view)
-        self.overall = worst(list(self.states.values()))
+        self.overall = overall_state(view, self.states)
         self.component_names = {c.id: c.name for c in view.config.components}
         self.months = history_months(view)
         self.items_by_uri = {item.uri: item for item in (*view.incidents, *view.maintenances)}
@@ -75,9 +75,9 @@ class PageRenderer:
         return {uri: self.render("incident.html", uri, item=item)}
 
     def history(self) -> dict[str, bytes]:
-        years: dict[str, list[tuple[str, int]]] = {}
+        years: dict[str, list[tuple[str, str]]] = {}
         for month, items in self.months:
-            years.setdefault(month[:4], []).append((month, len(items)))
+            years.setdefault(month[:4], []).append((month, _count_items(items)))
         pages = {"history/index.html": self.render(
             "history.html", "history/index.html", years=list(years.items()))}
         for index, (month, items) in enumerate(self.months):
@@ -100,3 +100,12 @@ class PageRenderer:
         if self.view.audience.noindex:
             return {"robots.txt": b"User-agent: *\nDisallow: /\n"}
         return {}
+
+
+def _count_items(items: list[IncidentView]) -> str:
+    """'3 incidents, 1 maintenance window' for the history overview."""
+    incidents = sum(1 for item in items if item.kind == "incident")
+    windows = len(items) - incidents
+    parts = [f"{incidents} incident{'s' * (incidents != 1)}" if incidents else "",
+             f"{windows} maintenance window{'s' * (windows != 1)}" if windows else ""]
+    return ", ".join(p for p in parts if p)

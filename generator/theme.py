@@ -24,6 +24,8 @@ def theme_dirs(config: SiteConfig, site_dir: Path) -> list[Path]:
 
 def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.Environment:
     """Build the environment and compile every template, so template mistakes are problems."""
+    for path in _links_leaving_site(config, site_dir):
+        problems.add(path, 1, "symbolic link leads outside the site directory; refused")
     own = [str(d / "templates") for d in theme_dirs(config, site_dir)[:-1]]
     default = jinja2.FileSystemLoader(str(DEFAULT_THEME / "templates"))
     env = jinja2.Environment(
@@ -54,6 +56,22 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
         except jinja2.TemplateSyntaxError as error:
             problems.items.append(template_problem(error, site_dir))
     return env
+
+
+def _links_leaving_site(config: SiteConfig, site_dir: Path) -> list[Path]:
+    """Symlinks in the site's own theme that lead outside the site (or nowhere)."""
+    site = site_dir.resolve()
+    found = []
+    for theme_dir in theme_dirs(config, site_dir)[:-1]:
+        for path in [theme_dir, *sorted(theme_dir.rglob("*"))]:
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    target = None
+                if target is None or site not in target.parents:
+                    found.append(path)
+    return found
 
 
 def template_problem(error: Exception, site_dir: Path) -> Problem:

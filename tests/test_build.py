@@ -85,7 +85,7 @@ def test_incident_page_has_timeline_newest_first_and_facts(make_site, build):
     page = html(out / "public" / "incidents" / "cdn-slow" / "index.html")
     assert page.h1.get_text() == "Slow CDN"
     updates = page.select(".timeline .update")
-    assert [u["id"] for u in updates] == ["b", "a"]
+    assert [u["id"] for u in updates] == ["update-b", "update-a"]
     assert updates[0].select_one(".status").get_text() == "Resolved"
     assert updates[1].select_one("time")["datetime"] == "2026-11-20T08:00:00Z"
     assert updates[1].select_one("time").get_text() == "Nov 20, 2026, 09:00 CET"
@@ -118,7 +118,7 @@ def test_updates_order_by_date_then_file_name(make_site, build):
         "content/incidents/x/0.md": incident("2026-11-27T09:00:00Z", "monitoring", "third"),
     }
     page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
-    assert [u["id"] for u in page.select(".timeline .update")] == ["0", "b", "a"]
+    assert [u["id"] for u in page.select(".timeline .update")] == ["update-0", "update-b", "update-a"]
 
 
 def test_date_without_offset_is_in_site_timezone(make_site, build):
@@ -180,7 +180,7 @@ def test_update_dated_after_now_is_held_back(make_site, build):
         "2026-12-01T00:00:00Z", "investigating", "Reopened later.")}
     out = build(make_site(files))
     page = html(out / "public" / "incidents" / "cdn-slow" / "index.html")
-    assert [u["id"] for u in page.select(".timeline .update")] == ["b", "a"]
+    assert [u["id"] for u in page.select(".timeline .update")] == ["update-b", "update-a"]
 
 
 def test_history_is_paginated_by_month_newest_first(make_site, build):
@@ -294,3 +294,57 @@ def test_local_logo_is_copied_and_linked_relatively(make_site, build):
     history = html(out / "public" / "history" / "index.html")
     assert history.select_one(".brand img")["src"] == "../assets/logo.svg"
     assert html(out / "strategic" / "index.html").select_one(".brand img")["src"] == "./assets/logo.svg"
+
+
+def test_postponed_window_is_not_shown_in_progress(make_site, build):
+    files = {**MAINTENANCE, "content/maintenance/db-upgrade/2.md": incident(
+        "2026-11-27T14:00:00Z", "scheduled", "Postponed; a new date follows.")}
+    out = build(make_site(files), None, "2026-11-27T15:00:00Z")
+    page = html(out / "public" / "index.html")
+    assert page.select_one("#maintenance-now-heading") is None
+    assert set(states(page).values()) == {"Operational"}
+
+
+def test_duration_is_real_time_across_a_clock_change(make_site, build):
+    files = {
+        "content/incidents/x/1.md": incident("2026-03-29T01:30:00", "investigating",
+                                             title="X", impact="minor", components=["api"]),
+        "content/incidents/x/2.md": incident("2026-03-29T03:30:00", "resolved"),
+    }
+    page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
+    facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in page.select(".facts > div")}
+    assert facts["Duration"] == "1 h"
+    assert facts["Resolved"] == "Mar 29, 2026, 03:30 CEST"
+
+
+def test_duration_ends_at_the_first_of_the_closing_updates(make_site, build):
+    files = {
+        "content/incidents/x/1.md": incident("2026-11-20T08:00:00Z", "investigating",
+                                             title="X", impact="minor", components=["api"]),
+        "content/incidents/x/2.md": incident("2026-11-20T08:30:00Z", "resolved"),
+        "content/incidents/x/3.md": incident("2026-11-24T15:00:00Z", "resolved", "Root cause found."),
+    }
+    page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
+    facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in page.select(".facts > div")}
+    assert facts["Duration"] == "30 min"
+
+
+def test_open_incident_without_components_colors_the_banner_by_impact(make_site, build):
+    files = {
+        "content/incidents/x/1.md": incident("2026-11-27T08:00:00Z", "investigating",
+                                             title="X", impact="major", components=["api"]),
+        "content/incidents/x/2.md": incident("2026-11-27T09:00:00Z", "identified", components=[]),
+    }
+    page = html(build(make_site(files)) / "public" / "index.html")
+    assert page.select_one("#overall").get_text() == "Partial outage"
+    assert set(states(page).values()) == {"Operational"}
+
+
+def test_same_date_updates_order_by_full_file_name(make_site, build):
+    files = {
+        "content/incidents/x/01.md": incident("2026-11-27T08:00:00Z", "identified", "second"),
+        "content/incidents/x/01-first.md": incident("2026-11-27T08:00:00Z", "investigating", "first",
+                                                    title="X", impact="minor", components=["api"]),
+    }
+    page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
+    assert [u["id"] for u in page.select(".timeline .update")] == ["update-01", "update-01-first"]

@@ -1007,3 +1007,83 @@ def test_logo_must_be_a_url_or_a_file_in_the_site(make_site, capsys):
     assert problems(capsys, site) == [
         f"site.yml:{line}: logo '../outside.svg' must be an http(s) URL or an image file inside the site",
     ]
+
+
+def test_impact_without_components_on_the_earliest_update(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": incident(
+        "2026-11-27T08:00:00Z", "investigating", title="Down", impact="critical", components=[])})
+    assert problems(capsys, site) == [
+        "content/incidents/a/1.md:1: 'components' is empty but impact is 'critical'; name the affected "
+        "components (only impact 'none' may affect none)",
+    ]
+
+
+def test_components_without_a_value(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST,
+                      "content/incidents/a/2.md": "---\ndate: 2026-11-27T09:00:00Z\nstatus: identified\n"
+                                                  "components:\n---\n"})
+    assert problems(capsys, site) == [
+        "content/incidents/a/2.md:4: 'components' has no value; list component ids, or write [] for none",
+    ]
+
+
+@pytest.mark.parametrize(("date", "what"), [("2026-03-29T02:30:00", "does not exist"),
+                                            ("2026-10-25T02:45:00", "happens twice")])
+def test_local_time_skipped_or_repeated_by_a_clock_change(make_site, capsys, date, what):
+    site = make_site({"content/incidents/a/1.md": FIRST.replace("date: 2026-11-20T10:00:00Z",
+                                                                f"date: {date}")})
+    assert problems(capsys, site) == [
+        f"content/incidents/a/1.md:2: 'date': {date[:16]} {what} in Europe/Berlin (the clocks change "
+        "then); write it with its UTC offset, like +01:00",
+    ]
+
+
+def test_window_must_hold_for_each_audience(make_site, capsys):
+    site = make_site({
+        "content/maintenance/w/1.md": WINDOW,
+        "content/maintenance/w/2.md": "---\ndate: 2026-11-21T08:00:00Z\nstatus: scheduled\n"
+                                      "audience: strategic\nends: 2026-12-01T14:00:00Z\n---\n",
+        "content/maintenance/w/3.md": "---\ndate: 2026-11-22T08:00:00Z\nstatus: scheduled\n"
+                                      "starts: 2026-12-01T13:00:00Z\n---\n",
+    })
+    out = problems(capsys, site)
+    assert out == ["content/maintenance/w/3.md:1: 'starts' moves the window so that it ends before it starts"]
+
+
+def test_control_character_is_reported_with_its_line(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST + "\nline two\fwith a form feed\n"})
+    line = (FIRST + "\n").count("\n") + 1
+    assert problems(capsys, site) == [
+        f"content/incidents/a/1.md:{line}: invisible control character U+000C (pasted from another "
+        "program?); delete it, feeds cannot carry it",
+    ]
+
+
+def test_yes_as_a_title_asks_for_quotes(make_site, capsys):
+    site = make_site({"content/incidents/a/1.md": FIRST.replace("title: API down", "title: yes")})
+    line = FIRST.split("\n").index("title: API down") + 1
+    assert problems(capsys, site) == [
+        f"content/incidents/a/1.md:{line}: 'title' must be non-empty text (YAML reads yes/no/on/off as "
+        "true/false; put the text in quotes)",
+    ]
+
+
+def test_theme_symlink_out_of_the_site_is_refused(make_site, capsys):
+    site = make_site()
+    (site / "themes/default/static").mkdir(parents=True)
+    (site / "themes/default/static/passwd.txt").symlink_to("/etc/passwd")
+    assert problems(capsys, site) == [
+        "themes/default/static/passwd.txt:1: symbolic link leads outside the site directory; refused",
+    ]
+
+
+def test_foreign_folder_in_the_way_of_the_swap_is_kept(make_site, capsys):
+    site = make_site()
+    foreign = site.parent / ".out.old"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("keep me")
+    code, err = run(capsys, "build", "--site", str(site), "--out", str(site.parent / "out"), "--now", NOW)
+    assert code == 1
+    assert err[0] == (f"{foreign}:1: this folder is in the way of statusgen's own working folder and "
+                      "was not made by statusgen; move it or choose another --out")
+    assert (foreign / "mine.txt").read_text() == "keep me"

@@ -36,8 +36,8 @@ def test_feeds_hold_visible_updates_newest_first(make_site, build):
     assert [e.title for e in atom.entries] == titles
     assert [e.title for e in rss.entries] == titles
     first = atom.entries[0]
-    assert first.id == "https://status.example.com/incidents/i1/#b"
-    assert first.link == "https://status.example.com/incidents/i1/#b"
+    assert first.id == "https://status.example.com/incidents/i1/#update-b"
+    assert first.link == "https://status.example.com/incidents/i1/#update-b"
     assert first.content[0].value == "<p>Fixed 1.</p>"
     assert first.published == "2026-11-11T09:00:00+00:00"
     assert rss.entries[0].id == first.id
@@ -79,4 +79,4 @@ def test_pages_link_feeds_for_autodiscovery(make_site, build):
                      "application/rss+xml": "../../history.rss"}
     feed = feedparser.parse((out / "strategic" / "history.atom").read_bytes())
     assert feed.feed.title == "Example Status (Strategic customers)"
-    assert feed.entries[0].link == "https://strategic.example.com/incidents/i0/#b"
+    assert feed.entries[0].link == "https://strategic.example.com/incidents/i0/#update-b"

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import feedparser
+import pytest
 
-from conftest import html, incident
+from generator.cli import main
+
+from conftest import NOW, html, incident
 
 CANARIES = {
     "block": "CANARY-BLOCK-7f3a",
@@ -99,6 +102,39 @@ def test_public_states_counts_and_feeds_ignore_restricted_updates(make_site, bui
 
     history = html(out / "public" / "history" / "index.html")
     assert history.select_one(".count").get_text() == "3 incidents"
-    assert html(out / "strategic" / "history" / "index.html").select_one(".count").get_text() == "5 incidents"
+    strategic_history = html(out / "strategic" / "history" / "index.html")
+    assert strategic_history.select_one(".count").get_text() == "4 incidents, 1 maintenance window"
     assert not (out / "public" / "incidents" / C["incident_slug"]).exists()
     assert not (out / "public" / "maintenance" / C["maintenance_slug"]).exists()
+
+
+MARKER_TRICKS = {
+    "indented in a list": "- step\n  ::: strategic\n  SECRET\n  :::\n",
+    "in a blockquote": "> ::: strategic\n> SECRET\n> :::\n",
+    "more colons": "::::: strategic\nSECRET\n:::::\n",
+    "non-breaking space": "\u00a0::: strategic\nSECRET\n:::\n",
+    "no space before the name": ":::\u00a0strategic\nSECRET\n:::\n",
+    "closed inside a fence": (
+        "::: strategic\n```\ncode\n:::\n```\nSECRET\n::: strategic\nmore\n:::\n"),
+}
+
+
+@pytest.mark.parametrize("body", MARKER_TRICKS.values(), ids=MARKER_TRICKS.keys())
+def test_malformed_markers_fail_closed(make_site, capsys, tmp_path, body):
+    """A line that looks like a marker but is not exactly one is an error, never public text."""
+    site = make_site({"content/incidents/x/a.md": incident(
+        "2026-11-27T08:00:00Z", "resolved", body, title="X", impact="minor", components=["api"])})
+    code = main(["build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "content/incidents/x/a.md:" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_markers_with_trailing_spaces_work_and_code_can_show_colons(make_site, build):
+    body = ("::: strategic\u00a0\nSECRET\n:::\t\n\n```\nfoo ::: bar\n```\n")
+    out = build(make_site({"content/incidents/x/a.md": incident(
+        "2026-11-27T08:00:00Z", "resolved", body, title="X", impact="minor", components=["api"])}))
+    public = (out / "public/incidents/x/index.html").read_text()
+    assert "SECRET" not in public and "foo ::: bar" in public
+    assert "SECRET" in (out / "strategic/incidents/x/index.html").read_text()

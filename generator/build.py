@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ from generator.errors import Problem, Problems
 from generator.feeds import render_feeds
 from generator.model import Incident, Site
 from generator.pages import PageRenderer
+from generator.rendercache import RenderCache
 from generator.theme import make_env, static_files
 
 T = TypeVar("T")
@@ -41,10 +44,12 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1) -> BuildReport:
+def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1,
+               cache: bool = True) -> BuildReport:
     """Build every audience's tree into out_dir, or change nothing."""
     started = time.perf_counter()
-    site, moment = load_site(site_dir, now, workers, output.out_dir_problems(out_dir))
+    render_cache = RenderCache(site_dir if cache else None)
+    site, moment = load_site(site_dir, now, workers, output.out_dir_problems(out_dir), render_cache)
     staging = output.staging_dir(out_dir)
     try:
         report = render_site(site, site_dir, moment, workers, staging)
@@ -52,19 +57,22 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
     except BaseException:
         output.discard(staging)
         raise
+    render_cache.save()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def check_site(site_dir: Path, now: str | datetime, workers: int = 1) -> BuildReport:
+def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True) -> BuildReport:
     """Validate config, content and templates, rendering every page in memory; write nothing."""
-    site, moment = load_site(site_dir, now, workers)
+    site, moment = load_site(site_dir, now, workers, (), RenderCache(site_dir if cache else None))
     return render_site(site, site_dir, moment, workers, staging=None)
 
 
 def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
-              problems_so_far: Iterable[Problem] = ()) -> tuple[Site, datetime]:
+              problems_so_far: Iterable[Problem] = (),
+              cache: RenderCache | None = None) -> tuple[Site, datetime]:
     """Read and validate the whole site; raises SiteError listing every problem."""
+    global _CACHE
     problems = Problems(site_dir)
     problems.extend(problems_so_far)
     config = load_config(site_dir, problems)
@@ -74,18 +82,32 @@ def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
     moment = _resolve_now(now, config, problems)
     make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
-    loaded = _map(_load_folder_task, [(f, config, site_dir) for f in folders], workers)
+    _CACHE = cache or RenderCache(None)
+    try:
+        loaded = _map(_load_folder_task, [(f, config, site_dir) for f in folders], workers)
+    finally:
+        _CACHE = None
     incidents: list[Incident] = []
-    for incident, folder_problems in loaded:
+    for incident, folder_problems, cache_log in loaded:
         problems.extend(folder_problems)
+        if cache:
+            cache.absorb(cache_log)
         if incident:
             incidents.append(incident)
     problems.raise_if_any()
     return Site(config=config, incidents=tuple(incidents)), moment
 
 
-def _load_folder_task(args: tuple[Folder, SiteConfig, Path]) -> tuple[Incident | None, list[Problem]]:
-    return load_folder(*args)
+# The render cache of this build; forked workers inherit it instead of receiving it pickled.
+_CACHE: RenderCache | None = None
+
+
+def _load_folder_task(
+    args: tuple[Folder, SiteConfig, Path],
+) -> tuple[Incident | None, list[Problem], tuple[dict[bytes, str], list[bytes]]]:
+    assert _CACHE is not None
+    incident, problems = load_folder(*args, render=_CACHE.render)
+    return incident, problems, _CACHE.take_log()
 
 
 def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) -> datetime:
@@ -166,19 +188,18 @@ def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
         yield items[start:start + size]
 
 
-class _NoPool:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-
-def _pool(workers: int, jobs: int) -> Any:
-    """A forked process pool when it pays off; fork shares the loaded site without pickling."""
+@contextmanager
+def _pool(workers: int, jobs: int) -> Iterator[Any]:
+    """A forked process pool when it pays off (None otherwise); fork shares the loaded site."""
     if workers <= 1 or jobs < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return _NoPool()
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals)
+        yield None
+        return
+    gc.freeze()  # keep the collector from touching, and so copying, every inherited object
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
 
 
 def _worker_signals() -> None:

@@ -58,6 +58,9 @@ def _now_argument(parser: argparse.ArgumentParser) -> None:
 def _jobs_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="worker processes for large sites (default: one per core)")
+    parser.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="render every Markdown text afresh instead of reusing the results "
+                             "kept in the site's .statusgen-cache/ folder")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -85,12 +88,12 @@ def _main(argv: Sequence[str] | None) -> int:
     now = args.now or datetime.now(timezone.utc)
     try:
         if args.command == "check":
-            report = check_site(site_dir, now, workers)
+            report = check_site(site_dir, now, workers, args.cache)
             print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
                   f"{_count(report.maintenances, 'maintenance window')})")
             return 0
         out_dir = (args.out or site_dir / "_site").absolute()
-        report = build_site(site_dir, out_dir, now, workers)
+        report = build_site(site_dir, out_dir, now, workers, args.cache)
     except SiteError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

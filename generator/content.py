@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -114,7 +115,8 @@ def _inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
     return False
 
 
-def load_folder(folder: Folder, config: SiteConfig, site_dir: Path) -> tuple[Incident | None, list[Problem]]:
+def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
+                render: Callable[[str], str] = render_markdown) -> tuple[Incident | None, list[Problem]]:
     """Parse, validate and render one folder. Runs in worker processes, so it returns problems."""
     problems = Problems(site_dir)
     updates: list[Update] = []
@@ -125,9 +127,9 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path) -> tuple[Inc
             continue
         front, body, body_line = document
         if path.name == POSTMORTEM_NAME:
-            postmortem = _postmortem(path, front, body, body_line, config, problems)
+            postmortem = _postmortem(path, front, body, body_line, config, problems, render)
         else:
-            update = _update(folder, path, front, body, body_line, config, problems)
+            update = _update(folder, path, front, body, body_line, config, problems, render)
             if update:
                 updates.append(update)
     updates.sort(key=lambda u: (u.date, Path(u.source).name))
@@ -275,19 +277,21 @@ class _Fields:
         return tuple(pairs)
 
 
-def _body(path: Path, body: str, body_line: int, config: SiteConfig,
-          problems: Problems) -> tuple[Segment, ...]:
+def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: Problems,
+          render: Callable[[str], str]) -> tuple[Segment, ...]:
     audience_ids = [a.id for a in config.audiences]
     raw_segments, errors = split_blocks(body, body_line, audience_ids)
     for line, message in errors:
         problems.add(path, line, message)
     ranks = {a.id: a.rank for a in config.audiences}
-    return tuple(Segment(ranks.get(s.audience, 0) if s.audience else 0, render_markdown(s.text))
+    if errors:  # a misplaced marker could put restricted words in the wrong piece: render nothing
+        return ()
+    return tuple(Segment(ranks.get(s.audience, 0) if s.audience else 0, render(s.text))
                  for s in raw_segments)
 
 
 def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: int,
-            config: SiteConfig, problems: Problems) -> Update | None:
+            config: SiteConfig, problems: Problems, render: Callable[[str], str]) -> Update | None:
     fields = _Fields(path, front, config, problems)
     before = len(problems.items)
     fields.check_keys(_KEYS[folder.kind])
@@ -304,7 +308,7 @@ def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: in
         date=date,  # type: ignore[arg-type]  # checked below
         status=status,  # type: ignore[arg-type]
         audience_rank=fields.audience_rank(),
-        body=_body(path, body, body_line, config, problems),
+        body=_body(path, body, body_line, config, problems, render),
         title=fields.text("title"),
         impact=fields.choice("impact", IMPACTS, "impact") if folder.kind == "incident" else None,
         components=fields.components(folder.kind),
@@ -317,7 +321,7 @@ def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: in
 
 
 def _postmortem(path: Path, front: YamlMap, body: str, body_line: int, config: SiteConfig,
-                problems: Problems) -> Postmortem | None:
+                problems: Problems, render: Callable[[str], str]) -> Postmortem | None:
     fields = _Fields(path, front, config, problems)
     before = len(problems.items)
     fields.check_keys(_POSTMORTEM_KEYS)
@@ -325,7 +329,7 @@ def _postmortem(path: Path, front: YamlMap, body: str, body_line: int, config: S
         source=problems.display(path),
         date=fields.date("date", required=True),  # type: ignore[arg-type]
         audience_rank=fields.audience_rank(),
-        body=_body(path, body, body_line, config, problems),
+        body=_body(path, body, body_line, config, problems, render),
         title=fields.text("title"),
     )
     return postmortem if len(problems.items) == before else None

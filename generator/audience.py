@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from generator.config import Audience, SiteConfig
-from generator.model import STATE_FROM_IMPACT, Incident, Kind, Segment, Site, Update
+from generator.model import STATE_FROM_IMPACT, STATE_ORDER, Incident, Kind, Segment, Site, Update
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def incident_view(incident: Incident, audience: Audience, now: datetime) -> Inci
         title=latest.title,
         status=status,
         impact=latest.impact,
-        components=latest.components,
+        components=latest.components if status not in _CLOSED else _ever_affected(updates),
         updates=updates,
         started=started,
         ended=ended,
@@ -130,6 +130,19 @@ def incident_view(incident: Incident, audience: Audience, now: datetime) -> Inci
             body_html=visible_html(postmortem.body, audience),
         ) if postmortem and postmortem.audience_rank <= audience.rank and postmortem.date <= now else None,
     )
+
+
+_CLOSED = ("resolved", "completed")
+
+
+def _ever_affected(updates: tuple[UpdateView, ...]) -> tuple[tuple[str, str], ...]:
+    """Once it is over, what it affected at any point (with the worst state each reached)."""
+    affected: dict[str, str] = {}
+    for update in updates:
+        for component_id, state in update.components:
+            previous = affected.get(component_id, "operational")
+            affected[component_id] = max(previous, state, key=STATE_ORDER.index)
+    return tuple(affected.items())
 
 
 def _fold(updates: list[Update], kind: Kind, audience: Audience) -> tuple[UpdateView, ...]:

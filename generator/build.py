@@ -38,6 +38,7 @@ class BuildReport:
     incidents: int = 0
     maintenances: int = 0
     seconds: float = 0.0
+    held: list[tuple[str, datetime]] = field(default_factory=list)  # (source, date) not yet published
 
 
 def default_workers() -> int:
@@ -131,6 +132,9 @@ def render_site(site: Site, site_dir: Path, now: datetime, workers: int,
     report = _render_all(renderers, static_files(site.config, site_dir), staging, workers)
     report.incidents = sum(1 for i in site.incidents if i.kind == "incident")
     report.maintenances = len(site.incidents) - report.incidents
+    report.held = sorted((item.source, item.date) for incident in site.incidents
+                         for item in (*incident.updates, incident.postmortem)
+                         if item is not None and item.date > now)
     return report
 
 

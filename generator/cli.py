@@ -89,6 +89,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.command == "check":
             report = check_site(site_dir, now, workers, args.cache)
+            _print_held(report.held, site_dir)
             print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
                   f"{_count(report.maintenances, 'maintenance window')})")
             return 0
@@ -103,11 +104,19 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)
         return 130
+    _print_held(report.held, site_dir)
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
     print(f"Built {_count(report.incidents, 'incident')} and "
           f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
           f"in {report.seconds:.2f} s")
     return 0
+
+
+def _print_held(held: list[tuple[str, datetime]], site_dir: Path) -> None:
+    """Updates dated in the future are valid (prepared in advance) but easy to do by mistake."""
+    for source, date in held:
+        print(f"{source}: note: dated {date.isoformat(timespec='minutes')}, after now; "
+              "held back until a build after that time", file=sys.stderr)
 
 
 def _count(number: int, noun: str) -> str:

@@ -27,6 +27,7 @@ from generator.model import (
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONTENT_DIRS: dict[str, Kind] = {"incidents": "incident", "maintenance": "maintenance"}
+KNOWN_CONTENT_DIRS = ("incidents", "maintenance", "templates")  # templates: message templates
 POSTMORTEM_NAME = "postmortem.md"
 _STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _KEYS: dict[Kind, tuple[str, ...]] = {
@@ -52,11 +53,19 @@ class Folder:
 
 
 def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
-    """Every incident and maintenance folder, sorted; bad names and stray files are problems."""
+    """Every incident and maintenance folder, sorted.
+
+    Anything that looks meant to be read but would not be (a misspelled folder, an update
+    file with another extension, a subfolder) is a problem: a silently ignored "resolved"
+    update would leave an outage on the page.
+    """
     folders: list[Folder] = []
-    content = site_dir / "content"
-    if not content.exists() or not _inside_site(content, site_dir, problems):
+    content = _content_dir(site_dir, problems)
+    if content is None:
         return folders
+    for entry in sorted(content.iterdir()):
+        if entry.is_dir() and entry.name not in KNOWN_CONTENT_DIRS and not entry.name.startswith("."):
+            problems.add(entry, 1, one_of(entry.name, KNOWN_CONTENT_DIRS, "folder in content/"))
     for dirname, kind in CONTENT_DIRS.items():
         root = content / dirname
         if not root.exists() or not _inside_site(root, site_dir, problems):
@@ -68,7 +77,7 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
             if _is_editor_file(entry) or not _inside_site(entry, site_dir, problems):
                 continue
             if not entry.is_dir():
-                if entry.suffix == ".md":
+                if _looks_like_update(entry):
                     problems.add(entry, 1, f"update files belong in a folder per {kind}: "
                                            f"content/{dirname}/<{kind}-id>/{entry.name}")
                 continue
@@ -76,14 +85,44 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
                 problems.add(entry, 1, f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
                                        f"(lowercase letters, digits and dashes; it is the page's URL)")
                 continue
-            files = tuple(f for f in sorted(entry.iterdir())
-                          if f.suffix == ".md" and not _is_editor_file(f)
-                          and _inside_site(f, site_dir, problems) and _is_file(f, problems))
+            files = tuple(f for f in sorted(entry.iterdir()) if _is_update_file(f, site_dir, problems))
             if not files:
                 problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
                 continue
             folders.append(Folder(kind, entry.name, entry, files))
     return folders
+
+
+def _content_dir(site_dir: Path, problems: Problems) -> Path | None:
+    content = site_dir / "content"
+    if not content.exists():
+        misspelled = [p for p in site_dir.iterdir() if p.name.lower() == "content" and p.is_dir()]
+        for path in misspelled:
+            problems.add(path, 1, f"found {path.name}/; the content folder must be named content/")
+        return None
+    if not _inside_site(content, site_dir, problems):
+        return None
+    return content
+
+
+def _is_update_file(path: Path, site_dir: Path, problems: Problems) -> bool:
+    """An update file to read; other files are fine unless they look like misnamed updates."""
+    if _is_editor_file(path) or not _inside_site(path, site_dir, problems):
+        return False
+    if path.suffix == ".md":
+        return _is_file(path, problems)
+    if path.is_dir():
+        if any(p.suffix.lower() in (".md", ".markdown") for p in path.rglob("*")):
+            problems.add(path, 1, "update files in subfolders are not read; move them up one level")
+    elif _looks_like_update(path):
+        name = path.name.split(".")[0]
+        problems.add(path, 1, f"not read: update files must end in .md (rename it to {name}.md)")
+    return False
+
+
+def _looks_like_update(path: Path) -> bool:
+    name = path.name.lower()
+    return ".md" in name or name.endswith((".markdown", ".mdown"))
 
 
 def _is_editor_file(path: Path) -> bool:
@@ -138,6 +177,8 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
     if not updates:
         problems.add(folder.path, 1, f"{folder.kind} has a postmortem but no updates")
     _check_first_updates(folder.kind, updates, config, problems)
+    if folder.kind == "incident":
+        _check_empty_components(updates, problems)
     for audience in config.audiences:
         _check_window([u for u in updates if u.audience_rank <= audience.rank], problems)
     if problems.items:
@@ -345,16 +386,25 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
         checked.add(first.id)
         missing = [key for key in _REQUIRED_FIRST[kind] if getattr(first, key) is None]
         if not missing:
-            if kind == "incident" and first.components == () and first.impact != "none":
-                problems.items.append(Problem(first.source, 1, f"'components' is empty but impact is "
-                                              f"{first.impact!r}; name the affected components "
-                                              "(only impact 'none' may affect none)"))
             continue
-        earlier = "the earliest update" if first is updates[0] else (
-            f"the earliest update audience {audience.id!r} sees (earlier ones are restricted)")
         names = ", ".join(repr(k) for k in missing)
-        problems.items.append(Problem(first.source, 1, f"missing {names}: this is {earlier} "
-                                                       f"of the {kind}, so it must set them"))
+        which = (f"the earliest update of this {kind}" if first is updates[0] else
+                 f"the earliest update of this {kind} that audience {audience.id!r} sees "
+                 "(the earlier ones are restricted)")
+        problems.items.append(Problem(first.source, 1, f"missing {names}: {which} must say "
+                                                       f"what the {kind} is"))
+
+
+def _check_empty_components(updates: list[Update], problems: Problems) -> None:
+    """An open incident with an impact must name what it affects, or the page would look fine."""
+    impact, components = None, None
+    for update in updates:
+        impact = update.impact or impact
+        components = update.components if update.components is not None else components
+        if components == () and impact not in (None, "none") and update.status != "resolved":
+            problems.items.append(Problem(update.source, 1, f"'components' is empty but impact is "
+                                          f"{impact!r}; name the affected components "
+                                          "(only impact 'none' may affect none)"))
 
 
 def _check_window(updates: list[Update], problems: Problems) -> None:

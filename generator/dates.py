@@ -73,3 +73,8 @@ def _offset(text: str) -> tzinfo:
 def iso(moment: datetime) -> str:
     """Machine-readable form for ``<time datetime>`` and JSON: UTC, seconds precision."""
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def human_time(moment: datetime, zone: tzinfo) -> str:
+    """How pages and feeds show a time: in the site's zone, with its abbreviation."""
+    return moment.astimezone(zone).strftime("%b %-d, %Y, %H:%M %Z")

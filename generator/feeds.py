@@ -2,23 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator
+from markupsafe import escape
 
 from generator.audience import IncidentView, SiteView, UpdateView
+from generator.dates import human_time
 from generator.pages import FEEDS
-from generator.status import STATUS_LABELS
+from generator.status import IMPACT_LABELS, STATUS_LABELS
 
 # Feeds need a date even when nothing has happened yet; never the wall clock.
 _EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def feed_entries(view: SiteView) -> list[tuple[IncidentView, UpdateView]]:
-    """Every visible update, newest first, capped at the site's feed size."""
-    entries = [(item, update) for item in (*view.incidents, *view.maintenances) for update in item.updates]
-    entries.sort(key=lambda pair: (pair[1].date, pair[1].id), reverse=True)
+@dataclass(frozen=True)
+class Entry:
+    link: str  # also the entry's permanent id
+    title: str
+    date: datetime
+    html: str
+
+
+def feed_entries(view: SiteView) -> list[Entry]:
+    """Every visible update and postmortem, newest first, capped at the site's feed size."""
+    base, names = view.audience.base_url, {c.id: c.name for c in view.config.components}
+    entries = []
+    for item in (*view.incidents, *view.maintenances):
+        for update in item.updates:
+            entries.append(Entry(
+                link=f"{base}{item.uri}#update-{update.stem}",
+                title=f"{STATUS_LABELS[update.status]}: {update.title}",
+                date=update.date,
+                html=_facts(item, update, view, names) + update.body_html,
+            ))
+        if item.postmortem:
+            entries.append(Entry(link=f"{base}{item.uri}#postmortem",
+                                 title=f"{item.postmortem.title}: {item.title}",
+                                 date=item.postmortem.date, html=item.postmortem.body_html))
+    entries.sort(key=lambda entry: (entry.date, entry.link), reverse=True)
     return entries[: view.config.feed_size]
+
+
+def _facts(item: IncidentView, update: UpdateView, view: SiteView, names: dict[str, str]) -> str:
+    """A first line with what a reader needs without opening the page: impact or window, components."""
+    facts = []
+    if item.kind == "maintenance" and update.starts and update.ends:
+        facts.append(f"Window: {human_time(update.starts, view.config.timezone)} – "
+                     f"{human_time(update.ends, view.config.timezone)}")
+    elif update.impact:
+        facts.append(f"Impact: {IMPACT_LABELS[update.impact]}")
+    if update.components:
+        facts.append("Affected: " + ", ".join(names[cid] for cid, _ in update.components))
+    return f"<p>{escape(' · '.join(facts))}</p>\n" if facts else ""
 
 
 def render_feeds(view: SiteView) -> dict[str, bytes]:
@@ -32,19 +69,18 @@ def render_feeds(view: SiteView) -> dict[str, bytes]:
     feed.link(href=base, rel="alternate")
     feed.language(view.config.language)
     feed.generator("statusgen")
-    updated = entries[0][1].date if entries else _EMPTY_FEED_DATE
+    updated = entries[0].date if entries else _EMPTY_FEED_DATE
     feed.updated(updated)
     feed.lastBuildDate(updated)
-    for item, update in reversed(entries):  # feedgen prepends each new entry
-        link = f"{base}{item.uri}#update-{update.stem}"
+    for item in reversed(entries):  # feedgen prepends each new entry
         entry = feed.add_entry()
-        entry.id(link)
-        entry.guid(link, permalink=True)
-        entry.title(f"{STATUS_LABELS[update.status]}: {update.title}")
-        entry.link(href=link)
-        entry.published(update.date)
-        entry.updated(update.date)
-        entry.content(update.body_html or f"<p>{STATUS_LABELS[update.status]}.</p>", type="html")
+        entry.id(item.link)
+        entry.guid(item.link, permalink=True)
+        entry.title(item.title)
+        entry.link(href=item.link)
+        entry.published(item.date)
+        entry.updated(item.date)
+        entry.content(item.html or f"<p>{escape(item.title)}</p>", type="html")
     feed.link(href=base + FEEDS["atom"], rel="self")
     atom = feed.atom_str(pretty=True)
     # feedgen takes RSS's <link> from the last link given, so the page goes last.

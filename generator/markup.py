@@ -100,7 +100,7 @@ def split_blocks(
             flush(number + 1)
             current_audience = None
         else:
-            errors.append((number, f"not an audience marker: {stripped.strip()[:40]!r}; {_MARKER_HELP}"))
+            errors.append((number, f"not an audience marker: {stripped[:40]!r}; {_MARKER_HELP}"))
     if current_audience is not None:
         errors.append((opened_at, f"'::: {current_audience}' block is never closed; "
                                   "add a line ':::' after it"))

@@ -13,8 +13,8 @@ from generator.status import (
     component_states,
     grouped_components,
     history_months,
-    overall_state,
     past_days,
+    worst,
 )
 from generator.theme import template_problem
 
@@ -29,7 +29,7 @@ class PageRenderer:
         self.site_dir = site_dir
         self.view = view
         self.states = component_states(view)
-        self.overall = overall_state(view, self.states)
+        self.overall = worst(list(self.states.values()))
         self.component_names = {c.id: c.name for c in view.config.components}
         self.months = history_months(view)
         self.items_by_uri = {item.uri: item for item in (*view.incidents, *view.maintenances)}

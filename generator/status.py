@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from generator.audience import IncidentView, SiteView
 from generator.config import Component
-from generator.model import STATE_FROM_IMPACT, STATE_ORDER
+from generator.model import STATE_ORDER
 
 STATE_LABELS = {
     "operational": "Operational",
@@ -34,13 +34,6 @@ STATUS_LABELS = {
     "completed": "Completed",
 }
 IMPACT_LABELS = {"none": "No impact", "minor": "Minor", "major": "Major", "critical": "Critical"}
-
-
-def overall_state(view: SiteView, states: dict[str, str]) -> str:
-    """The worst component state; an open incident that names no component counts by its impact."""
-    unplaced = [STATE_FROM_IMPACT[i.impact or "none"] for i in view.incidents
-                if i.active and not i.components]
-    return worst([*states.values(), *unplaced])
 
 
 def worst(states: list[str]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 
 from generator.config import SiteConfig
-from generator.dates import iso
+from generator.dates import human_time, iso
 from generator.errors import Problem, Problems
 from generator.status import IMPACT_LABELS, OVERALL_LABELS, STATE_LABELS, STATUS_LABELS
 
@@ -43,8 +43,7 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
     )
     zone = config.timezone
     env.filters["iso"] = iso
-    env.filters["localtime"] = lambda moment: _local(moment.astimezone(zone), "%b %-d, %Y, %H:%M %Z")
-    env.filters["localclock"] = lambda moment: _local(moment.astimezone(zone), "%H:%M %Z")
+    env.filters["localtime"] = lambda moment: human_time(moment, zone)
     env.filters["localdate"] = lambda day: day.strftime("%a, %b %-d, %Y")
     env.filters["duration"] = duration
     env.filters["month_name"] = lambda month: datetime.strptime(month, "%Y-%m").strftime("%B %Y")
@@ -91,10 +90,6 @@ def template_problem(error: Exception, site_dir: Path) -> Problem:
     problems = Problems(site_dir)
     problems.add(filename, line, message)
     return problems.items[0]
-
-
-def _local(moment: datetime, pattern: str) -> str:
-    return moment.strftime(pattern)
 
 
 def duration(start: datetime, end: datetime | None) -> str:

@@ -117,4 +117,10 @@ def _error_line(error: yaml.MarkedYAMLError) -> int:
 
 def _error_message(error: yaml.MarkedYAMLError) -> str:
     parts = [p for p in (error.context, error.problem) if p]
-    return "invalid YAML: " + (", ".join(parts) or "syntax error")
+    message = "invalid YAML: " + (", ".join(parts) or "syntax error")
+    problem = error.problem or ""
+    if "\\t" in problem or "tab" in problem or "cannot start any token" in problem:
+        message += " (indent with spaces, not tabs; a value starting with a special character needs quotes)"
+    elif "mapping values are not allowed" in problem:
+        message += " (a value containing ': ' needs quotes, like title: \"API: errors\")"
+    return message

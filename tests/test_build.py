@@ -6,7 +6,7 @@ from pathlib import Path
 
 import feedparser
 
-from conftest import html, incident
+from conftest import NOW, html, incident
 
 API_DOWN = {
     "content/incidents/api-down/01-investigating.md": incident(
@@ -329,17 +329,6 @@ def test_duration_ends_at_the_first_of_the_closing_updates(make_site, build):
     assert facts["Duration"] == "30 min"
 
 
-def test_open_incident_without_components_colors_the_banner_by_impact(make_site, build):
-    files = {
-        "content/incidents/x/1.md": incident("2026-11-27T08:00:00Z", "investigating",
-                                             title="X", impact="major", components=["api"]),
-        "content/incidents/x/2.md": incident("2026-11-27T09:00:00Z", "identified", components=[]),
-    }
-    page = html(build(make_site(files)) / "public" / "index.html")
-    assert page.select_one("#overall").get_text() == "Partial outage"
-    assert set(states(page).values()) == {"Operational"}
-
-
 def test_same_date_updates_order_by_full_file_name(make_site, build):
     files = {
         "content/incidents/x/01.md": incident("2026-11-27T08:00:00Z", "identified", "second"),
@@ -348,3 +337,14 @@ def test_same_date_updates_order_by_full_file_name(make_site, build):
     }
     page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
     assert [u["id"] for u in page.select(".timeline .update")] == ["update-01", "update-01-first"]
+
+
+def test_held_updates_are_announced(make_site, tmp_path, capsys):
+    from generator.cli import main
+
+    site = make_site({**OLD_RESOLVED, "content/incidents/cdn-slow/c.md": incident(
+        "2026-12-01T00:00:00Z", "investigating", "Reopened later.")})
+    assert main(["build", "--site", str(site), "--out", str(tmp_path / "o"), "--now", NOW]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["content/incidents/cdn-slow/c.md: note: dated 2026-12-01T00:00+00:00, after now; "
+                   "held back until a build after that time"]

@@ -126,7 +126,8 @@ def test_bad_yaml_in_site_yml(make_site, capsys):
         timezone: UTC
     """)
     assert problems(capsys, site) == [
-        "site.yml:1: invalid YAML: mapping values are not allowed in this context",
+        "site.yml:1: invalid YAML: mapping values are not allowed in this context"
+        " (a value containing ': ' needs quotes, like title: \"API: errors\")",
     ]
 
 
@@ -149,7 +150,8 @@ def test_bad_yaml_in_front_matter_counts_lines_in_the_file(make_site, capsys):
         Body.
     """})
     assert problems(capsys, site) == [
-        "content/incidents/a/1.md:4: invalid YAML: mapping values are not allowed in this context",
+        "content/incidents/a/1.md:4: invalid YAML: mapping values are not allowed in this context"
+        " (a value containing ': ' needs quotes, like title: \"API: errors\")",
     ]
 
 
@@ -651,10 +653,10 @@ def test_earliest_update_lacks_title_impact_components(make_site, capsys):
         "content/incidents/b/1.md": incident("2026-11-20T10:00:00Z", "investigating"),
     })
     assert problems(capsys, site) == [
-        "content/incidents/a/1.md:1: missing 'title', 'components': this is the earliest update "
-        "of the incident, so it must set them",
-        "content/incidents/b/1.md:1: missing 'title', 'impact', 'components': this is the "
-        "earliest update of the incident, so it must set them",
+        "content/incidents/a/1.md:1: missing 'title', 'components': the earliest update of this "
+        "incident must say what the incident is",
+        "content/incidents/b/1.md:1: missing 'title', 'impact', 'components': the earliest update "
+        "of this incident must say what the incident is",
     ]
 
 
@@ -667,8 +669,8 @@ def test_earliest_public_update_lacks_title_after_strategic_only_update(make_sit
                                              impact="major", components=["api"]),
     })
     assert problems(capsys, site) == [
-        "content/incidents/a/2.md:1: missing 'title': this is the earliest update audience "
-        "'public' sees (earlier ones are restricted) of the incident, so it must set them",
+        "content/incidents/a/2.md:1: missing 'title': the earliest update of this incident that "
+        "audience 'public' sees (the earlier ones are restricted) must say what the incident is",
     ]
 
 
@@ -687,8 +689,8 @@ def test_maintenance_missing_starts_and_ends(make_site, capsys):
     site = make_site({"content/maintenance/m/1.md": incident("2026-11-20T10:00:00Z", "scheduled",
                                                              title="Upgrade", components=["api"])})
     assert problems(capsys, site) == [
-        "content/maintenance/m/1.md:1: missing 'starts', 'ends': this is the earliest update of "
-        "the maintenance, so it must set them",
+        "content/maintenance/m/1.md:1: missing 'starts', 'ends': the earliest update of this "
+        "maintenance must say what the maintenance is",
     ]
 
 
@@ -934,7 +936,8 @@ MANY_PROBLEMS = [
     "content/incidents/a/1.md:3: unknown status 'resovled'; expected one of investigating, "
     "identified, monitoring, resolved (did you mean 'resolved'?)",
     "content/incidents/a/1.md:12: '::: strategic' block is never closed; add a line ':::' after it",
-    "content/incidents/b/1.md:4: invalid YAML: mapping values are not allowed in this context",
+    "content/incidents/b/1.md:4: invalid YAML: mapping values are not allowed in this context"
+        " (a value containing ': ' needs quotes, like title: \"API: errors\")",
     "content/maintenance/m/1.md:1: empty file; an update needs front matter between '---' lines, "
     "then a body",
     "content/maintenance/w/1.md:5: unknown component 'dbb'; expected one of api, cdn, web",
@@ -1087,3 +1090,40 @@ def test_foreign_folder_in_the_way_of_the_swap_is_kept(make_site, capsys):
     assert err[0] == (f"{foreign}:1: this folder is in the way of statusgen's own working folder and "
                       "was not made by statusgen; move it or choose another --out")
     assert (foreign / "mine.txt").read_text() == "keep me"
+
+
+def test_files_that_would_be_silently_skipped_are_reported(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": FIRST,
+        "content/incidents/a/2-resolved.MD": "---\n",
+        "content/incidents/a/3.md.txt": "---\n",
+        "content/incidents/a/notes.txt": "ignored on purpose",
+        "content/incidents/a/drafts/4.md": "---\n",
+        "content/incidnets/b/1.md": FIRST,
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/2-resolved.MD:1: not read: update files must end in .md (rename it to "
+        "2-resolved.md)",
+        "content/incidents/a/3.md.txt:1: not read: update files must end in .md (rename it to 3.md)",
+        "content/incidents/a/drafts:1: update files in subfolders are not read; move them up one level",
+        "content/incidnets:1: unknown folder in content/ 'incidnets'; expected one of incidents, "
+        "maintenance, templates (did you mean 'incidents'?)",
+    ]
+
+
+def test_misspelled_content_folder(make_site, capsys):
+    site = make_site({"Content/incidents/a/1.md": FIRST})
+    assert problems(capsys, site) == ["Content:1: found Content/; the content folder must be named content/"]
+
+
+def test_open_incident_left_without_components(make_site, capsys):
+    site = make_site({
+        "content/incidents/a/1.md": incident("2026-11-20T10:00:00Z", "investigating", title="Notice",
+                                             impact="none", components=[]),
+        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "identified", impact="major"),
+        "content/incidents/a/3.md": incident("2026-11-20T12:00:00Z", "resolved", components=[]),
+    })
+    assert problems(capsys, site) == [
+        "content/incidents/a/2.md:1: 'components' is empty but impact is 'major'; name the affected "
+        "components (only impact 'none' may affect none)",
+    ]

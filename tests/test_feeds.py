@@ -38,10 +38,10 @@ def test_feeds_hold_visible_updates_newest_first(make_site, build):
     first = atom.entries[0]
     assert first.id == "https://status.example.com/incidents/i1/#update-b"
     assert first.link == "https://status.example.com/incidents/i1/#update-b"
-    assert first.content[0].value == "<p>Fixed 1.</p>"
+    assert first.content[0].value == "<p>Impact: Minor · Affected: API</p>\n<p>Fixed 1.</p>"
     assert first.published == "2026-11-11T09:00:00+00:00"
     assert rss.entries[0].id == first.id
-    assert rss.entries[0].description == "<p>Fixed 1.</p>"
+    assert rss.entries[0].description == first.content[0].value
     assert rss.feed.link == atom.feed.link == "https://status.example.com/"
 
 
@@ -80,3 +80,22 @@ def test_pages_link_feeds_for_autodiscovery(make_site, build):
     feed = feedparser.parse((out / "strategic" / "history.atom").read_bytes())
     assert feed.feed.title == "Example Status (Strategic customers)"
     assert feed.entries[0].link == "https://strategic.example.com/incidents/i0/#update-b"
+
+
+def test_maintenance_entries_give_the_window_and_postmortems_get_an_entry(make_site, build):
+    files = {
+        "content/maintenance/w/1.md": (
+            "---\ndate: 2026-11-20T10:00:00Z\nstatus: scheduled\ntitle: Upgrade\n"
+            "starts: 2026-12-01T10:00:00Z\nends: 2026-12-01T11:30:00Z\ncomponents: [api, web]\n---\nSoon.\n"),
+        **updates(1),
+        "content/incidents/i0/postmortem.md": "---\ndate: 2026-11-15T08:00:00Z\n---\nWhat we learned.\n",
+    }
+    out = build(make_site(files))
+    atom = feedparser.parse((out / "public" / "history.atom").read_bytes())
+    by_title = {e.title: e for e in atom.entries}
+    assert by_title["Scheduled: Upgrade"].content[0].value == (
+        "<p>Window: Dec 1, 2026, 11:00 CET – Dec 1, 2026, 12:30 CET · Affected: API, Web app</p>\n"
+        "<p>Soon.</p>")
+    postmortem = by_title["Postmortem: Incident 0"]
+    assert postmortem.link == "https://status.example.com/incidents/i0/#postmortem"
+    assert postmortem.content[0].value == "<p>What we learned.</p>"

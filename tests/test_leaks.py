@@ -95,10 +95,10 @@ def test_public_states_counts_and_feeds_ignore_restricted_updates(make_site, bui
     assert len(mixed.select(".timeline .update")) == 1
 
     feed = feedparser.parse((out / "public" / "history.atom").read_bytes())
-    assert [e.title for e in feed.entries] == ["Investigating: Public title", "Resolved: Old",
-                                               "Resolved: Older"]
+    assert [e.title for e in feed.entries] == ["Investigating: Public title", "Postmortem: Older",
+                                               "Resolved: Old", "Resolved: Older"]
     strategic_feed = feedparser.parse((out / "strategic" / "history.atom").read_bytes())
-    assert len(strategic_feed.entries) == 6
+    assert len(strategic_feed.entries) == 8
 
     history = html(out / "public" / "history" / "index.html")
     assert history.select_one(".count").get_text() == "3 incidents"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.build import build_site, check_site, default_workers
+from generator.dates import parse_timestamp
 from generator.errors import SiteError
 
 DESCRIPTION = """\
@@ -49,14 +50,29 @@ def _site_argument(parser: argparse.ArgumentParser) -> None:
                         help="the site folder holding site.yml and content/ (default: .)")
 
 
+def _timestamp(text: str) -> str:
+    """Check the form now; the site's time zone (for a time without offset) applies later."""
+    try:
+        parse_timestamp(text, timezone.utc)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def _now_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--now", metavar="TIMESTAMP",
+    parser.add_argument("--now", metavar="TIMESTAMP", type=_timestamp,
                         help="as if it were this ISO 8601 time (default: the current time; "
                              "without an offset it is in the site's time zone)")
 
 
 def _jobs_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+    parser.add_argument("--jobs", type=_positive, default=None, metavar="N",
                         help="worker processes for large sites (default: one per core)")
     parser.add_argument("--no-cache", dest="cache", action="store_false",
                         help="render every Markdown text afresh instead of reusing the results "
@@ -83,8 +99,11 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    workers = args.jobs if args.jobs and args.jobs > 0 else default_workers()
+    workers = args.jobs or default_workers()
     site_dir = args.site.resolve()
+    if not site_dir.is_dir():
+        what = "is a file" if site_dir.exists() else "does not exist"
+        parser.error(f"--site {args.site} {what}; give the folder that holds site.yml")
     now = args.now or datetime.now(timezone.utc)
     try:
         if args.command == "check":
@@ -98,8 +117,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except SiteError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        print(f"statusgen: {_count(len(error.problems), 'problem')}; nothing was written.",
-              file=sys.stderr)
+        outcome = "" if args.command == "check" else "; nothing was written"
+        print(f"statusgen: {_count(len(error.problems), 'problem')}{outcome}.", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)

@@ -149,7 +149,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         title=reader.text("title", required=True),
         base_url=base_url,
         timezone=zone,
-        language=reader.text("language", "en"),
+        language=_language(reader),
         description=reader.text("description"),
         logo=_logo(reader, site_dir),
         links=_links(reader),
@@ -164,7 +164,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
 
 def _read_mapping(path: Path, problems: Problems) -> YamlMap | None:
     if not path.is_file():
-        problems.add(path, 1, f"no {CONFIG_NAME} here; is --site pointing at your status site?")
+        problems.add(path, 1, f"no {CONFIG_NAME} in {path.parent}; is --site pointing at your status site?")
         return None
     if path.is_symlink() and path.parent.resolve() not in path.resolve().parents:
         problems.add(path, 1, "symbolic link leads outside the site directory; refused")
@@ -210,6 +210,14 @@ def _logo(reader: _Reader, site_dir: Path) -> str:
         reader.problem("logo", f"logo {logo!r} must be an http(s) URL or an image file inside the site")
         return ""
     return logo
+
+
+def _language(reader: _Reader) -> str:
+    language = reader.text("language", "en")
+    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", language):
+        reader.problem("language", f"'language' must be a tag like en, de or pt-BR, not {language!r}")
+        return "en"
+    return language
 
 
 def _theme(reader: _Reader, site_dir: Path) -> str:

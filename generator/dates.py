@@ -54,9 +54,15 @@ def _local(naive: datetime, zone: tzinfo) -> datetime:
         text = naive.isoformat(timespec="minutes")
         round_trip = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
         what = "does not exist" if round_trip != naive else "happens twice"
+        offsets = " or ".join(sorted({_offset_text(first), _offset_text(second)}))
         raise ValueError(f"{text} {what} in {zone} (the clocks change then); "
-                         "write it with its UTC offset, like +01:00")
+                         f"write it with its UTC offset ({offsets})")
     return first
+
+
+def _offset_text(moment: datetime) -> str:
+    minutes = int((moment.utcoffset() or timedelta()).total_seconds() // 60)
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _offset(text: str) -> tzinfo:

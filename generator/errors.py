@@ -27,7 +27,8 @@ class SiteError(Exception):
     exit_code = 1
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(set(problems))
+        # site.yml first: its mistakes often explain the others.
+        self.problems = sorted(set(problems), key=lambda p: (p.path != "site.yml", p))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:

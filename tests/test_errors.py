@@ -85,7 +85,8 @@ def problems(capsys: pytest.CaptureFixture[str], site: Path, now: str = NOW) -> 
 
     check_code, check_err = run(capsys, "check", "--site", str(site))
     assert check_code == 1, check_err
-    assert check_err == err, "check must report exactly what build reports"
+    assert check_err[:-1] == err[:-1], "check must report exactly what build reports"
+    assert check_err[-1] == summary(len(err) - 1).replace("; nothing was written", "")
 
     assert snapshot(site) == before, "neither build nor check may write into the site"
     lines = err[:-1]
@@ -93,11 +94,11 @@ def problems(capsys: pytest.CaptureFixture[str], site: Path, now: str = NOW) -> 
     return lines
 
 
-def _sort_key(line: str) -> tuple[str, int, str]:
+def _sort_key(line: str) -> tuple[bool, str, int, str]:
     match = re.fullmatch(r"(.*?):(\d+): (.*)", line)
     assert match, f"not a path:line: message line: {line!r}"
     path, number, message = match.groups()
-    return path, int(number), message
+    return path != "site.yml", path, int(number), message  # site.yml first
 
 
 def one_problem_matching(capsys: pytest.CaptureFixture[str], site: Path, pattern: str) -> str:
@@ -213,7 +214,7 @@ def test_missing_site_yml(make_site, capsys):
     site = make_site()
     (site / "site.yml").unlink()
     assert problems(capsys, site) == [
-        "site.yml:1: no site.yml here; is --site pointing at your status site?",
+        f"site.yml:1: no site.yml in {site.resolve()}; is --site pointing at your status site?",
     ]
 
 
@@ -833,34 +834,35 @@ def test_folder_named_like_an_update_file(make_site, capsys):
 # --------------------------------------------------------------------------- command line
 
 
-def test_bad_now(make_site, capsys, tmp_path):
+@pytest.mark.parametrize(("value", "reason"), [
+    ("yesterday", "invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00"),
+    ("2026-13-01", "invalid timestamp '2026-13-01': month must be in 1..12"),
+])
+def test_bad_now_is_a_usage_error(make_site, capsys, tmp_path, value, reason):
     site = make_site({"content/incidents/a/1.md": FIRST})
     out = tmp_path / "out"
-    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "yesterday")
-    assert code == 1
-    assert err == [
-        "--now: invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00",
-        summary(1),
-    ]
-    assert not out.exists()
-
-    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "2026-13-01")
-    assert (code, err) == (1, ["--now: invalid timestamp '2026-13-01': month must be in 1..12",
-                               summary(1)])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--site", str(site), "--out", str(out), "--now", value])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"error: argument --now: {reason}")
     assert not out.exists()
 
 
-def test_bad_now_is_reported_with_the_other_problems(make_site, capsys, tmp_path):
-    site = make_site({"content/incidents/a/1.md": FIRST.replace("impact: major", "impact: majr")})
-    out = tmp_path / "out"
-    code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "yesterday")
-    assert code == 1
-    assert err == [
-        "--now: invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00",
-        "content/incidents/a/1.md:5: unknown impact 'majr'; expected one of none, minor, major, "
-        "critical (did you mean 'major'?)",
-        summary(2),
-    ]
+@pytest.mark.parametrize("value", ["0", "-3", "two"])
+def test_bad_jobs_is_a_usage_error(make_site, capsys, value):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--site", str(make_site()), "--jobs", value])
+    assert exit_info.value.code == 2
+    assert f"argument --jobs: expected a whole number of at least 1, not {value!r}" in capsys.readouterr().err
+
+
+def test_site_that_is_not_a_folder_is_a_usage_error(make_site, capsys):
+    site = make_site()
+    for target, what in ((site / "site.yml", "is a file"), (site / "nowhere", "does not exist")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["check", "--site", str(target)])
+        assert exit_info.value.code == 2
+        assert f"--site {target} {what}; give the folder that holds site.yml" in capsys.readouterr().err
 
 
 def test_out_folder_not_made_by_statusgen_is_refused(make_site, capsys, tmp_path):
@@ -919,7 +921,7 @@ def test_refused_out_is_reported_with_the_other_problems(make_site, capsys, tmp_
 # --------------------------------------------------------------------------- all at once
 
 # Mistakes in seven files; the problems below are in the order they must be printed
-# (by path, then by line as a number: 3 before 12).
+# (site.yml first, then by path, then by line as a number: 3 before 12).
 MANY_MISTAKES = {
     "content/incidents/a/1.md": FIRST.replace("investigating", "resovled")
                                 + "One.\nTwo.\nThree.\n::: strategic\nNever closed.\n",
@@ -931,6 +933,9 @@ MANY_MISTAKES = {
                                            "{% endif %}\n",
 }
 MANY_PROBLEMS = [
+    "site.yml:20: unknown key 'histroy_days'; expected one of title, base_url, timezone, "
+    "language, description, logo, links, history_days, feed_size, theme, components, audiences "
+    "(did you mean 'history_days'?)",
     "content/incidents/Bad_Name:1: incident folder name 'Bad_Name' must match [a-z0-9][a-z0-9-]* "
     "(lowercase letters, digits and dashes; it is the page's URL)",
     "content/incidents/a/1.md:3: unknown status 'resovled'; expected one of investigating, "
@@ -943,9 +948,6 @@ MANY_PROBLEMS = [
     "content/maintenance/w/1.md:5: unknown component 'dbb'; expected one of api, cdn, web",
     "content/maintenance/x/1.md:10: not valid UTF-8 text (invalid continuation byte); save the "
     "file as UTF-8",
-    "site.yml:20: unknown key 'histroy_days'; expected one of title, base_url, timezone, "
-    "language, description, logo, links, history_days, feed_size, theme, components, audiences "
-    "(did you mean 'history_days'?)",
     "themes/default/templates/index.html:3: template error: Encountered unknown tag 'endif'.",
 ]
 
@@ -998,7 +1000,10 @@ def test_command_line_prints_problems_without_traceback(make_site, tmp_path, com
     result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert "Traceback" not in result.stderr
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [*MANY_PROBLEMS, summary(len(MANY_PROBLEMS))]
+    closing = summary(len(MANY_PROBLEMS))
+    if command == "check":
+        closing = closing.replace("; nothing was written", "")
+    assert result.stderr.splitlines() == [*MANY_PROBLEMS, closing]
     assert result.stdout == ""
     assert not (tmp_path / "out").exists()
 
@@ -1037,7 +1042,7 @@ def test_local_time_skipped_or_repeated_by_a_clock_change(make_site, capsys, dat
                                                                 f"date: {date}")})
     assert problems(capsys, site) == [
         f"content/incidents/a/1.md:2: 'date': {date[:16]} {what} in Europe/Berlin (the clocks change "
-        "then); write it with its UTC offset, like +01:00",
+        "then); write it with its UTC offset (+01:00 or +02:00)",
     ]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from markupsafe import escape
+
 from generator.config import Audience, SiteConfig
 from generator.model import STATE_FROM_IMPACT, STATE_ORDER, Incident, Kind, Segment, Site, Update
 
@@ -25,6 +27,7 @@ class UpdateView:
     body_html: str
     starts: datetime | None = None
     ends: datetime | None = None
+    restricted_to: str = ""  # audience title when less privileged audiences do not see it
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class PostmortemView:
     date: datetime
     title: str
     body_html: str
+    restricted_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class SiteView:
 
 def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
     """Drop everything this audience may not see, before anything is rendered."""
-    views = [v for v in (incident_view(i, audience, now) for i in site.incidents) if v]
+    labels = {a.rank: a.title for a in site.config.audiences}
+    views = [v for v in (incident_view(i, audience, now, labels) for i in site.incidents) if v]
     newest_first = sorted(views, key=lambda v: (v.started, v.id), reverse=True)
     return SiteView(
         config=site.config,
@@ -90,11 +95,20 @@ def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
     )
 
 
-def visible_html(segments: tuple[Segment, ...], audience: Audience) -> str:
-    return "\n".join(s.html for s in segments if s.audience_rank <= audience.rank)
+def visible_html(segments: tuple[Segment, ...], audience: Audience, labels: dict[int, str]) -> str:
+    """The segments this audience may see; restricted ones are marked as such for it."""
+    return "\n".join(_marked(s, labels) for s in segments if s.audience_rank <= audience.rank)
 
 
-def incident_view(incident: Incident, audience: Audience, now: datetime) -> IncidentView | None:
+def _marked(segment: Segment, labels: dict[int, str]) -> str:
+    if segment.audience_rank == 0:
+        return segment.html
+    label = escape(f"{labels[segment.audience_rank]} only")
+    return f'<div class="restricted"><p class="restricted-label">{label}</p>\n{segment.html}</div>'
+
+
+def incident_view(incident: Incident, audience: Audience, now: datetime,
+                  labels: dict[int, str]) -> IncidentView | None:
     """The incident as ``audience`` sees it at ``now``; None if it sees no update of it.
 
     Updates dated after ``now`` are held back until their time comes.
@@ -102,7 +116,7 @@ def incident_view(incident: Incident, audience: Audience, now: datetime) -> Inci
     visible = [u for u in incident.updates if u.audience_rank <= audience.rank and u.date <= now]
     if not visible:
         return None
-    updates = _fold(visible, incident.kind, audience)
+    updates = _fold(visible, incident.kind, audience, labels)
     latest = updates[-1]
     status = latest.status
     if incident.kind == "maintenance":
@@ -127,7 +141,8 @@ def incident_view(incident: Incident, audience: Audience, now: datetime) -> Inci
         postmortem=PostmortemView(
             date=postmortem.date,
             title=postmortem.title or "Postmortem",
-            body_html=visible_html(postmortem.body, audience),
+            body_html=visible_html(postmortem.body, audience, labels),
+            restricted_to=labels[postmortem.audience_rank] if postmortem.audience_rank else "",
         ) if postmortem and postmortem.audience_rank <= audience.rank and postmortem.date <= now else None,
     )
 
@@ -145,7 +160,8 @@ def _ever_affected(updates: tuple[UpdateView, ...]) -> tuple[tuple[str, str], ..
     return tuple(affected.items())
 
 
-def _fold(updates: list[Update], kind: Kind, audience: Audience) -> tuple[UpdateView, ...]:
+def _fold(updates: list[Update], kind: Kind, audience: Audience,
+          labels: dict[int, str]) -> tuple[UpdateView, ...]:
     """Carry title, impact, components and window forward through the visible updates."""
     title, impact, starts, ends = "", None, None, None
     components: tuple[tuple[str, str | None], ...] = ()
@@ -163,9 +179,10 @@ def _fold(updates: list[Update], kind: Kind, audience: Audience) -> tuple[Update
             title=title,
             impact=impact,
             components=tuple((cid, _state(state, impact, kind)) for cid, state in components),
-            body_html=visible_html(update.body, audience),
+            body_html=visible_html(update.body, audience, labels),
             starts=starts,
             ends=ends,
+            restricted_to=labels[update.audience_rank] if update.audience_rank else "",
         ))
     return tuple(folded)
 

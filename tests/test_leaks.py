@@ -138,3 +138,15 @@ def test_markers_with_trailing_spaces_work_and_code_can_show_colons(make_site, b
     public = (out / "public/incidents/x/index.html").read_text()
     assert "SECRET" not in public and "foo ::: bar" in public
     assert "SECRET" in (out / "strategic/incidents/x/index.html").read_text()
+
+
+def test_restricted_tree_marks_what_the_public_does_not_see(make_site, build):
+    out = build(make_site(LEAKY_SITE))
+    strategic = html(out / "strategic" / "incidents" / "mixed" / "index.html")
+    block = strategic.select_one(".restricted")
+    assert block.select_one(".restricted-label").get_text() == "Strategic customers only"
+    assert block.get_text(" ", strip=True).endswith(C["block"])
+    badges = [u.select_one(".restricted-badge") for u in strategic.select(".timeline .update")]
+    assert [b.get_text() if b else None for b in badges] == ["Strategic customers only", None]
+    public = html(out / "public" / "incidents" / "mixed" / "index.html")
+    assert public.select(".restricted, .restricted-badge") == []

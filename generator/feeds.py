@@ -28,21 +28,24 @@ class Entry:
 def feed_entries(view: SiteView) -> list[Entry]:
     """Every visible update and postmortem, newest first, capped at the site's feed size."""
     base, names = view.audience.base_url, {c.id: c.name for c in view.config.components}
-    entries = []
+    # Sort light references first: only the few entries that make the cut are composed.
+    candidates: list[tuple[datetime, str, IncidentView, UpdateView | None]] = []
     for item in (*view.incidents, *view.maintenances):
         for update in item.updates:
-            entries.append(Entry(
-                link=f"{base}{item.uri}#update-{update.stem}",
-                title=f"{STATUS_LABELS[update.status]}: {update.title}",
-                date=update.date,
-                html=_facts(item, update, view, names) + update.body_html,
-            ))
+            candidates.append((update.date, f"{base}{item.uri}#update-{update.stem}", item, update))
         if item.postmortem:
-            entries.append(Entry(link=f"{base}{item.uri}#postmortem",
-                                 title=f"{item.postmortem.title}: {item.title}",
-                                 date=item.postmortem.date, html=item.postmortem.body_html))
-    entries.sort(key=lambda entry: (entry.date, entry.link), reverse=True)
-    return entries[: view.config.feed_size]
+            candidates.append((item.postmortem.date, f"{base}{item.uri}#postmortem", item, None))
+    candidates.sort(key=lambda candidate: (candidate[0], candidate[1]), reverse=True)
+    entries = []
+    for date, link, item, update in candidates[: view.config.feed_size]:
+        if update is None:
+            assert item.postmortem is not None
+            entries.append(Entry(link, f"{item.postmortem.title}: {item.title}", date,
+                                 item.postmortem.body_html))
+        else:
+            entries.append(Entry(link, f"{STATUS_LABELS[update.status]}: {update.title}", date,
+                                 _facts(item, update, view, names) + update.body_html))
+    return entries
 
 
 def _facts(item: IncidentView, update: UpdateView, view: SiteView, names: dict[str, str]) -> str:

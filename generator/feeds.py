@@ -37,14 +37,14 @@ def feed_entries(view: SiteView) -> list[Entry]:
             candidates.append((item.postmortem.date, f"{base}{item.uri}#postmortem", item, None))
     candidates.sort(key=lambda candidate: (candidate[0], candidate[1]), reverse=True)
     entries = []
-    for date, link, item, update in candidates[: view.config.feed_size]:
-        if update is None:
+    for date, link, item, maybe_update in candidates[: view.config.feed_size]:
+        if maybe_update is None:
             assert item.postmortem is not None
             entries.append(Entry(link, f"{item.postmortem.title}: {item.title}", date,
                                  item.postmortem.body_html))
         else:
-            entries.append(Entry(link, f"{STATUS_LABELS[update.status]}: {update.title}", date,
-                                 _facts(item, update, view, names) + update.body_html))
+            entries.append(Entry(link, f"{STATUS_LABELS[maybe_update.status]}: {maybe_update.title}",
+                                 date, _facts(item, maybe_update, view, names) + maybe_update.body_html))
     return entries
 
 

@@ -24,6 +24,7 @@ from generator.feeds import render_feeds
 from generator.model import Incident, Site
 from generator.pages import PageRenderer
 from generator.rendercache import RenderCache
+from generator.templates import approval_problems, load_templates
 from generator.theme import make_env, static_files
 
 T = TypeVar("T")
@@ -51,13 +52,14 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
     site, moment = load_site(site_dir, now, workers, output.out_dir_problems(out_dir), render_cache)
-    staging = output.staging_dir(out_dir)
-    try:
-        report = render_site(site, site_dir, moment, workers, staging)
-        output.swap_in(staging, out_dir)
-    except BaseException:
-        output.discard(staging)
-        raise
+    with output.exclusive(out_dir):
+        staging = output.staging_dir(out_dir)
+        try:
+            report = render_site(site, site_dir, moment, workers, staging)
+            output.swap_in(staging, out_dir)
+        except BaseException:
+            output.discard(staging)
+            raise
     render_cache.save()
     report.seconds = time.perf_counter() - started
     return report
@@ -95,8 +97,10 @@ def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
             cache.absorb(cache_log)
         if incident:
             incidents.append(incident)
+    site = Site(config=config, incidents=tuple(incidents))
+    approval_problems(site, load_templates(site_dir, config, problems), problems)
     problems.raise_if_any()
-    return Site(config=config, incidents=tuple(incidents)), moment
+    return site, moment
 
 
 # The render cache of this build; forked workers inherit it instead of receiving it pickled.

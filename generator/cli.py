@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -11,9 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from generator import __version__
+from generator.authoring import Request, approve, create
 from generator.build import build_site, check_site, default_workers
 from generator.dates import parse_timestamp
-from generator.errors import SiteError
+from generator.errors import Problem, SiteError
+from generator.scaffold import init_site
 
 DESCRIPTION = """\
 Build a static status page from Markdown incident updates: one tree per audience
@@ -24,6 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="statusgen", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"statusgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init", help="create a new, working status site",
+        description="Create a status site in DIR: a commented site.yml, an example incident, "
+                    "message templates, a .gitignore and CI workflows for GitHub and GitLab. "
+                    "Existing files are never overwritten.")
+    init.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                      help="where to create the site (default: .)")
+    init.add_argument("--title", default="Example Status", help="the status page's title")
 
     build = commands.add_parser(
         "build", help="build every audience's tree into the output folder",
@@ -42,6 +56,48 @@ def _parser() -> argparse.ArgumentParser:
     _site_argument(check)
     _now_argument(check)
     _jobs_argument(check)
+    check.add_argument("--format", choices=("text", "github"), default="text",
+                       help="github: print GitHub Actions annotations, shown on the pull request's diff")
+
+    new = commands.add_parser(
+        "new", help="write a new update file from a message template",
+        description="Write a new update file from the site's message template for that stage "
+                    "and print its path. Placeholders in the template are filled in.")
+    new_kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
+    incident = new_kinds.add_parser("incident", help="start a new incident (first update)")
+    incident.add_argument("--title", required=True)
+    incident.add_argument("--impact", help="none, minor, major or critical (default: the template's)")
+    incident.add_argument("--components", metavar="IDS", help="affected component ids, comma separated")
+    update = new_kinds.add_parser("update", help="add the next update to an incident or maintenance")
+    update.add_argument("incident_id", metavar="ID", help="the incident's or maintenance's folder name")
+    update.add_argument("--status", required=True)
+    update.add_argument("--title", help="change the title")
+    update.add_argument("--impact", help="change the impact")
+    update.add_argument("--components", metavar="IDS", help="change the affected components")
+    update.add_argument("--starts", metavar="TIMESTAMP", help="move the maintenance window's start")
+    update.add_argument("--ends", metavar="TIMESTAMP", help="move the maintenance window's end")
+    maintenance = new_kinds.add_parser("maintenance", help="announce a maintenance window")
+    maintenance.add_argument("--title", required=True)
+    maintenance.add_argument("--starts", required=True, metavar="TIMESTAMP")
+    maintenance.add_argument("--ends", required=True, metavar="TIMESTAMP")
+    maintenance.add_argument("--components", metavar="IDS", required=True,
+                             help="affected component ids, comma separated")
+    for kind_parser in (incident, update, maintenance):
+        _site_argument(kind_parser)
+        kind_parser.add_argument("--template", metavar="NAME",
+                                 help="message template in content/templates/ (default: the one "
+                                      "named after the status, e.g. identified)")
+        kind_parser.add_argument("--date", metavar="TIMESTAMP", help="the update's time (default: now)")
+        kind_parser.add_argument("--audience", help="make the whole update visible only to this audience")
+        kind_parser.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
+
+    approve_parser = commands.add_parser(
+        "approve", help="record the approval of a message template's current wording",
+        description="Record who approved a message template and when. Editing the template "
+                    "afterwards voids the approval until it is approved again.")
+    approve_parser.add_argument("template", metavar="TEMPLATE", help="template name, e.g. investigating")
+    approve_parser.add_argument("--by", required=True, help="who approved it")
+    _site_argument(approve_parser)
     return parser
 
 
@@ -99,31 +155,42 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    workers = args.jobs or default_workers()
+    if args.command == "init":
+        return _run(args, lambda: _init(args))
     site_dir = args.site.resolve()
     if not site_dir.is_dir():
         what = "is a file" if site_dir.exists() else "does not exist"
         parser.error(f"--site {args.site} {what}; give the folder that holds site.yml")
-    now = args.now or datetime.now(timezone.utc)
+    handler = {"build": _build, "check": _check, "new": _new, "approve": _approve}[args.command]
+    return _run(args, lambda: handler(args, site_dir))
+
+
+def _run(args: argparse.Namespace, action: object) -> int:
+    """Run a command; every user mistake is printed as path:line: message, exit 1."""
     try:
-        if args.command == "check":
-            report = check_site(site_dir, now, workers, args.cache)
-            _print_held(report.held, site_dir)
-            print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
-                  f"{_count(report.maintenances, 'maintenance window')})")
-            return 0
-        out_dir = (args.out or site_dir / "_site").absolute()
-        report = build_site(site_dir, out_dir, now, workers, args.cache)
+        return action()  # type: ignore[operator, no-any-return]
     except SiteError as error:
+        if getattr(args, "format", "text") == "github":
+            for problem in error.problems:
+                print(_annotation(problem, args.site))
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        outcome = "" if args.command == "check" else "; nothing was written"
+        outcome = "; nothing was written" if args.command in ("build", "new", "init", "approve") else ""
         print(f"statusgen: {_count(len(error.problems), 'problem')}{outcome}.", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)
         return 130
-    _print_held(report.held, site_dir)
+
+
+def _now(args: argparse.Namespace) -> str | datetime:
+    return getattr(args, "now", None) or datetime.now(timezone.utc)
+
+
+def _build(args: argparse.Namespace, site_dir: Path) -> int:
+    out_dir = (args.out or site_dir / "_site").absolute()
+    report = build_site(site_dir, out_dir, _now(args), args.jobs or default_workers(), args.cache)
+    _print_held(report.held)
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
     print(f"Built {_count(report.incidents, 'incident')} and "
           f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
@@ -131,7 +198,65 @@ def _main(argv: Sequence[str] | None) -> int:
     return 0
 
 
-def _print_held(held: list[tuple[str, datetime]], site_dir: Path) -> None:
+def _check(args: argparse.Namespace, site_dir: Path) -> int:
+    report = check_site(site_dir, _now(args), args.jobs or default_workers(), args.cache)
+    _print_held(report.held)
+    print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
+          f"{_count(report.maintenances, 'maintenance window')})")
+    return 0
+
+
+def _new(args: argparse.Namespace, site_dir: Path) -> int:
+    request = Request(
+        kind="maintenance" if args.kind == "maintenance" else "incident",
+        incident_id=getattr(args, "incident_id", None),
+        status=getattr(args, "status", None),
+        title=args.title,
+        impact=getattr(args, "impact", None),
+        components=args.components,
+        starts=getattr(args, "starts", None),
+        ends=getattr(args, "ends", None),
+        date=args.date,
+        template=args.template,
+        audience=args.audience,
+    )
+    path = create(site_dir, request, datetime.now(timezone.utc))
+    print(path)
+    if args.edit:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            raise SiteError([Problem("--edit", 0, f"set $EDITOR to open {path}")])
+        return subprocess.call([*shlex.split(editor), str(path)])
+    return 0
+
+
+def _approve(args: argparse.Namespace, site_dir: Path) -> int:
+    path = approve(site_dir, args.template, args.by, datetime.now(timezone.utc))
+    print(f"{path}: approved by {args.by.strip()}")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc))
+    for path in written:
+        print(path)
+    print(f"Created a status site in {args.dir}. Next: cd {shlex.quote(str(args.dir))} && statusgen build")
+    return 0
+
+
+def _annotation(problem: Problem, site: Path) -> str:
+    """A GitHub Actions workflow command that puts the problem on the pull request's diff."""
+    def escape(text: str, properties: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if properties else text
+
+    if not problem.line:
+        return f"::error title=statusgen::{escape(problem.path + ': ' + problem.message)}"
+    path = os.path.normpath(site / problem.path)
+    return f"::error file={escape(path, True)},line={problem.line},title=statusgen::{escape(problem.message)}"
+
+
+def _print_held(held: list[tuple[str, datetime]]) -> None:
     """Updates dated in the future are valid (prepared in advance) but easy to do by mistake."""
     for source, date in held:
         print(f"{source}: note: dated {date.isoformat(timespec='minutes')}, after now; "

@@ -59,6 +59,7 @@ class SiteConfig:
     history_days: int = 14
     feed_size: int = 50
     theme: str = "default"
+    require_approval: bool = False  # message templates must be approved (templates.require_approval)
     component_ids: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
@@ -137,8 +138,8 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     if data is None:
         return None
     reader = _Reader(data, problems, path)
-    reader.check_keys(("title", "base_url", "timezone", "language", "description", "logo",
-                       "links", "history_days", "feed_size", "theme", "components", "audiences"))
+    reader.check_keys(("title", "base_url", "timezone", "language", "description", "logo", "links",
+                       "history_days", "feed_size", "theme", "components", "audiences", "templates"))
     base_url = _url(reader, "base_url", required=True) or "https://example.invalid/"
     zone = _timezone(reader)
     history_days = reader.number("history_days", 14, 1, 366)
@@ -158,6 +159,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         theme=theme,
         components=components,
         audiences=_audiences(reader, base_url),
+        require_approval=_require_approval(reader),
         component_ids=frozenset(c.id for c in components),
     )
 
@@ -210,6 +212,15 @@ def _logo(reader: _Reader, site_dir: Path) -> str:
         reader.problem("logo", f"logo {logo!r} must be an http(s) URL or an image file inside the site")
         return ""
     return logo
+
+
+def _require_approval(reader: _Reader) -> bool:
+    settings = reader.get("templates", YamlMap)
+    if settings is None:
+        return False
+    templates = _Reader(settings, reader.problems, reader.path, " in templates")
+    templates.check_keys(("require_approval",))
+    return bool(templates.get("require_approval", bool, False))
 
 
 def _language(reader: _Reader) -> str:

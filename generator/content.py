@@ -31,8 +31,10 @@ KNOWN_CONTENT_DIRS = ("incidents", "maintenance", "templates")  # templates: mes
 POSTMORTEM_NAME = "postmortem.md"
 _STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _KEYS: dict[Kind, tuple[str, ...]] = {
-    "incident": ("date", "status", "title", "impact", "components", "audience"),
-    "maintenance": ("date", "status", "title", "components", "audience", "starts", "ends"),
+    "incident": ("date", "status", "title", "impact", "components", "audience",
+                 "template", "template_version"),
+    "maintenance": ("date", "status", "title", "components", "audience", "starts", "ends",
+                    "template", "template_version"),
 }
 _REQUIRED_FIRST: dict[Kind, tuple[str, ...]] = {
     "incident": ("title", "impact", "components"),
@@ -95,6 +97,9 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
 
 def _content_dir(site_dir: Path, problems: Problems) -> Path | None:
     content = site_dir / "content"
+    if content.exists() and not content.is_dir():
+        problems.add(content, 1, "content must be a folder (with incidents/ and maintenance/ in it)")
+        return None
     if not content.exists():
         misspelled = [p for p in site_dir.iterdir() if p.name.lower() == "content" and p.is_dir()]
         for path in misspelled:
@@ -121,13 +126,15 @@ def _is_update_file(path: Path, site_dir: Path, problems: Problems) -> bool:
 
 
 def _looks_like_update(path: Path) -> bool:
-    name = path.name.lower()
-    return ".md" in name or name.endswith((".markdown", ".mdown"))
+    """x.MD, x.md.txt, x.markdown: meant as updates; data.md5 is not."""
+    return bool(re.search(r"\.(md|markdown|mdown)(\.|$)", path.name.lower()))
 
 
 def _is_editor_file(path: Path) -> bool:
-    """Hidden files and editor leftovers (.#x.md, x.md~, .x.md.swp); hidden folders are not."""
-    return path.name.endswith("~") or (path.name.startswith(".") and not path.is_dir())
+    """Hidden files and editor leftovers (.#x.md, #x.md#, x.md~, .x.md.swp); not hidden folders."""
+    name = path.name
+    return (name.endswith("~") or (name.startswith("#") and name.endswith("#"))
+            or (name.startswith(".") and not path.is_dir()))
 
 
 def _is_file(path: Path, problems: Problems) -> bool:
@@ -161,7 +168,7 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
     updates: list[Update] = []
     postmortem = None
     for path in folder.files:
-        document = _read_document(path, problems)
+        document = split_front_matter(path, problems)
         if document is None:
             continue
         front, body, body_line = document
@@ -178,7 +185,7 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
         problems.add(folder.path, 1, f"{folder.kind} has a postmortem but no updates")
     _check_first_updates(folder.kind, updates, config, problems)
     if folder.kind == "incident":
-        _check_empty_components(updates, problems)
+        _check_empty_components(updates, config, problems)
     for audience in config.audiences:
         _check_window([u for u in updates if u.audience_rank <= audience.rank], problems)
     if problems.items:
@@ -186,7 +193,7 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
     return Incident(folder.id, folder.kind, tuple(updates), postmortem), []
 
 
-def _read_document(path: Path, problems: Problems) -> tuple[YamlMap, str, int] | None:
+def split_front_matter(path: Path, problems: Problems) -> tuple[YamlMap, str, int] | None:
     """Split a file into front matter (parsed) and body; returns None after a problem."""
     try:
         text = read_text(path)
@@ -355,6 +362,8 @@ def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: in
         components=fields.components(folder.kind),
         starts=fields.date("starts"),
         ends=fields.date("ends"),
+        template=fields.text("template"),
+        template_version=fields.text("template_version"),
     )
     if update.starts and update.ends and update.ends <= update.starts:
         fields.problem("ends", "'ends' must be after 'starts'")
@@ -395,16 +404,18 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
                                                        f"what the {kind} is"))
 
 
-def _check_empty_components(updates: list[Update], problems: Problems) -> None:
-    """An open incident with an impact must name what it affects, or the page would look fine."""
-    impact, components = None, None
-    for update in updates:
-        impact = update.impact or impact
-        components = update.components if update.components is not None else components
-        if components == () and impact not in (None, "none") and update.status != "resolved":
-            problems.items.append(Problem(update.source, 1, f"'components' is empty but impact is "
-                                          f"{impact!r}; name the affected components "
-                                          "(only impact 'none' may affect none)"))
+def _check_empty_components(updates: list[Update], config: SiteConfig, problems: Problems) -> None:
+    """An open incident with an impact must name what it affects, in every audience's view."""
+    for audience in config.audiences:
+        impact, components = None, None
+        for update in (u for u in updates if u.audience_rank <= audience.rank):
+            impact = update.impact or impact
+            components = update.components if update.components is not None else components
+            if components == () and impact not in (None, "none") and update.status != "resolved":
+                problems.items.append(Problem(update.source, 1, f"'components' is empty but impact is "
+                                              f"{impact!r}; name the affected components "
+                                              "(only impact 'none' may affect none)"))
+                return  # one mistake, one problem
 
 
 def _check_window(updates: list[Update], problems: Problems) -> None:

@@ -48,6 +48,8 @@ class Update:
     components: tuple[tuple[str, str | None], ...] | None = None
     starts: datetime | None = None
     ends: datetime | None = None
+    template: str | None = None  # the message template it was written from, and its version
+    template_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: builds into one folder must not overlap
+    fcntl = None  # type: ignore[assignment]
 
 from generator.errors import Problem, SiteError
 
@@ -28,6 +35,26 @@ def out_dir_problems(out_dir: Path) -> list[Problem]:
 def _work_dirs(out_dir: Path) -> tuple[Path, Path]:
     """The staging folder a build writes, and where the previous output waits during the swap."""
     return out_dir.parent / f".{out_dir.name}.staging", out_dir.parent / f".{out_dir.name}.old"
+
+
+@contextmanager
+def exclusive(out_dir: Path) -> Iterator[None]:
+    """One build at a time per output folder: two would share (and wipe) one staging folder.
+
+    The lock is on the folder that holds the output (no lock file is left behind); it is
+    released when the process ends, however it ends.
+    """
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(out_dir.parent, os.O_RDONLY)
+    except OSError as error:
+        raise _cannot_write(out_dir, error) from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def staging_dir(out_dir: Path) -> Path:

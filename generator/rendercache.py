@@ -14,23 +14,30 @@ import os
 import sqlite3
 from pathlib import Path
 
+import nh3
+
 from generator import markup
 
 CACHE_DIR = ".statusgen-cache"
 _FILE = "markdown.sqlite3"
 
 
-def _salt() -> bytes:
-    versions = "|".join(importlib.metadata.version(name) for name in ("markdown", "nh3"))
-    return hashlib.blake2b(Path(markup.__file__).read_bytes() + versions.encode()).digest()
+def _salt() -> bytes | None:
+    """Everything that shapes the HTML; None (no caching) when it cannot be known."""
+    try:
+        versions = "|".join(importlib.metadata.version(name) for name in ("markdown", "nh3"))
+        return hashlib.blake2b(Path(markup.__file__).read_bytes() + versions.encode()).digest()
+    except (importlib.metadata.PackageNotFoundError, OSError):
+        return None
 
 
 class RenderCache:
     """Looked up from any process (connections open per process); written by the main one."""
 
     def __init__(self, site_dir: Path | None):
-        self.path = site_dir / CACHE_DIR / _FILE if site_dir else None
-        self._salt = _salt()
+        salt = _salt() if site_dir else None
+        self.path = site_dir / CACHE_DIR / _FILE if site_dir and salt else None
+        self._salt = salt or b"\0" * 64
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
         self._unreadable = False
@@ -40,10 +47,11 @@ class RenderCache:
     def render(self, text: str) -> str:
         key = hashlib.blake2b(text.encode(), key=self._salt[:64], digest_size=16).digest()
         self.used.append(key)
-        html = self._lookup(key)
-        if html is None:
-            html = markup.render_markdown(text)
-            self.new[key] = html
+        cached = self._lookup(key)
+        if cached is not None:
+            return nh3.clean(cached)  # cheap, and a tampered cache file cannot inject markup
+        html = markup.render_markdown(text)
+        self.new[key] = html
         return html
 
     def take_log(self) -> tuple[dict[bytes, str], list[bytes]]:
@@ -90,6 +98,8 @@ class RenderCache:
             return
         try:
             self._write(self.path)
+        except sqlite3.OperationalError:
+            pass  # locked by another build: it will store its own results
         except sqlite3.DatabaseError:  # damaged: start afresh
             try:
                 self.path.unlink()

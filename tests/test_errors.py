@@ -249,7 +249,7 @@ def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
     site = make_site(site_yml=SITE_YML.replace("    name: Web app", "    nmae: Web app")
                      .replace("    title: Public", "    titel: Public") + "histroy_days: 3\n")
     top = ("expected one of title, base_url, timezone, language, description, logo, links, "
-           "history_days, feed_size, theme, components, audiences")
+           "history_days, feed_size, theme, components, audiences, templates")
     assert problems(capsys, site) == [
         "site.yml:8: missing required key 'name' in components",
         "site.yml:9: unknown key in components 'nmae'; expected one of id, name, description, "
@@ -267,9 +267,9 @@ def test_unknown_keys_in_front_matter_with_suggestion(make_site, capsys):
     })
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:5: unknown key 'impcat'; expected one of date, status, title, "
-        "impact, components, audience (did you mean 'impact'?)",
+        "impact, components, audience, template, template_version (did you mean 'impact'?)",
         "content/maintenance/m/1.md:7: unknown key 'end'; expected one of date, status, title, "
-        "components, audience, starts, ends (did you mean 'ends'?)",
+        "components, audience, starts, ends, template, template_version (did you mean 'ends'?)",
     ]
 
 
@@ -934,8 +934,8 @@ MANY_MISTAKES = {
 }
 MANY_PROBLEMS = [
     "site.yml:20: unknown key 'histroy_days'; expected one of title, base_url, timezone, "
-    "language, description, logo, links, history_days, feed_size, theme, components, audiences "
-    "(did you mean 'history_days'?)",
+    "language, description, logo, links, history_days, feed_size, theme, components, audiences, "
+    "templates (did you mean 'history_days'?)",
     "content/incidents/Bad_Name:1: incident folder name 'Bad_Name' must match [a-z0-9][a-z0-9-]* "
     "(lowercase letters, digits and dashes; it is the page's URL)",
     "content/incidents/a/1.md:3: unknown status 'resovled'; expected one of investigating, "

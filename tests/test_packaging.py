@@ -29,6 +29,9 @@ def test_wheel_contains_theme_templates_and_css(wheel):
                 for p in theme.rglob("*") if p.is_file()}
     assert expected and expected <= names
     assert "generator/cli.py" in names
+    starter = REPO / "generator" / "starter"
+    assert {f"generator/{p.relative_to(REPO / 'generator').as_posix()}"
+            for p in starter.rglob("*") if p.is_file()} <= names
 
 
 def test_installed_wheel_builds_a_site_from_anywhere(wheel, tmp_path):
@@ -50,6 +53,13 @@ def test_installed_wheel_builds_a_site_from_anywhere(wheel, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "public" / "assets" / "style.css").is_file()
     assert (tmp_path / "out" / "strategic" / "index.html").is_file()
+    fresh = tmp_path / "fresh"
+    for command in (["init", str(fresh)], ["build", "--site", str(fresh)]):
+        result = subprocess.run([sys.executable, "-m", "generator", *command], cwd=elsewhere, env=env,
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+    assert (fresh / ".github" / "workflows" / "status-page.yml").is_file()
+    assert (fresh / "_site" / "public" / "index.html").is_file()
 
 
 def test_version_and_help(capsys):

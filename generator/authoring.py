@@ -1,0 +1,283 @@
+"""Writing new update files from message templates (`statusgen new`), and approving templates.
+
+Everything the command line gets wrong is reported as problems before a file is written, and
+every file written is read back by the same validation as a build.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from generator.config import SLUG, SiteConfig, load_config
+from generator.content import CONTENT_DIRS, Folder, load_folder
+from generator.dates import human_time, parse_timestamp
+from generator.errors import Problem, Problems, SiteError, one_of
+from generator.markup import render_markdown
+from generator.model import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES, Incident, Kind
+from generator.status import IMPACT_LABELS, STATUS_LABELS
+from generator.templates import TEMPLATES_DIR, MessageTemplate, fill, load_templates, template_version
+from generator.yamlsource import SourceError, load_yaml, read_text
+
+
+@dataclass
+class Request:
+    """What `statusgen new` was asked for; None means "not given"."""
+
+    kind: Kind
+    incident_id: str | None = None  # for a further update
+    status: str | None = None
+    title: str | None = None
+    impact: str | None = None
+    components: str | None = None  # comma separated ids
+    starts: str | None = None
+    ends: str | None = None
+    date: str | None = None
+    template: str | None = None
+    audience: str | None = None
+
+
+def create(site_dir: Path, request: Request, now: datetime) -> Path:
+    """Write the new update file and return its path; raises SiteError before writing anything."""
+    problems = Problems(site_dir)
+    config = load_config(site_dir, problems)
+    problems.raise_if_any()
+    assert config is not None
+    templates = load_templates(site_dir, config, problems)
+    problems.raise_if_any()
+    current = _current(site_dir, request, config, problems) if request.incident_id else None
+    problems.raise_if_any()  # without the incident, nothing else can be judged
+    moment = _when(request.date, "--date", config, problems) or _after_latest(now, current)
+    kind = current.kind if current else request.kind
+    status = _status(request, kind, problems)
+    template = _template(request, kind, status, templates, config, problems)
+    fields = _fields(request, kind, template, current, config, problems)
+    problems.raise_if_any()
+    folder = _folder(site_dir, kind, request, current, fields, moment, config)
+    path = _free_path(folder, f"{_local(moment, config).strftime('%Y-%m-%dT%H%M')}-{status}")
+    front = {"date": _local(moment, config).isoformat(timespec="seconds"), "status": status, **fields}
+    values = _placeholders(config, kind, status, moment, front, current)
+    if template:
+        front["template"] = template.name
+        front["template_version"] = template.version
+    body = fill(template.body, values) if template else "\n"
+    _write_checked(path, front, body, kind, config, site_dir)
+    return path
+
+
+def _current(site_dir: Path, request: Request, config: SiteConfig, problems: Problems) -> Incident | None:
+    """The incident or window an update is added to, as its files say now."""
+    incident_id = request.incident_id or ""
+    for dirname, kind in CONTENT_DIRS.items():
+        folder = site_dir / "content" / dirname / incident_id
+        if SLUG.match(incident_id) and folder.is_dir():
+            files = tuple(sorted(f for f in folder.glob("*.md")))
+            found = Folder(kind, incident_id, folder, files)
+            incident, folder_problems = load_folder(found, config, site_dir)
+            problems.extend(folder_problems)
+            return incident
+    known = sorted(p.name for d in CONTENT_DIRS for p in (site_dir / "content" / d).glob("*") if p.is_dir())
+    problems.add("incident-id", 0, one_of(incident_id, known[-20:], "incident or maintenance id"))
+    return None
+
+
+def _after_latest(now: datetime, current: Incident | None) -> datetime:
+    """Now, but never at or before the latest update (a tie would sort by file name)."""
+    now = now.replace(microsecond=0)  # files keep whole seconds
+    if current and current.updates and now <= current.updates[-1].date:
+        return current.updates[-1].date + timedelta(seconds=1)
+    return now
+
+
+def _when(text: str | None, option: str, config: SiteConfig, problems: Problems) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text, config.timezone)
+    except ValueError as error:
+        problems.add(option, 0, str(error))
+        return None
+
+
+def _status(request: Request, kind: Kind, problems: Problems) -> str:
+    statuses = INCIDENT_STATUSES if kind == "incident" else MAINTENANCE_STATUSES
+    status = request.status or statuses[0]
+    if status not in statuses:
+        problems.add("--status", 0, one_of(status, statuses, f"{kind} status"))
+    return status
+
+
+def _template(request: Request, kind: Kind, status: str, templates: dict[str, MessageTemplate],
+              config: SiteConfig, problems: Problems) -> MessageTemplate | None:
+    """The template asked for, or the site's template for this stage (named after the status)."""
+    name = request.template or (status if kind == "incident" else f"maintenance-{status}")
+    template = templates.get(name)
+    if template is None:
+        if request.template:
+            problems.add("--template", 0, one_of(name, sorted(templates), "template"))
+        return None
+    if template.kind != kind:
+        problems.add("--template", 0, f"template {name!r} is for {template.kind} updates, not {kind} updates")
+    if config.require_approval and not template.approved:
+        problems.add(template.source, 1, f"template {name!r} is not approved as it stands; "
+                                         "it needs approval before use (statusgen approve)")
+    return template
+
+
+def _fields(request: Request, kind: Kind, template: MessageTemplate | None, current: Incident | None,
+            config: SiteConfig, problems: Problems) -> dict[str, object]:
+    """Front matter keys besides date and status, each checked as a build would."""
+    fields: dict[str, object] = {}
+    first = current is None
+    if request.title is not None or first:
+        if not (request.title or "").strip():
+            problems.add("--title", 0, "a new incident or maintenance window needs --title")
+        fields["title"] = (request.title or "").strip()
+    impact = request.impact or (template.impact if template and first else None)
+    if kind == "incident" and (impact is not None or first):
+        if impact not in IMPACTS:
+            problems.add("--impact", 0, one_of(impact or "", IMPACTS, "impact"))
+        fields["impact"] = impact
+    if request.components is not None or first:
+        ids = [c.strip() for c in (request.components or "").split(",") if c.strip()]
+        for component_id in ids:
+            if component_id not in config.component_ids:
+                known = sorted(config.component_ids)
+                problems.add("--components", 0, one_of(component_id, known, "component"))
+        if first and not ids and not (kind == "incident" and impact == "none"):
+            problems.add("--components", 0, "name the affected components, like --components api,web")
+        fields["components"] = ids
+    if kind == "maintenance":
+        for option, key in (("--starts", "starts"), ("--ends", "ends")):
+            value = getattr(request, key)
+            moment = _when(value, option, config, problems)
+            if first and value is None:
+                problems.add(option, 0, f"a new maintenance window needs {option}")
+            if moment:
+                fields[key] = _local(moment, config).isoformat(timespec="seconds")
+    audience = request.audience or (template.audience if template else None)
+    if audience:
+        if config.audience(audience) is None:
+            problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))
+        fields["audience"] = audience
+    return fields
+
+
+def _folder(site_dir: Path, kind: Kind, request: Request, current: Incident | None,
+            fields: dict[str, object], moment: datetime, config: SiteConfig) -> Path:
+    dirname = "incidents" if kind == "incident" else "maintenance"
+    if current:
+        return site_dir / "content" / dirname / current.id
+    day = _local(moment if kind == "incident" else parse_timestamp(str(fields["starts"]), config.timezone),
+                 config).strftime("%Y-%m-%d")
+    base = f"{day}-{slugify(str(fields['title']))}"[:60].rstrip("-")
+    folder, number = site_dir / "content" / dirname / base, 2
+    while folder.exists():
+        folder, number = site_dir / "content" / dirname / f"{base}-{number}", number + 1
+    return folder
+
+
+def slugify(text: str) -> str:
+    """ASCII, lowercase, dashes: 'Élevated API errors (EU)' -> 'elevated-api-errors-eu'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "incident"
+
+
+def _free_path(folder: Path, stem: str) -> Path:
+    path, number = folder / f"{stem}.md", 2
+    while path.exists():
+        path, number = folder / f"{stem}-{number}.md", number + 1
+    return path
+
+
+def _local(moment: datetime, config: SiteConfig) -> datetime:
+    return moment.astimezone(config.timezone)
+
+
+def _placeholders(config: SiteConfig, kind: Kind, status: str, moment: datetime,
+                  front: dict[str, object], current: Incident | None) -> dict[str, str]:
+    """Values for a template's placeholders, from the new file and the incident so far."""
+    def latest(key: str) -> object:
+        if key in front:
+            return front[key]
+        for update in reversed(current.updates if current else ()):
+            value = getattr(update, key)
+            if value is not None:
+                return value if key != "components" else [cid for cid, _ in value]
+        return None
+
+    names = {c.id: c.name for c in config.components}
+    zone = config.timezone
+    starts, ends = latest("starts"), latest("ends")
+    start = current.updates[0].date if current and kind == "incident" else moment
+    return {
+        "title": str(latest("title") or ""),
+        "components": ", ".join(names.get(str(c), str(c)) for c in _as_list(latest("components"))),
+        "impact": IMPACT_LABELS.get(str(latest("impact")), ""),
+        "status": STATUS_LABELS[status],
+        "date": human_time(moment, zone),
+        "start": human_time(_as_time(starts, config) if starts else start, zone),
+        "end": human_time(_as_time(ends, config), zone) if ends else "",
+        "next_update": human_time(moment + timedelta(minutes=30), zone),
+        "site": config.title,
+    }
+
+
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _as_time(value: object, config: SiteConfig) -> datetime:
+    return value if isinstance(value, datetime) else parse_timestamp(str(value), config.timezone)
+
+
+def _write_checked(path: Path, front: dict[str, object], body: str, kind: Kind, config: SiteConfig,
+                   site_dir: Path) -> None:
+    """Write the file, then read its folder back; a file that would break the build is removed."""
+    text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
+    new_folders = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    files = tuple(sorted(path.parent.glob("*.md")))
+    _, problems = load_folder(Folder(kind, path.parent.name, path.parent, files), config, site_dir,
+                              render=render_markdown)
+    if problems:
+        path.unlink()
+        for folder in new_folders:  # innermost first, all empty now
+            folder.rmdir()
+        raise SiteError(problems)
+
+
+def approve(site_dir: Path, name: str, by: str, on: datetime) -> Path:
+    """Record who approved a template's current wording, and when."""
+    problems = Problems(site_dir)
+    config = load_config(site_dir, problems)
+    problems.raise_if_any()
+    assert config is not None
+    path = site_dir / TEMPLATES_DIR / f"{name}.md"
+    if not path.is_file():
+        templates = load_templates(site_dir, config, problems)
+        raise SiteError([Problem("template", 0, one_of(name, sorted(templates), "template"))])
+    if not by.strip():
+        raise SiteError([Problem("--by", 0, "say who approves it, like --by 'Dana Li, Head of Comms'")])
+    text = read_text(path)
+    lines = text.split("\n")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if lines[0].rstrip() != "---" or end is None:
+        raise SiteError([Problem(problems.display(path), 1, "missing front matter between '---' lines")])
+    try:
+        front = load_yaml("\n".join(lines[1:end]), first_line=2) or {}
+    except SourceError as error:
+        raise SiteError([Problem(problems.display(path), error.line, error.message)]) from None
+    kept = [line for line in lines[1:end] if not re.match(r"^approved_(by|on|version)\s*:", line)]
+    version = template_version(dict(front), "\n".join(lines[end + 1:]))
+    approved_on = on.astimezone(config.timezone).date()
+    approval = yaml.safe_dump({"approved_by": by.strip(), "approved_on": approved_on,
+                               "approved_version": version}, sort_keys=False, allow_unicode=True).rstrip("\n")
+    path.write_text("\n".join(["---", *kept, approval, "---", *lines[end + 1:]]), encoding="utf-8")
+    return path

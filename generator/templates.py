@@ -1,0 +1,160 @@
+"""Message templates: pre-approved wording for each incident stage, in content/templates/.
+
+A template is Markdown with front matter (its kind, status and defaults, and who approved it)
+and ``{placeholders}`` that ``statusgen new`` fills by plain substitution: a template can never
+run code, and a value that looks like a placeholder comes out literally.
+
+Approval is tied to the template's exact wording by a version hash, so a template edited after
+its approval counts as unapproved until it is approved again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from generator.config import SiteConfig
+from generator.content import split_front_matter
+from generator.errors import Problems, one_of
+from generator.model import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES, Kind, Site
+from generator.yamlsource import YamlMap
+
+TEMPLATES_DIR = Path("content") / "templates"
+PLACEHOLDERS = {
+    "title": "the incident's or window's title",
+    "components": "names of the affected components, comma separated",
+    "impact": "the impact (Minor, Major, ...)",
+    "status": "the update's status (Investigating, ...)",
+    "date": "the update's time",
+    "start": "when the incident started, or the maintenance window starts",
+    "end": "when the maintenance window ends",
+    "next_update": "the update's time plus 30 minutes",
+    "site": "the status page's title",
+}
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_APPROVAL_KEYS = ("approved_by", "approved_on", "approved_version")
+_KEYS = ("kind", "status", "impact", "audience", "description", *_APPROVAL_KEYS)
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    name: str
+    source: str  # site-relative path, for messages
+    kind: Kind
+    status: str
+    impact: str | None
+    audience: str | None
+    body: str
+    version: str  # hash of everything but the approval itself
+    approved_by: str | None = None
+    approved_on: date | None = None
+    approved_version: str | None = None
+
+    @property
+    def approved(self) -> bool:
+        return bool(self.approved_by and self.approved_on and self.approved_version == self.version)
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace known ``{placeholders}`` in one pass; everything else stays as written."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def template_version(front: dict[str, object], body: str) -> str:
+    wording = {k: str(v) for k, v in front.items() if k not in _APPROVAL_KEYS}
+    return hashlib.sha256((json.dumps(wording, sort_keys=True) + "\n" + body).encode()).hexdigest()[:12]
+
+
+def load_templates(site_dir: Path, config: SiteConfig, problems: Problems) -> dict[str, MessageTemplate]:
+    """Every template in content/templates/, validated; problems for each mistake."""
+    folder = site_dir / TEMPLATES_DIR
+    templates: dict[str, MessageTemplate] = {}
+    if not folder.is_dir():
+        return templates
+    for path in sorted(folder.glob("*.md")):
+        document = split_front_matter(path, problems)
+        if document is not None:
+            template = _template(path, *document, config, problems)
+            if template:
+                templates[template.name] = template
+    return templates
+
+
+def _template(path: Path, front: YamlMap, body: str, body_line: int, config: SiteConfig,
+              problems: Problems) -> MessageTemplate | None:
+    before = len(problems.items)
+    for key in front:
+        if key not in _KEYS:
+            problems.add(path, front.line_of(key), one_of(key, _KEYS, "template key"))
+    kind = str(front.get("kind", "incident"))
+    if kind not in ("incident", "maintenance"):
+        problems.add(path, front.line_of("kind"), one_of(kind, ("incident", "maintenance"), "kind"))
+        kind = "incident"
+    statuses = INCIDENT_STATUSES if kind == "incident" else MAINTENANCE_STATUSES
+    status = str(front.get("status", statuses[0]))
+    if status not in statuses:
+        problems.add(path, front.line_of("status"), one_of(status, statuses, "status"))
+    impact = front.get("impact")
+    if impact is not None and impact not in IMPACTS:
+        problems.add(path, front.line_of("impact"), one_of(impact, IMPACTS, "impact"))
+    audience = front.get("audience")
+    if audience is not None and config.audience(str(audience)) is None:
+        problems.add(path, front.line_of("audience"),
+                     one_of(audience, [a.id for a in config.audiences], "audience"))
+    for offset, line in enumerate(body.split("\n")):
+        for match in _PLACEHOLDER.finditer(line):
+            if match.group(1) not in PLACEHOLDERS:
+                problems.add(path, body_line + offset, one_of(match.group(1), PLACEHOLDERS, "placeholder"))
+    approved_on = front.get("approved_on")
+    try:
+        approved_date = date.fromisoformat(str(approved_on)) if approved_on is not None else None
+    except ValueError:
+        problems.add(path, front.line_of("approved_on"), "'approved_on' must be a date like 2026-11-27")
+        approved_date = None
+    if len(problems.items) != before:
+        return None
+    return MessageTemplate(
+        name=path.stem,
+        source=problems.display(path),
+        kind=kind,  # type: ignore[arg-type]
+        status=status,
+        impact=str(impact) if impact else None,
+        audience=str(audience) if audience else None,
+        body=body,
+        version=template_version(front, body),
+        approved_by=str(front["approved_by"]) if front.get("approved_by") else None,
+        approved_on=approved_date,
+        approved_version=str(front["approved_version"]) if front.get("approved_version") else None,
+    )
+
+
+def approval_problems(site: Site, templates: dict[str, MessageTemplate], problems: Problems) -> None:
+    """With templates.require_approval: unapproved templates, and updates written from them."""
+    if not site.config.require_approval:
+        return
+    for template in templates.values():
+        if not (template.approved_by and template.approved_on):
+            problems.add(template.source, 1, f"template {template.name!r} is not approved; after review, "
+                                             f"run: statusgen approve {template.name} --by 'NAME'")
+        elif not template.approved:
+            who = f"{template.approved_by} approved it on {template.approved_on}"
+            problems.add(template.source, 1, f"template {template.name!r} changed since {who}; after "
+                                             f"review, run: statusgen approve {template.name} --by 'NAME'")
+    for incident in site.incidents:
+        for update in incident.updates:
+            if update.template is None:
+                continue
+            used = templates.get(update.template)
+            if used is None:
+                problems.add(update.source, 1, one_of(update.template, sorted(templates), "template"))
+            elif used.approved and update.template_version != used.approved_version and (
+                    used.approved_on and update.date.date() >= used.approved_on):
+                problems.add(update.source, 1, f"written from template {used.name!r} as it was "
+                                               "before its current approval; check the wording")
+            elif not used.approved and update.template_version == used.version:
+                problems.add(update.source, 1, f"written from template {used.name!r}, "
+                                               "which is not approved")

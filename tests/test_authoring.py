@@ -1,0 +1,217 @@
+"""The authoring workflow: init, message templates, new, approve, check in PRs, CI recipes."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import feedparser
+import pytest
+import yaml
+
+from generator.cli import _parser, main
+from generator.scaffold import STARTER
+
+from conftest import html
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = "2026-11-27T12:00:00Z"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    target = tmp_path / "status"
+    assert run(capsys, "init", str(target), "--title", "Acme Status")[0] == 0
+    return target
+
+
+def new(capsys: pytest.CaptureFixture[str], site: Path, *args: str) -> Path:
+    code, out, err = run(capsys, "new", *args, "--site", str(site))
+    assert code == 0, err
+    return Path(out.strip())
+
+
+def test_init_new_updates_to_resolution_check_and_build(site, capsys, tmp_path):
+    first = new(capsys, site, "incident", "--title", "API errors in {region}", "--impact", "major",
+                "--components", "api,web", "--date", "2026-11-27T09:00:00Z")
+    assert first.parent.name == "2026-11-27-api-errors-in-region"
+    assert first.name == "2026-11-27T0900-investigating.md"
+    incident_id = first.parent.name
+    for status, minute in (("identified", "20"), ("monitoring", "40"), ("resolved", "55")):
+        path = new(capsys, site, "update", incident_id, "--status", status,
+                   "--date", f"2026-11-27T09:{minute}:00Z")
+        assert path.name == f"2026-11-27T09{minute}-{status}.md"
+    assert run(capsys, "check", "--site", str(site), "--now", NOW)[0] == 0
+    out = tmp_path / "out"
+    assert run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)[0] == 0
+
+    public = html(out / "public" / "incidents" / incident_id / "index.html")
+    assert public.h1.get_text() == "API errors in {region}"  # placeholder-like text stays literal
+    statuses = [u.select_one(".status").get_text() for u in public.select(".timeline .update")]
+    assert statuses == ["Resolved", "Monitoring", "Identified", "Investigating"]
+    first_update = public.select(".timeline .update")[-1].select_one(".body").get_text(" ", strip=True)
+    assert first_update.startswith("We are investigating reports of problems with API, Web app.")
+    assert "Next update" not in public.get_text()  # the template's strategic block
+    strategic = html(out / "strategic" / "incidents" / incident_id / "index.html")
+    assert "Next update: by Nov 27, 2026, 09:30 UTC" in strategic.get_text(" ", strip=True)
+    facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in public.select(".facts > div")}
+    assert facts["Impact"] == "Major impact" and facts["Duration"] == "55 min"
+
+    feed = feedparser.parse((out / "public" / "history.atom").read_bytes())
+    assert [e.title for e in feed.entries][:4] == [f"{s}: API errors in {{region}}" for s in
+                                                  ("Resolved", "Monitoring", "Identified", "Investigating")]
+    welcome = html(out / "public" / "index.html")
+    assert welcome.select_one("#overall").get_text() == "All systems operational"
+
+
+def test_init_writes_a_complete_site_and_never_overwrites(site, capsys):
+    names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    assert {"site.yml", ".gitignore", ".github/workflows/status-page.yml",
+            ".github/workflows/check-status-page.yml", ".gitlab-ci.yml", "requirements.txt",
+            "content/templates/investigating.md", "content/templates/resolved.md",
+            "content/templates/maintenance-scheduled.md"} <= names
+    assert yaml.safe_load((site / "site.yml").read_text())["title"] == "Acme Status"
+    before = (site / "site.yml").read_text()
+    (site / "site.yml").write_text(before + "# mine\n")
+    code, _, err = run(capsys, "init", str(site))
+    assert code == 1
+    assert f"{site / 'site.yml'}: already exists; init never overwrites files" in err
+    assert (site / "site.yml").read_text() == before + "# mine\n"
+
+
+def test_maintenance_from_template(site, capsys, tmp_path):
+    path = new(capsys, site, "maintenance", "--title", "Database upgrade", "--starts", "2026-12-05T02:00:00Z",
+               "--ends", "2026-12-05T03:00:00Z", "--components", "api", "--date", "2026-11-27T09:00:00Z")
+    assert path.parent.name == "2026-12-05-database-upgrade"
+    text = path.read_text()
+    assert "from Dec 5, 2026, 02:00 UTC to Dec 5, 2026, 03:00 UTC" in text
+    out = tmp_path / "out"
+    assert run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)[0] == 0
+    assert html(out / "public" / "index.html").select_one("#upcoming-heading") is not None
+
+
+def test_placeholder_values_are_substituted_once_and_literally(site, capsys):
+    (site / "content/templates/investigating.md").write_text(
+        "---\nkind: incident\nstatus: investigating\n---\n{title} / {components} / {unknown_thing}\n")
+    code, _, err = run(capsys, "new", "incident", "--site", str(site), "--title", "{components} {{site}}",
+                       "--impact", "minor", "--components", "api")
+    assert code == 1  # the template's unknown placeholder is a problem
+    assert "content/templates/investigating.md:5: unknown placeholder 'unknown_thing'" in err
+    (site / "content/templates/investigating.md").write_text(
+        "---\nkind: incident\nstatus: investigating\n---\n{title} / {components}\n")
+    path = new(capsys, site, "incident", "--title", "{components} {{site}}", "--impact", "minor",
+               "--components", "api")
+    assert path.read_text().split("---\n")[-1] == "{components} {{site}} / API\n"
+
+
+def test_approval_is_required_and_tied_to_the_wording(site, capsys):
+    site_yml = site / "site.yml"
+    site_yml.write_text(site_yml.read_text().replace("require_approval: false", "require_approval: true"))
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 1
+    assert ("content/templates/investigating.md:1: template 'investigating' is not approved; after review, "
+            "run: statusgen approve investigating --by 'NAME'") in err
+    code, _, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
+                       "--components", "api")
+    assert code == 1 and "template 'investigating' is not approved as it stands" in err
+
+    for template in (site / "content/templates").glob("*.md"):
+        assert run(capsys, "approve", template.stem, "--by", "Dana Li", "--site", str(site))[0] == 0
+    assert run(capsys, "check", "--site", str(site))[0] == 0
+    path = new(capsys, site, "incident", "--title", "X", "--impact", "minor", "--components", "api")
+    assert "template: investigating" in path.read_text()
+
+    template = site / "content/templates/investigating.md"
+    template.write_text(template.read_text().replace("We are investigating", "We look into"))
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 1
+    assert "template 'investigating' changed since Dana Li approved it on" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["incident", "--title", "X", "--impact", "major", "--components", "apx"],
+     "--components: unknown component 'apx'; expected one of api, auth, email, web (did you mean 'api'?)"),
+    (["incident", "--title", "X", "--impact", "majr", "--components", "api"],
+     "--impact: unknown impact 'majr'; expected one of none, minor, major, critical (did you mean 'major'?)"),
+    (["incident", "--title", "X", "--impact", "major", "--components", "api", "--date", "yesterday"],
+     "--date: invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00"),
+    (["update", "nosuch", "--status", "identified"],
+     "incident-id: unknown incident or maintenance id 'nosuch'"),
+    (["incident", "--title", "X", "--impact", "major", "--components", "api", "--template", "nope"],
+     "--template: unknown template 'nope'"),
+    (["incident", "--title", "X", "--impact", "major", "--components", "api",
+      "--template", "maintenance-scheduled"],
+     "--template: template 'maintenance-scheduled' is for maintenance updates, not incident updates"),
+    (["maintenance", "--title", "X", "--starts", "2026-12-05T03:00:00Z", "--ends", "2026-12-05T02:00:00Z",
+      "--components", "api"], "'ends' must be after 'starts'"),
+])
+def test_new_reports_mistakes_and_writes_nothing(site, capsys, args, message):
+    before = sorted(p for p in site.rglob("*"))
+    code, _, err = run(capsys, "new", *args, "--site", str(site))
+    assert code == 1
+    assert message in err
+    assert sorted(p for p in site.rglob("*")) == before
+
+
+def test_edit_opens_the_new_file_in_the_editor(site, capsys, tmp_path, monkeypatch):
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\necho 'Edited by hand.' >> \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    path = new(capsys, site, "incident", "--title", "X", "--impact", "minor", "--components", "api", "--edit")
+    assert path.read_text().endswith("Edited by hand.\n")
+
+
+def test_check_format_github_prints_annotations(site, capsys):
+    bad = site / "content/incidents/x/1.md"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("---\ndate: 2026-11-27T09:00:00Z\nstatus: investigatin\n---\n")
+    code, out, err = run(capsys, "check", "--site", str(site), "--format", "github")
+    assert code == 1
+    expected_file = str(site / "content/incidents/x/1.md").replace(":", "%3A").replace(",", "%2C")
+    assert out.splitlines()[0] == (
+        f"::error file={expected_file},line=3,title=statusgen::unknown status 'investigatin'; expected "
+        "one of investigating, identified, monitoring, resolved (did you mean 'investigating'?)")
+    assert "content/incidents/x/1.md:3: unknown status" in err
+
+
+def _statusgen_commands(text: str) -> list[list[str]]:
+    commands = []
+    for line in text.splitlines():
+        for match in re.finditer(r"statusgen ([a-z][^&|;\n\"']*)", line):
+            words = shlex.split(match.group(1))
+            if words and words[0] in ("build", "check", "init", "new", "approve"):
+                commands.append(words)
+    return commands
+
+
+def test_ci_recipes_are_valid_yaml_with_real_commands_and_pinned_actions():
+    recipes = [STARTER / "dot-github/workflows/status-page.yml",
+               STARTER / "dot-github/workflows/check-status-page.yml",
+               STARTER / "dot-gitlab-ci.yml", STARTER / "dot-pre-commit-config.yaml",
+               REPO / ".pre-commit-hooks.yaml"]
+    seen = []
+    for recipe in recipes:
+        text = recipe.read_text()
+        document = yaml.safe_load(text)
+        assert document, recipe
+        for words in _statusgen_commands(text):
+            _parser().parse_args(words)  # exits (fails the test) on an unknown command or flag
+            seen.append(words[0])
+        for action in re.findall(r"uses:\s*(\S+)", text):
+            assert re.search(r"@(v\d+\.\d+\.\d+|[0-9a-f]{40})$", action), f"{recipe}: unpinned {action}"
+    assert {"check", "build"} <= set(seen)
+    publish = yaml.safe_load((STARTER / "dot-github/workflows/status-page.yml").read_text())
+    triggers = publish[True] if True in publish else publish["on"]  # YAML 1.1 reads `on` as true
+    assert "schedule" in triggers and triggers["push"]["branches"] == ["main"]
+    steps = publish["jobs"]["build"]["steps"]
+    assert {"path": "_site/public"} == next(s["with"] for s in steps
+                                            if s.get("uses", "").startswith("actions/upload-pages-artifact"))

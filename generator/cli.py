@@ -65,21 +65,23 @@ def _parser() -> argparse.ArgumentParser:
                     "and print its path. Placeholders in the template are filled in.")
     new_kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
     incident = new_kinds.add_parser("incident", help="start a new incident (first update)")
-    incident.add_argument("--title", required=True)
+    incident.add_argument("--title", required=True, help="what customers see, e.g. 'Elevated API errors'")
     incident.add_argument("--impact", help="none, minor, major or critical (default: the template's)")
     incident.add_argument("--components", metavar="IDS", help="affected component ids, comma separated")
     update = new_kinds.add_parser("update", help="add the next update to an incident or maintenance")
     update.add_argument("incident_id", metavar="ID", help="the incident's or maintenance's folder name")
-    update.add_argument("--status", required=True)
+    update.add_argument("--status", required=True,
+                        help="incidents: investigating, identified, monitoring, resolved; maintenance: "
+                             "scheduled, in_progress, verifying, completed")
     update.add_argument("--title", help="change the title")
     update.add_argument("--impact", help="change the impact")
     update.add_argument("--components", metavar="IDS", help="change the affected components")
     update.add_argument("--starts", metavar="TIMESTAMP", help="move the maintenance window's start")
     update.add_argument("--ends", metavar="TIMESTAMP", help="move the maintenance window's end")
     maintenance = new_kinds.add_parser("maintenance", help="announce a maintenance window")
-    maintenance.add_argument("--title", required=True)
-    maintenance.add_argument("--starts", required=True, metavar="TIMESTAMP")
-    maintenance.add_argument("--ends", required=True, metavar="TIMESTAMP")
+    maintenance.add_argument("--title", required=True, help="what customers see")
+    maintenance.add_argument("--starts", required=True, metavar="TIMESTAMP", help="when the window starts")
+    maintenance.add_argument("--ends", required=True, metavar="TIMESTAMP", help="when the window ends")
     maintenance.add_argument("--components", metavar="IDS", required=True,
                              help="affected component ids, comma separated")
     for kind_parser in (incident, update, maintenance):

@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 
 from generator.config import SLUG, SiteConfig, load_config
-from generator.content import CONTENT_DIRS, Folder, load_folder
+from generator.content import CONTENT_DIRS, PROMPT_LEFT, Folder, load_folder
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, SiteError, one_of
-from generator.markup import render_markdown
+from generator.markup import TODO, render_markdown
 from generator.model import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES, Incident, Kind
 from generator.status import IMPACT_LABELS, STATUS_LABELS
 from generator.templates import TEMPLATES_DIR, MessageTemplate, fill, load_templates, template_version
@@ -65,7 +65,7 @@ def create(site_dir: Path, request: Request, now: datetime) -> Path:
     if template:
         front["template"] = template.name
         front["template_version"] = template.version
-    body = fill(template.body, values) if template else "\n"
+    body = fill(template.body, values) if template else f"{TODO} write the update for customers here]\n"
     _write_checked(path, front, body, kind, config, site_dir)
     return path
 
@@ -87,10 +87,11 @@ def _current(site_dir: Path, request: Request, config: SiteConfig, problems: Pro
 
 
 def _after_latest(now: datetime, current: Incident | None) -> datetime:
-    """Now, but never at or before the latest update (a tie would sort by file name)."""
-    now = now.replace(microsecond=0)  # files keep whole seconds
-    if current and current.updates and now <= current.updates[-1].date:
-        return current.updates[-1].date + timedelta(seconds=1)
+    """Now, in whole seconds; one second later if the latest update has this very second
+    (a tie would sort by file name). An update prepared for later does not move it."""
+    now = now.replace(microsecond=0)
+    if current and any(update.date == now for update in current.updates):
+        return now + timedelta(seconds=1)
     return now
 
 
@@ -123,6 +124,9 @@ def _template(request: Request, kind: Kind, status: str, templates: dict[str, Me
         return None
     if template.kind != kind:
         problems.add("--template", 0, f"template {name!r} is for {template.kind} updates, not {kind} updates")
+    elif template.status != status:
+        problems.add("--template", 0, f"template {name!r} is for status {template.status!r}, not {status!r}; "
+                                      f"use --status {template.status} or another template")
     if config.require_approval and not template.approved:
         problems.add(template.source, 1, f"template {name!r} is not approved as it stands; "
                                          "it needs approval before use (statusgen approve)")
@@ -139,9 +143,13 @@ def _fields(request: Request, kind: Kind, template: MessageTemplate | None, curr
             problems.add("--title", 0, "a new incident or maintenance window needs --title")
         fields["title"] = (request.title or "").strip()
     impact = request.impact or (template.impact if template and first else None)
-    if kind == "incident" and (impact is not None or first):
-        if impact not in IMPACTS:
-            problems.add("--impact", 0, one_of(impact or "", IMPACTS, "impact"))
+    if kind == "maintenance" and request.impact:
+        problems.add("--impact", 0, "maintenance windows have no impact; leave out --impact")
+    elif kind == "incident" and (impact is not None or first):
+        if impact is None:
+            problems.add("--impact", 0, f"a new incident needs --impact ({', '.join(IMPACTS)})")
+        elif impact not in IMPACTS:
+            problems.add("--impact", 0, one_of(impact, IMPACTS, "impact"))
         fields["impact"] = impact
     if request.components is not None or first:
         ids = [c.strip() for c in (request.components or "").split(",") if c.strip()]
@@ -153,13 +161,17 @@ def _fields(request: Request, kind: Kind, template: MessageTemplate | None, curr
             problems.add("--components", 0, "name the affected components, like --components api,web")
         fields["components"] = ids
     if kind == "maintenance":
+        window = {}
         for option, key in (("--starts", "starts"), ("--ends", "ends")):
             value = getattr(request, key)
             moment = _when(value, option, config, problems)
             if first and value is None:
                 problems.add(option, 0, f"a new maintenance window needs {option}")
             if moment:
+                window[key] = moment
                 fields[key] = _local(moment, config).isoformat(timespec="seconds")
+        if len(window) == 2 and window["ends"] <= window["starts"]:
+            problems.add("--ends", 0, "the window must end after it starts")
     audience = request.audience or (template.audience if template else None)
     if audience:
         if config.audience(audience) is None:
@@ -217,7 +229,7 @@ def _placeholders(config: SiteConfig, kind: Kind, status: str, moment: datetime,
     start = current.updates[0].date if current and kind == "incident" else moment
     return {
         "title": str(latest("title") or ""),
-        "components": ", ".join(names.get(str(c), str(c)) for c in _as_list(latest("components"))),
+        "components": _and_list([names.get(str(c), str(c)) for c in _as_list(latest("components"))]),
         "impact": IMPACT_LABELS.get(str(latest("impact")), ""),
         "status": STATUS_LABELS[status],
         "date": human_time(moment, zone),
@@ -226,6 +238,10 @@ def _placeholders(config: SiteConfig, kind: Kind, status: str, moment: datetime,
         "next_update": human_time(moment + timedelta(minutes=30), zone),
         "site": config.title,
     }
+
+
+def _and_list(words: list[str]) -> str:
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _as_list(value: object) -> list[object]:
@@ -243,14 +259,31 @@ def _write_checked(path: Path, front: dict[str, object], body: str, kind: Kind, 
     new_folders = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    files = tuple(sorted(path.parent.glob("*.md")))
-    _, problems = load_folder(Folder(kind, path.parent.name, path.parent, files), config, site_dir,
-                              render=render_markdown)
+    problems = [p for p in folder_problems(path.parent, kind, config, site_dir)
+                if not p.message.startswith(PROMPT_LEFT)]  # prompts are there to be filled in
     if problems:
         path.unlink()
         for folder in new_folders:  # innermost first, all empty now
             folder.rmdir()
         raise SiteError(problems)
+
+
+def folder_problems(folder: Path, kind: Kind, config: SiteConfig, site_dir: Path) -> list[Problem]:
+    """What a build would say about one incident's or window's folder."""
+    files = tuple(sorted(folder.glob("*.md")))
+    return load_folder(Folder(kind, folder.name, folder, files), config, site_dir, render=render_markdown)[1]
+
+
+def check_written(path: Path, site_dir: Path) -> None:
+    """Re-check a file after the writer edited it; raises SiteError with what a build would say."""
+    problems = Problems(site_dir)
+    config = load_config(site_dir, problems)
+    problems.raise_if_any()
+    assert config is not None
+    kind: Kind = "incident" if path.parent.parent.name == "incidents" else "maintenance"
+    found = folder_problems(path.parent, kind, config, site_dir)
+    if found:
+        raise SiteError(found)
 
 
 def approve(site_dir: Path, name: str, by: str, on: datetime) -> Path:

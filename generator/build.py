@@ -67,13 +67,14 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
 
 def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True) -> BuildReport:
     """Validate config, content and templates, rendering every page in memory; write nothing."""
-    site, moment = load_site(site_dir, now, workers, (), RenderCache(site_dir if cache else None))
+    site, moment = load_site(site_dir, now, workers, (), RenderCache(site_dir if cache else None),
+                             checking=True)
     return render_site(site, site_dir, moment, workers, staging=None)
 
 
 def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
               problems_so_far: Iterable[Problem] = (),
-              cache: RenderCache | None = None) -> tuple[Site, datetime]:
+              cache: RenderCache | None = None, checking: bool = False) -> tuple[Site, datetime]:
     """Read and validate the whole site; raises SiteError listing every problem."""
     global _CACHE
     problems = Problems(site_dir)
@@ -98,7 +99,9 @@ def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
         if incident:
             incidents.append(incident)
     site = Site(config=config, incidents=tuple(incidents))
-    approval_problems(site, load_templates(site_dir, config, problems), problems)
+    templates = load_templates(site_dir, config, problems)
+    if checking:  # template governance gates pull requests, never publishing during an incident
+        approval_problems(site, templates, problems)
     problems.raise_if_any()
     return site, moment
 

@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from generator import __version__
-from generator.authoring import Request, approve, create
+from generator.authoring import Request, approve, check_written, create
 from generator.build import build_site, check_site, default_workers
 from generator.dates import parse_timestamp
 from generator.errors import Problem, SiteError
+from generator.markup import TODO
 from generator.scaffold import init_site
 
 DESCRIPTION = """\
@@ -177,7 +178,9 @@ def _run(args: argparse.Namespace, action: object) -> int:
                 print(_annotation(problem, args.site))
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        outcome = "; nothing was written" if args.command in ("build", "new", "init", "approve") else ""
+        edited = args.command == "new" and getattr(args, "edit", False)
+        writes = args.command in ("build", "new", "init", "approve") and not edited
+        outcome = "; nothing was written" if writes else ""
         print(f"statusgen: {_count(len(error.problems), 'problem')}{outcome}.", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
@@ -203,6 +206,11 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
 def _check(args: argparse.Namespace, site_dir: Path) -> int:
     report = check_site(site_dir, _now(args), args.jobs or default_workers(), args.cache)
     _print_held(report.held)
+    if args.format == "github":
+        for source, date in report.held:
+            print(_annotation(Problem(source, 1, f"dated {date.isoformat(timespec='minutes')}, after now: "
+                                                 "held back until a build after that time"),
+                              args.site, "warning"))
     print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
           f"{_count(report.maintenances, 'maintenance window')})")
     return 0
@@ -225,11 +233,24 @@ def _new(args: argparse.Namespace, site_dir: Path) -> int:
     path = create(site_dir, request, datetime.now(timezone.utc))
     print(path)
     if args.edit:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not editor:
-            raise SiteError([Problem("--edit", 0, f"set $EDITOR to open {path}")])
-        return subprocess.call([*shlex.split(editor), str(path)])
+        _edit(path)
+        check_written(path, site_dir)  # raises with what a build would say about the edited file
+    elif TODO in path.read_text(encoding="utf-8"):
+        print(f"{path}: note: fill in the {TODO} ...] prompts or delete them; check and build refuse "
+              "files that still have them", file=sys.stderr)
     return 0
+
+
+def _edit(path: Path) -> None:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        print(f"{path}: note: set $EDITOR to edit it from here; the file is written", file=sys.stderr)
+        return
+    try:
+        subprocess.call([*shlex.split(editor), str(path)])
+    except OSError as error:
+        print(f"{path}: note: could not start {editor!r} ({error.strerror}); the file is written",
+              file=sys.stderr)
 
 
 def _approve(args: argparse.Namespace, site_dir: Path) -> int:
@@ -246,16 +267,19 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _annotation(problem: Problem, site: Path) -> str:
+def _annotation(problem: Problem, site: Path, level: str = "error") -> str:
     """A GitHub Actions workflow command that puts the problem on the pull request's diff."""
     def escape(text: str, properties: bool = False) -> str:
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if properties else text
 
     if not problem.line:
-        return f"::error title=statusgen::{escape(problem.path + ': ' + problem.message)}"
-    path = os.path.normpath(site / problem.path)
-    return f"::error file={escape(path, True)},line={problem.line},title=statusgen::{escape(problem.message)}"
+        return f"::{level} title=statusgen::{escape(problem.path + ': ' + problem.message)}"
+    # GitHub wants paths relative to the repository (the workspace), wherever --site points.
+    workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    path = os.path.relpath((site / problem.path).absolute(), workspace)
+    return (f"::{level} file={escape(path, True)},line={problem.line},title=statusgen::"
+            f"{escape(problem.message)}")
 
 
 def _print_held(held: list[tuple[str, datetime]]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from generator.config import SLUG, SiteConfig
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, one_of
-from generator.markup import render_markdown, split_blocks
+from generator.markup import TODO, render_markdown, split_blocks
 from generator.model import (
     COMPONENT_STATES,
     IMPACTS,
@@ -27,6 +27,7 @@ from generator.model import (
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONTENT_DIRS: dict[str, Kind] = {"incidents": "incident", "maintenance": "maintenance"}
+PROMPT_LEFT = "fill in or delete the template's prompt"
 KNOWN_CONTENT_DIRS = ("incidents", "maintenance", "templates")  # templates: message templates
 POSTMORTEM_NAME = "postmortem.md"
 _STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -329,8 +330,11 @@ def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: P
           render: Callable[[str], str]) -> tuple[Segment, ...]:
     audience_ids = [a.id for a in config.audiences]
     raw_segments, errors = split_blocks(body, body_line, audience_ids)
-    for line, message in errors:
-        problems.add(path, line, message)
+    for offset, text in enumerate(body.split("\n")):
+        if TODO in text:
+            errors.append((body_line + offset, f"{PROMPT_LEFT} {text.strip()[:50]!r} before publishing"))
+    for number, message in errors:
+        problems.add(path, number, message)
     ranks = {a.id: a.rank for a in config.audiences}
     if errors:  # a misplaced marker could put restricted words in the wrong piece: render nothing
         return ()

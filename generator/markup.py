@@ -10,6 +10,8 @@ import nh3
 
 from generator.errors import one_of
 
+# Message templates mark what the writer must fill in; an update still carrying one is an error.
+TODO = "[TODO:"
 _OPEN = re.compile(r"^:::[ \t]*([^\s:]+)[ \t]*$")
 _CLOSE = re.compile(r"^:::[ \t]*$")
 _EXTENSIONS = ("tables", "fenced_code", "sane_lists")

@@ -36,6 +36,7 @@ PLACEHOLDERS = {
     "site": "the status page's title",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_PLACEHOLDER_LIKE = re.compile(r"\{\s*([A-Za-z_][\w-]*)\s*\}")
 _APPROVAL_KEYS = ("approved_by", "approved_on", "approved_version")
 _KEYS = ("kind", "status", "impact", "audience", "description", *_APPROVAL_KEYS)
 
@@ -65,7 +66,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def template_version(front: dict[str, object], body: str) -> str:
-    wording = {k: str(v) for k, v in front.items() if k not in _APPROVAL_KEYS}
+    wording = {k: str(v) for k, v in front.items() if k not in (*_APPROVAL_KEYS, "description")}
     return hashlib.sha256((json.dumps(wording, sort_keys=True) + "\n" + body).encode()).hexdigest()[:12]
 
 
@@ -106,9 +107,10 @@ def _template(path: Path, front: YamlMap, body: str, body_line: int, config: Sit
         problems.add(path, front.line_of("audience"),
                      one_of(audience, [a.id for a in config.audiences], "audience"))
     for offset, line in enumerate(body.split("\n")):
-        for match in _PLACEHOLDER.finditer(line):
-            if match.group(1) not in PLACEHOLDERS:
-                problems.add(path, body_line + offset, one_of(match.group(1), PLACEHOLDERS, "placeholder"))
+        for match in _PLACEHOLDER_LIKE.finditer(line):
+            if match.group(0) != f"{{{match.group(1)}}}" or match.group(1) not in PLACEHOLDERS:
+                known = [f"{{{name}}}" for name in PLACEHOLDERS]
+                problems.add(path, body_line + offset, one_of(match.group(0), known, "placeholder"))
     approved_on = front.get("approved_on")
     try:
         approved_date = date.fromisoformat(str(approved_on)) if approved_on is not None else None
@@ -146,15 +148,9 @@ def approval_problems(site: Site, templates: dict[str, MessageTemplate], problem
                                              f"review, run: statusgen approve {template.name} --by 'NAME'")
     for incident in site.incidents:
         for update in incident.updates:
-            if update.template is None:
-                continue
-            used = templates.get(update.template)
-            if used is None:
-                problems.add(update.source, 1, one_of(update.template, sorted(templates), "template"))
-            elif used.approved and update.template_version != used.approved_version and (
-                    used.approved_on and update.date.date() >= used.approved_on):
-                problems.add(update.source, 1, f"written from template {used.name!r} as it was "
-                                               "before its current approval; check the wording")
-            elif not used.approved and update.template_version == used.version:
-                problems.add(update.source, 1, f"written from template {used.name!r}, "
-                                               "which is not approved")
+            used = templates.get(update.template or "")
+            if used is None or not used.approved or update.template_version == used.approved_version:
+                continue  # renamed or since-edited templates are reported above, once
+            if used.approved_on and update.date.date() > used.approved_on:
+                problems.add(update.source, 1, f"written from template {used.name!r} as it was before "
+                                               f"its approval on {used.approved_on}; check the wording")

@@ -32,10 +32,14 @@ def site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     return target
 
 
-def new(capsys: pytest.CaptureFixture[str], site: Path, *args: str) -> Path:
+def new(capsys: pytest.CaptureFixture[str], site: Path, *args: str, fill_in: bool = True) -> Path:
+    """Run `statusgen new`, then do what the writer does: answer the template's prompts."""
     code, out, err = run(capsys, "new", *args, "--site", str(site))
     assert code == 0, err
-    return Path(out.strip())
+    path = Path(out.strip())
+    if fill_in:
+        path.write_text(re.sub(r"\[TODO:[^\]]*\]", "Filled in.", path.read_text()))
+    return path
 
 
 def test_init_new_updates_to_resolution_check_and_build(site, capsys, tmp_path):
@@ -57,7 +61,7 @@ def test_init_new_updates_to_resolution_check_and_build(site, capsys, tmp_path):
     statuses = [u.select_one(".status").get_text() for u in public.select(".timeline .update")]
     assert statuses == ["Resolved", "Monitoring", "Identified", "Investigating"]
     first_update = public.select(".timeline .update")[-1].select_one(".body").get_text(" ", strip=True)
-    assert first_update.startswith("We are investigating reports of problems with API, Web app.")
+    assert first_update.startswith("We are investigating a problem affecting API and Web app.")
     assert "Next update" not in public.get_text()  # the template's strategic block
     strategic = html(out / "strategic" / "incidents" / incident_id / "index.html")
     assert "Next update: by Nov 27, 2026, 09:30 UTC" in strategic.get_text(" ", strip=True)
@@ -91,7 +95,7 @@ def test_maintenance_from_template(site, capsys, tmp_path):
                "--ends", "2026-12-05T03:00:00Z", "--components", "api", "--date", "2026-11-27T09:00:00Z")
     assert path.parent.name == "2026-12-05-database-upgrade"
     text = path.read_text()
-    assert "from Dec 5, 2026, 02:00 UTC to Dec 5, 2026, 03:00 UTC" in text
+    assert "from Dec 5, 2026, 02:00 UTC to Dec 5, 2026, 03:00 UTC" in text.replace("\n", " ")
     out = tmp_path / "out"
     assert run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)[0] == 0
     assert html(out / "public" / "index.html").select_one("#upcoming-heading") is not None
@@ -103,7 +107,7 @@ def test_placeholder_values_are_substituted_once_and_literally(site, capsys):
     code, _, err = run(capsys, "new", "incident", "--site", str(site), "--title", "{components} {{site}}",
                        "--impact", "minor", "--components", "api")
     assert code == 1  # the template's unknown placeholder is a problem
-    assert "content/templates/investigating.md:5: unknown placeholder 'unknown_thing'" in err
+    assert "content/templates/investigating.md:5: unknown placeholder '{unknown_thing}'" in err
     (site / "content/templates/investigating.md").write_text(
         "---\nkind: incident\nstatus: investigating\n---\n{title} / {components}\n")
     path = new(capsys, site, "incident", "--title", "{components} {{site}}", "--impact", "minor",
@@ -150,7 +154,12 @@ def test_approval_is_required_and_tied_to_the_wording(site, capsys):
       "--template", "maintenance-scheduled"],
      "--template: template 'maintenance-scheduled' is for maintenance updates, not incident updates"),
     (["maintenance", "--title", "X", "--starts", "2026-12-05T03:00:00Z", "--ends", "2026-12-05T02:00:00Z",
-      "--components", "api"], "'ends' must be after 'starts'"),
+      "--components", "api"], "--ends: the window must end after it starts"),
+    (["incident", "--title", "X", "--components", "api", "--template", "resolved"],
+     "--template: template 'resolved' is for status 'resolved', not 'investigating'; use --status "
+     "resolved or another template"),
+    (["incident", "--title", "X", "--components", "api"],
+     "--impact: a new incident needs --impact (none, minor, major, critical)"),
 ])
 def test_new_reports_mistakes_and_writes_nothing(site, capsys, args, message):
     before = sorted(p for p in site.rglob("*"))
@@ -160,27 +169,78 @@ def test_new_reports_mistakes_and_writes_nothing(site, capsys, args, message):
     assert sorted(p for p in site.rglob("*")) == before
 
 
-def test_edit_opens_the_new_file_in_the_editor(site, capsys, tmp_path, monkeypatch):
+def test_template_prompts_must_be_answered_before_publishing(site, capsys):
+    code, out, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
+                         "--components", "api")
+    path = Path(out.strip())
+    assert code == 0 and f"{path}: note: fill in the [TODO: ...] prompts or delete them" in err
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 1
+    lines = path.read_text().split("\n")
+    line = next(number for number, text in enumerate(lines, 1) if "[TODO:" in text)
+    relative = path.relative_to(site).as_posix()
+    assert (f"{relative}:{line}: fill in or delete the template's prompt '**What we see:** [TODO: the "
+            "symptoms customers not' before publishing") in err
+
+
+@pytest.mark.parametrize("answers", [True, False])
+def test_edit_opens_the_new_file_and_checks_it_afterwards(site, capsys, tmp_path, monkeypatch, answers):
     editor = tmp_path / "editor.sh"
-    editor.write_text("#!/bin/sh\necho 'Edited by hand.' >> \"$1\"\n")
+    change = "sed -i 's/\\[TODO:[^]]*\\]/Done./g; /\\[TODO:/,/\\]/d' \"$1\"" if answers else "true"
+    editor.write_text(f"#!/bin/sh\n{change}\necho 'Edited by hand.' >> \"$1\"\n")
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)
-    path = new(capsys, site, "incident", "--title", "X", "--impact", "minor", "--components", "api", "--edit")
+    code, out, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
+                         "--components", "api", "--edit")
+    path = Path(out.strip())
     assert path.read_text().endswith("Edited by hand.\n")
+    assert code == (0 if answers else 1)
+    assert ("fill in or delete the template's prompt" in err) is not answers
+    assert "nothing was written" not in err
 
 
-def test_check_format_github_prints_annotations(site, capsys):
+def test_edit_without_an_editor_still_writes_the_file(site, capsys, monkeypatch):
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    code, out, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
+                         "--components", "api", "--edit")
+    assert Path(out.strip()).is_file()
+    assert "note: set $EDITOR to edit it from here; the file is written" in err
+
+
+def test_check_format_github_prints_annotations(site, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(site.parent))
     bad = site / "content/incidents/x/1.md"
     bad.parent.mkdir(parents=True)
     bad.write_text("---\ndate: 2026-11-27T09:00:00Z\nstatus: investigatin\n---\n")
     code, out, err = run(capsys, "check", "--site", str(site), "--format", "github")
     assert code == 1
-    expected_file = str(site / "content/incidents/x/1.md").replace(":", "%3A").replace(",", "%2C")
     assert out.splitlines()[0] == (
-        f"::error file={expected_file},line=3,title=statusgen::unknown status 'investigatin'; expected "
-        "one of investigating, identified, monitoring, resolved (did you mean 'investigating'?)")
+        "::error file=status/content/incidents/x/1.md,line=3,title=statusgen::unknown status "
+        "'investigatin'; expected one of investigating, identified, monitoring, resolved "
+        "(did you mean 'investigating'?)")
     assert "content/incidents/x/1.md:3: unknown status" in err
+
+
+def test_check_format_github_warns_about_held_updates(site, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(site))
+    later = site / "content/incidents/later/1.md"
+    later.parent.mkdir(parents=True)
+    later.write_text("---\ndate: 2027-01-01T09:00:00Z\nstatus: resolved\ntitle: T\nimpact: none\n"
+                     "components: []\n---\nSoon.\n")
+    code, out, _ = run(capsys, "check", "--site", str(site), "--format", "github", "--now", NOW)
+    assert code == 0
+    assert out.splitlines()[0] == ("::warning file=content/incidents/later/1.md,line=1,title=statusgen::"
+                                   "dated 2027-01-01T09:00+00:00, after now: held back until a "
+                                   "build after that time")
+
+
+def test_template_approval_never_blocks_a_build(site, capsys, tmp_path):
+    site_yml = site / "site.yml"
+    site_yml.write_text(site_yml.read_text().replace("require_approval: false", "require_approval: true"))
+    assert run(capsys, "check", "--site", str(site))[0] == 1
+    assert run(capsys, "build", "--site", str(site), "--out", str(tmp_path / "o"))[0] == 0
 
 
 def _statusgen_commands(text: str) -> list[list[str]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from generator.config import SLUG, SiteConfig, load_config
-from generator.content import CONTENT_DIRS, PROMPT_LEFT, Folder, load_folder
+from generator.content import CONTENT_DIRS, Folder, load_folder
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, SiteError, one_of
 from generator.markup import TODO, render_markdown
@@ -77,9 +77,10 @@ def _current(site_dir: Path, request: Request, config: SiteConfig, problems: Pro
         folder = site_dir / "content" / dirname / incident_id
         if SLUG.match(incident_id) and folder.is_dir():
             files = tuple(sorted(f for f in folder.glob("*.md")))
+            # Prompts not answered yet are for check to report; they must not stop the next update.
             found = Folder(kind, incident_id, folder, files)
-            incident, folder_problems = load_folder(found, config, site_dir)
-            problems.extend(folder_problems)
+            incident, found_problems = load_folder(found, config, site_dir, allow_prompts=True)
+            problems.extend(found_problems)
             return incident
     known = sorted(p.name for d in CONTENT_DIRS for p in (site_dir / "content" / d).glob("*") if p.is_dir())
     problems.add("incident-id", 0, one_of(incident_id, known[-20:], "incident or maintenance id"))
@@ -259,8 +260,7 @@ def _write_checked(path: Path, front: dict[str, object], body: str, kind: Kind, 
     new_folders = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    problems = [p for p in folder_problems(path.parent, kind, config, site_dir)
-                if not p.message.startswith(PROMPT_LEFT)]  # prompts are there to be filled in
+    problems = folder_problems(path.parent, kind, config, site_dir, allow_prompts=True)
     if problems:
         path.unlink()
         for folder in new_folders:  # innermost first, all empty now
@@ -268,10 +268,12 @@ def _write_checked(path: Path, front: dict[str, object], body: str, kind: Kind, 
         raise SiteError(problems)
 
 
-def folder_problems(folder: Path, kind: Kind, config: SiteConfig, site_dir: Path) -> list[Problem]:
+def folder_problems(folder: Path, kind: Kind, config: SiteConfig, site_dir: Path,
+                    allow_prompts: bool = False) -> list[Problem]:
     """What a build would say about one incident's or window's folder."""
     files = tuple(sorted(folder.glob("*.md")))
-    return load_folder(Folder(kind, folder.name, folder, files), config, site_dir, render=render_markdown)[1]
+    found = Folder(kind, folder.name, folder, files)
+    return load_folder(found, config, site_dir, render=render_markdown, allow_prompts=allow_prompts)[1]
 
 
 def check_written(path: Path, site_dir: Path) -> None:

@@ -163,7 +163,8 @@ def _inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
 
 
 def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
-                render: Callable[[str], str] = render_markdown) -> tuple[Incident | None, list[Problem]]:
+                render: Callable[[str], str] = render_markdown,
+                allow_prompts: bool = False) -> tuple[Incident | None, list[Problem]]:
     """Parse, validate and render one folder. Runs in worker processes, so it returns problems."""
     problems = Problems(site_dir)
     updates: list[Update] = []
@@ -176,6 +177,8 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
         if path.name == POSTMORTEM_NAME:
             postmortem = _postmortem(path, front, body, body_line, config, problems, render)
         else:
+            if allow_prompts:  # `statusgen new`: the writer has yet to answer the template's prompts
+                body = body.replace(TODO, "[prompt:")
             update = _update(folder, path, front, body, body_line, config, problems, render)
             if update:
                 updates.append(update)

@@ -275,3 +275,12 @@ def test_ci_recipes_are_valid_yaml_with_real_commands_and_pinned_actions():
     steps = publish["jobs"]["build"]["steps"]
     assert {"path": "_site/public"} == next(s["with"] for s in steps
                                             if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+
+
+def test_next_update_can_be_written_while_earlier_prompts_are_open(site, capsys):
+    first = new(capsys, site, "incident", "--title", "X", "--impact", "minor", "--components", "api",
+                fill_in=False)
+    second = new(capsys, site, "update", first.parent.name, "--status", "identified", fill_in=False)
+    assert second.is_file()
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 1 and err.count("fill in or delete the template's prompt") == 5

@@ -158,7 +158,8 @@ def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging
             pending = pool.map_async(_render_items_task, tasks) if pool else None
             for renderer in renderers:
                 files = {**renderer.index(), **renderer.history(), **renderer.not_found(),
-                         **renderer.robots(), **render_feeds(renderer.view), **assets}
+                         **renderer.robots(), **render_feeds(renderer.view), **renderer.api.shared(),
+                         **assets}
                 report.files[renderer.view.audience.id] = _write(staging, renderer, files)
             counts = pending.get() if pending else [_render_items_task(t) for t in tasks]
     finally:

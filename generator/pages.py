@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator.api import ApiWriter
 from generator.audience import IncidentView, SiteView
 from generator.errors import SiteError
 from generator.status import (
@@ -33,6 +34,7 @@ class PageRenderer:
         self.component_names = {c.id: c.name for c in view.config.components}
         self.months = history_months(view)
         self.items_by_uri = {item.uri: item for item in (*view.incidents, *view.maintenances)}
+        self.api = ApiWriter(view, self.states)  # the JSON API of the same view, built alongside
 
     def render(self, template: str, uri: str, **context: object) -> bytes:
         depth = uri.count("/")

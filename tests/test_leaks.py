@@ -150,3 +150,19 @@ def test_restricted_tree_marks_what_the_public_does_not_see(make_site, build):
     assert [b.get_text() if b else None for b in badges] == ["Strategic customers only", None]
     public = html(out / "public" / "incidents" / "mixed" / "index.html")
     assert public.select(".restricted, .restricted-badge") == []
+
+
+def test_public_json_api_is_computed_from_the_public_view(make_site, build):
+    import json
+
+    out = build(make_site(LEAKY_SITE))
+    public = json.loads((out / "public/api/v2/summary.json").read_text())
+    strategic = json.loads((out / "strategic/api/v2/summary.json").read_text())
+    assert public["status"] == {"indicator": "minor", "description": "Minor Service Outage"}
+    assert strategic["status"]["indicator"] == "critical"
+    assert [i["id"] for i in public["incidents"]] == ["mixed"]
+    assert public["scheduled_maintenances"] == []
+    assert {c["id"]: c["status"] for c in public["components"] if not c["group"]} == {
+        "api": "degraded_performance", "web": "operational", "cdn": "operational"}
+    assert C["incident_slug"] not in [i["id"] for i in public["incidents"]]
+    assert C["incident_slug"] in [i["id"] for i in strategic["incidents"]]

@@ -1,0 +1,239 @@
+"""A static, Statuspage-compatible JSON API (api/v2/...) of one audience's view.
+
+Same endpoints, keys, key order and value vocabularies as Atlassian Statuspage's public API,
+so the tools that read hosted status pages (exporters, aggregators, chat bots) read ours.
+Ids are stable and come from content: incident folder names, update ids, component ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from html import unescape
+from typing import Any
+
+import nh3
+
+from generator.audience import IncidentView, SiteView, UpdateView
+from generator.config import SLUG
+from generator.dates import iso
+from generator.status import worst
+
+PREFIX = "api/v2/"
+RECENT = 50  # incidents.json and scheduled-maintenances.json hold the 50 most recent, as the real API
+_INDICATORS = ("none", "maintenance", "minor", "major", "critical")
+_FROM_STATE = {"operational": "none", "under_maintenance": "maintenance", "degraded_performance": "minor",
+               "partial_outage": "major", "major_outage": "critical"}
+_DESCRIPTIONS = {"none": "All Systems Operational", "maintenance": "Service Under Maintenance",
+                 "minor": "Minor Service Outage", "major": "Partial System Outage",
+                 "critical": "Major Service Outage"}
+
+
+class ApiWriter:
+    """The JSON files of one audience's view; shared objects are computed once."""
+
+    def __init__(self, view: SiteView, states: dict[str, str]):
+        self.view = view
+        self.states = states
+        self.page_id = _slug(view.config.title)
+        self.last_named = self._last_named()
+        self.components = self._components()
+        self.by_id = {c["id"]: c for c in self.components}
+        items = (*view.incidents, *view.maintenances)
+        latest = max((u.date for item in items for u in item.updates), default=None)
+        self.page = {
+            "id": self.page_id,
+            "name": view.config.title,
+            "url": view.audience.base_url.rstrip("/"),
+            "time_zone": view.config.timezone.key,
+            "updated_at": _time(latest),
+        }
+
+    def shared(self) -> dict[str, bytes]:
+        """Every endpoint but the per-incident files."""
+        view = self.view
+        unresolved = [i for i in view.incidents if i.active]
+        upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
+        active = [m for m in view.maintenances if m.active]
+        data = self._shared_data(
+            unresolved=[self.incident(i) for i in unresolved],
+            upcoming=[self.incident(m) for m in upcoming],
+            active=[self.incident(m) for m in active],
+            incidents=[self.incident(i) for i in view.incidents[:RECENT]],
+            maintenances=[self.incident(m) for m in view.maintenances[:RECENT]],
+            status=self.status(unresolved),
+        )
+        return {PREFIX + uri: _dump(content) for uri, content in data.items()}
+
+    def _shared_data(self, unresolved: list[dict[str, Any]], upcoming: list[dict[str, Any]],
+                     active: list[dict[str, Any]], incidents: list[dict[str, Any]],
+                     maintenances: list[dict[str, Any]], status: dict[str, str]) -> dict[str, Any]:
+        page = self.page
+        upcoming_objects, active_objects = upcoming, active
+        return {
+            "summary.json": {"page": page, "components": self.components,
+                             "incidents": unresolved,
+                             "scheduled_maintenances": [*active_objects, *upcoming_objects],
+                             "status": status},
+            "status.json": {"page": page, "status": status},
+            "components.json": {"page": page, "components": self.components},
+            "incidents.json": {"page": page, "incidents": incidents},
+            "incidents/unresolved.json": {"page": page, "incidents": unresolved},
+            "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": maintenances},
+            "scheduled-maintenances/upcoming.json": {"page": page,
+                                                     "scheduled_maintenances": upcoming_objects},
+            "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active_objects},
+        }
+
+    def status(self, unresolved: list[IncidentView]) -> dict[str, str]:
+        levels = [_FROM_STATE[state] for state in self.states.values()]
+        levels += [i.impact for i in unresolved if i.impact]
+        indicator = max(levels, key=_INDICATORS.index, default="none")
+        return {"indicator": indicator, "description": _DESCRIPTIONS[indicator]}
+
+    def incident(self, item: IncidentView) -> dict[str, Any]:
+        """An incident or scheduled maintenance object, as the real API shapes it."""
+        status = item.status
+        if status == "resolved" and item.postmortem:
+            status = "postmortem"
+        monitoring = next((u.date for u in item.updates if u.status == "monitoring"), None)
+        data: dict[str, Any] = {
+            "id": item.id,
+            "name": item.title,
+            "status": status,
+            "created_at": _time(item.updates[0].date),
+            "updated_at": _time(item.latest.date),
+            "monitoring_at": _time(monitoring),
+            "resolved_at": _time(item.ended),
+            "impact": item.impact if item.kind == "incident" else "maintenance",
+            "shortlink": self.view.audience.base_url + item.uri,
+            "started_at": _time(item.started if item.kind == "incident" else item.updates[0].date),
+            "page_id": self.page_id,
+            "incident_updates": self._updates(item),
+            "components": [self.by_id[cid] for cid, _ in item.components if cid in self.by_id],
+        }
+        if item.kind == "maintenance":
+            data["scheduled_for"] = _time(item.starts)
+            data["scheduled_until"] = _time(item.ends)
+        return data
+
+    def _updates(self, item: IncidentView) -> list[dict[str, Any]]:
+        """Newest first, each with the component changes it made."""
+        names = {c["id"]: c["name"] for c in self.components}
+        previous: dict[str, str] = {}
+        objects = []
+        for update in item.updates:
+            current = _states_after(update, item)
+            changes = [{"code": cid, "name": names.get(cid, cid),
+                        "old_status": previous.get(cid, "operational"), "new_status": state}
+                       for cid, state in current.items() if previous.get(cid, "operational") != state]
+            changes += [{"code": cid, "name": names.get(cid, cid), "old_status": state,
+                         "new_status": "operational"}
+                        for cid, state in previous.items() if cid not in current]
+            previous = current
+            stamp = _time(update.date)
+            objects.append({
+                "id": update.id,
+                "status": update.status,
+                "body": plain_text(update.body_html),
+                "incident_id": item.id,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "display_at": stamp,
+                "affected_components": changes or None,
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            })
+        return objects[::-1]
+
+    def _components(self) -> list[dict[str, Any]]:
+        """Components in site.yml order; each group as a group component listing its children."""
+        objects: list[dict[str, Any]] = []
+        groups: dict[str, dict[str, Any]] = {}
+        for component in self.view.config.components:
+            group_id = None
+            if component.group:
+                group_id = f"group-{_slug(component.group)}"
+                if component.group not in groups:
+                    groups[component.group] = self._component(group_id, component.group, "", None, True)
+                    objects.append(groups[component.group])
+                groups[component.group]["components"].append(component.id)
+            objects.append(self._component(component.id, component.name, component.description,
+                                           group_id, False))
+        for group in groups.values():
+            group["status"] = worst([self.states[cid] for cid in group["components"]])
+        for position, data in enumerate(objects, start=1):
+            data["position"] = position
+        return objects
+
+    def _component(self, component_id: str, name: str, description: str, group_id: str | None,
+                   group: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": component_id,
+            "name": name,
+            "status": self.states.get(component_id, "operational"),
+            "created_at": None,
+            "updated_at": _time(self.last_named.get(component_id)),
+            "position": 0,
+            "description": description or None,
+            "showcase": False,
+            "start_date": None,
+            "group_id": group_id,
+            "page_id": self.page_id,
+            "group": group,
+            "only_show_if_degraded": False,
+        }
+        if group:
+            data["components"] = []
+        return data
+
+    def _last_named(self) -> dict[str, datetime]:
+        """When an update last named each component (content-derived, never the clock)."""
+        last: dict[str, datetime] = {}
+        for item in (*self.view.incidents, *self.view.maintenances):
+            for update in item.updates:
+                for component_id, _ in update.components:
+                    if component_id not in last or update.date > last[component_id]:
+                        last[component_id] = update.date
+        return last
+
+
+def _states_after(update: UpdateView, item: IncidentView) -> dict[str, str]:
+    """Component states once this update is out: none after the end, or before a window opens."""
+    closed = update.status in ("resolved", "completed")
+    if closed or (item.kind == "maintenance" and update.status == "scheduled"):
+        return {}
+    return dict(update.components)
+
+
+def _time(moment: datetime | None) -> str | None:
+    return iso(moment) if moment else None
+
+
+def _slug(text: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return slug if SLUG.match(slug) else "page"
+
+
+def _dump(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_BLOCK = re.compile(r"<(?:p|pre|table|ul|ol|h[1-6]|div|blockquote)\b")
+_LINE = re.compile(r"<(?:tr|br)\b")
+_ITEM = re.compile(r"<li\b")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
+
+
+def plain_text(html: str) -> str:
+    """The update's words without markup, as the real API's plain-text body."""
+    html = _BETWEEN_TAGS.sub("><", html)
+    marked = _ITEM.sub("\n- <li", _LINE.sub("\n<tr", _BLOCK.sub("\n\n<p", html)))
+    text = unescape(nh3.clean(marked, tags=set()))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

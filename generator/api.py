@@ -51,19 +51,24 @@ class ApiWriter:
         }
 
     def shared(self) -> dict[str, bytes]:
-        """Every endpoint but the per-incident files."""
+        """Every endpoint, and incidents/<id>.json for each incident or window listed in one."""
         view = self.view
         unresolved = [i for i in view.incidents if i.active]
         upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
         active = [m for m in view.maintenances if m.active]
+        objects = {item.uri: self.incident(item) for item in
+                   (*unresolved, *upcoming, *active, *view.incidents[:RECENT], *view.maintenances[:RECENT])}
         data = self._shared_data(
-            unresolved=[self.incident(i) for i in unresolved],
-            upcoming=[self.incident(m) for m in upcoming],
-            active=[self.incident(m) for m in active],
-            incidents=[self.incident(i) for i in view.incidents[:RECENT]],
-            maintenances=[self.incident(m) for m in view.maintenances[:RECENT]],
+            unresolved=[objects[i.uri] for i in unresolved],
+            upcoming=[objects[m.uri] for m in upcoming],
+            active=[objects[m.uri] for m in active],
+            incidents=[objects[i.uri] for i in view.incidents[:RECENT]],
+            maintenances=[objects[m.uri] for m in view.maintenances[:RECENT]],
             status=self.status(unresolved),
         )
+        for obj in objects.values():
+            folder = "incidents" if obj["impact"] != "maintenance" else "scheduled-maintenances"
+            data[f"{folder}/{obj['id']}.json"] = {"page": self.page, "incident": obj}
         return {PREFIX + uri: _dump(content) for uri, content in data.items()}
 
     def _shared_data(self, unresolved: list[dict[str, Any]], upcoming: list[dict[str, Any]],

@@ -27,6 +27,7 @@ from generator.model import (
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONTENT_DIRS: dict[str, Kind] = {"incidents": "incident", "maintenance": "maintenance"}
+RESERVED_IDS = ("unresolved", "upcoming", "active")  # api/v2/incidents/unresolved.json and so on
 PROMPT_LEFT = "fill in or delete the template's prompt"
 KNOWN_CONTENT_DIRS = ("incidents", "maintenance", "templates")  # templates: message templates
 POSTMORTEM_NAME = "postmortem.md"
@@ -87,6 +88,10 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
             if not SLUG.match(entry.name):
                 problems.add(entry, 1, f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
                                        f"(lowercase letters, digits and dashes; it is the page's URL)")
+                continue
+            if entry.name in RESERVED_IDS:
+                problems.add(entry, 1, f"{kind} folder name {entry.name!r} is reserved (the JSON API "
+                                       "uses it); choose another name")
                 continue
             files = tuple(f for f in sorted(entry.iterdir()) if _is_update_file(f, site_dir, problems))
             if not files:

@@ -46,6 +46,8 @@ def test_every_endpoint_has_the_real_apis_shape(make_site, build):
         "components.json": ["page", "components"],
         "incidents.json": ["page", "incidents"],
         "incidents/unresolved.json": ["page", "incidents"],
+        "incidents/api-down.json": ["page", "incident"],
+        "scheduled-maintenances/db-upgrade.json": ["page", "incident"],
         "scheduled-maintenances.json": ["page", "scheduled_maintenances"],
         "scheduled-maintenances/upcoming.json": ["page", "scheduled_maintenances"],
         "scheduled-maintenances/active.json": ["page", "scheduled_maintenances"],
@@ -117,10 +119,15 @@ def test_incidents_json_holds_the_50_most_recent(make_site, build):
         files[f"content/incidents/i{n:02d}/a.md"] = incident(
             f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00Z", "resolved", title=f"I{n}", impact="minor",
             components=["api"])
-    incidents = load(build(make_site(files), None, NOW), "incidents.json")["incidents"]
+    out = build(make_site(files), None, NOW)
+    incidents = load(out, "incidents.json")["incidents"]
     assert len(incidents) == 50
     starts = [i["started_at"] for i in incidents]
     assert starts == sorted(starts, reverse=True)
+    # Each listed incident can be fetched by id, as clients do after reading a list.
+    files_by_id = {p.stem for p in (out / "public/api/v2/incidents").glob("*.json")} - {"unresolved"}
+    assert files_by_id == {i["id"] for i in incidents}
+    assert load(out, f"incidents/{incidents[0]['id']}.json")["incident"] == incidents[0]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -1132,3 +1132,11 @@ def test_open_incident_left_without_components(make_site, capsys):
         "content/incidents/a/2.md:1: 'components' is empty but impact is 'major'; name the affected "
         "components (only impact 'none' may affect none)",
     ]
+
+
+def test_folder_names_the_json_api_uses_are_reserved(make_site, capsys):
+    site = make_site({"content/incidents/unresolved/1.md": FIRST})
+    assert problems(capsys, site) == [
+        "content/incidents/unresolved:1: incident folder name 'unresolved' is reserved (the JSON API uses "
+        "it); choose another name",
+    ]

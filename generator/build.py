@@ -159,6 +159,7 @@ def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging
             for renderer in renderers:
                 files = {**renderer.index(), **renderer.history(), **renderer.not_found(),
                          **renderer.robots(), **render_feeds(renderer.view), **renderer.api.shared(),
+                         **renderer.badges(), **renderer.components(), **renderer.component_feeds(),
                          **assets}
                 report.files[renderer.view.audience.id] = _write(staging, renderer, files)
             counts = pending.get() if pending else [_render_items_task(t) for t in tasks]

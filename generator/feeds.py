@@ -10,9 +10,9 @@ from markupsafe import escape
 
 from generator.audience import IncidentView, SiteView, UpdateView
 from generator.dates import human_time
-from generator.pages import FEEDS
 from generator.status import IMPACT_LABELS, STATUS_LABELS
 
+FEEDS = {"atom": "history.atom", "rss": "history.rss"}
 # Feeds need a date even when nothing has happened yet; never the wall clock.
 _EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -25,13 +25,23 @@ class Entry:
     html: str
 
 
-def feed_entries(view: SiteView) -> list[Entry]:
-    """Every visible update and postmortem, newest first, capped at the site's feed size."""
+def feed_entries(view: SiteView, component_id: str | None = None,
+                 items: list[IncidentView] | None = None) -> list[Entry]:
+    """Every visible update and postmortem (of one component, if given), newest first, capped.
+
+    ``items`` narrows the search to the incidents and windows that affected the component.
+    """
     base, names = view.audience.base_url, {c.id: c.name for c in view.config.components}
     # Sort light references first: only the few entries that make the cut are composed.
     candidates: list[tuple[datetime, str, IncidentView, UpdateView | None]] = []
-    for item in (*view.incidents, *view.maintenances):
+    for item in items if items is not None else (*view.incidents, *view.maintenances):
+        before: set[str] = set()
         for update in item.updates:
+            now_affected = {cid for cid, _ in update.components}
+            # A component's feed gets the updates that name it, and the one that drops it.
+            named, before = component_id in now_affected or component_id in before, now_affected
+            if component_id and not named:
+                continue
             candidates.append((update.date, f"{base}{item.uri}#update-{update.stem}", item, update))
         if item.postmortem:
             candidates.append((item.postmortem.date, f"{base}{item.uri}#postmortem", item, None))
@@ -61,15 +71,26 @@ def _facts(item: IncidentView, update: UpdateView, view: SiteView, names: dict[s
     return f"<p>{escape(' · '.join(facts))}</p>\n" if facts else ""
 
 
-def render_feeds(view: SiteView) -> dict[str, bytes]:
+def component_feed_uris(component_id: str) -> dict[str, str]:
+    return {kind: f"components/{component_id}/{name}" for kind, name in FEEDS.items()}
+
+
+def render_feeds(view: SiteView, component_id: str | None = None,
+                 items: list[IncidentView] | None = None) -> dict[str, bytes]:
+    """history.atom and history.rss: of the whole page, or of one component's updates."""
     base = view.audience.base_url
-    entries = feed_entries(view)
+    uris = component_feed_uris(component_id) if component_id else dict(FEEDS)
+    page = f"{base}components/{component_id}/" if component_id else base
+    entries = feed_entries(view, component_id, items)
     feed = FeedGenerator()
     title = view.config.title if view.audience.rank == 0 else f"{view.config.title} ({view.audience.title})"
-    feed.id(base)
+    if component_id:
+        name = next(c.name for c in view.config.components if c.id == component_id)
+        title = f"{name} · {title}"
+    feed.id(page)
     feed.title(title)
     feed.subtitle(view.config.description or f"Incident and maintenance updates for {view.config.title}")
-    feed.link(href=base, rel="alternate")
+    feed.link(href=page, rel="alternate")
     feed.language(view.config.language)
     feed.generator("statusgen")
     updated = entries[0].date if entries else _EMPTY_FEED_DATE
@@ -84,10 +105,10 @@ def render_feeds(view: SiteView) -> dict[str, bytes]:
         entry.published(item.date)
         entry.updated(item.date)
         entry.content(item.html or f"<p>{escape(item.title)}</p>", type="html")
-    feed.link(href=base + FEEDS["atom"], rel="self")
+    feed.link(href=base + uris["atom"], rel="self")
     atom = feed.atom_str(pretty=True)
     # feedgen takes RSS's <link> from the last link given, so the page goes last.
-    feed.link([{"href": base + FEEDS["rss"], "rel": "self"}, {"href": base, "rel": "alternate"}],
+    feed.link([{"href": base + uris["rss"], "rel": "self"}, {"href": page, "rel": "alternate"}],
               replace=True)
     rss = feed.rss_str(pretty=True)
-    return {FEEDS["atom"]: atom, FEEDS["rss"]: rss}
+    return {uris["atom"]: atom, uris["rss"]: rss}

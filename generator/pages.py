@@ -8,9 +8,12 @@ import jinja2
 
 from generator.api import ApiWriter
 from generator.audience import IncidentView, SiteView
+from generator.badges import badge_svg
 from generator.errors import SiteError
+from generator.feeds import FEEDS, component_feed_uris, render_feeds
 from generator.status import (
     OVERALL_LABELS,
+    STATE_LABELS,
     component_states,
     grouped_components,
     history_months,
@@ -19,7 +22,7 @@ from generator.status import (
 )
 from generator.theme import template_problem
 
-FEEDS = {"atom": "history.atom", "rss": "history.rss"}
+COMPONENT_HISTORY = 25  # incidents listed on a component's page
 
 
 class PageRenderer:
@@ -35,6 +38,10 @@ class PageRenderer:
         self.months = history_months(view)
         self.items_by_uri = {item.uri: item for item in (*view.incidents, *view.maintenances)}
         self.api = ApiWriter(view, self.states)  # the JSON API of the same view, built alongside
+        self.by_component: dict[str, list[IncidentView]] = {}  # what ever affected each component
+        for item in (*view.incidents, *view.maintenances):
+            for component_id in dict.fromkeys(cid for u in item.updates for cid, _ in u.components):
+                self.by_component.setdefault(component_id, []).append(item)
 
     def render(self, template: str, uri: str, **context: object) -> bytes:
         depth = uri.count("/")
@@ -97,6 +104,34 @@ class PageRenderer:
             "404.html", site=self.view.config, audience=self.view.audience, now=self.view.now,
             root=base, canonical=base, feeds={kind: base + name for kind, name in FEEDS.items()},
             component_names=self.component_names, overall=self.overall)}
+
+    def components(self) -> dict[str, bytes]:
+        """components/<id>/index.html: one component's state, its recent incidents, its feeds."""
+        pages = {}
+        for component in self.view.config.components:
+            uri = f"components/{component.id}/index.html"
+            items = [item for item in self.by_component.get(component.id, []) if not item.upcoming]
+            items.sort(key=lambda i: (i.started, i.id), reverse=True)
+            pages[uri] = self.render("component.html", uri, component=component,
+                                     state=self.states[component.id], items=items[:COMPONENT_HISTORY],
+                                     component_feeds={kind: name.rsplit("/", 1)[1] for kind, name in
+                                                      component_feed_uris(component.id).items()})
+        return pages
+
+    def badges(self) -> dict[str, bytes]:
+        """badge.svg for the whole page and components/<id>/badge.svg for each component."""
+        badges = {"badge.svg": badge_svg("status", OVERALL_LABELS[self.overall].lower(), self.overall)}
+        for component in self.view.config.components:
+            state = self.states[component.id]
+            badges[f"components/{component.id}/badge.svg"] = badge_svg(
+                component.name, STATE_LABELS[state].lower(), state)
+        return badges
+
+    def component_feeds(self) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        for component in self.view.config.components:
+            files.update(render_feeds(self.view, component.id, self.by_component.get(component.id, [])))
+        return files
 
     def robots(self) -> dict[str, bytes]:
         if self.view.audience.noindex:

@@ -28,7 +28,7 @@ def states(page) -> dict[str, str]:
     """Component name -> shown state text, from the components list on an index page."""
     result = {}
     for item in page.select(".components li"):
-        name = item.select_one(".component-name").contents[0].strip()
+        name = item.select_one(".component-name a").get_text()
         result[name] = item.select_one(".state").get_text(strip=True)
     return result
 

@@ -80,7 +80,7 @@ def test_public_states_counts_and_feeds_ignore_restricted_updates(make_site, bui
     out = build(make_site(LEAKY_SITE))
     public = html(out / "public" / "index.html")
     strategic = html(out / "strategic" / "index.html")
-    states = {li.select_one(".component-name").contents[0].strip():
+    states = {li.select_one(".component-name a").get_text():
               li.select_one(".state").get_text(strip=True) for li in public.select(".components li")}
     # Public sees only the open minor incident on the API: no maintenance, no CDN outage.
     assert states == {"API": "Degraded performance", "Web app": "Operational", "CDN": "Operational"}

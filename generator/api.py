@@ -102,6 +102,8 @@ class ApiWriter:
         status = item.status
         if status == "resolved" and item.postmortem:
             status = "postmortem"
+        elif status == "cancelled":  # not in the real API's vocabulary; clients know "completed"
+            status = "completed"
         monitoring = next((u.date for u in item.updates if u.status == "monitoring"), None)
         data: dict[str, Any] = {
             "id": item.id,
@@ -207,7 +209,7 @@ class ApiWriter:
 
 def _states_after(update: UpdateView, item: IncidentView) -> dict[str, str]:
     """Component states once this update is out: none after the end, or before a window opens."""
-    closed = update.status in ("resolved", "completed")
+    closed = update.status in ("resolved", "completed", "cancelled")
     if closed or (item.kind == "maintenance" and update.status == "scheduled"):
         return {}
     return dict(update.components)
@@ -237,7 +239,7 @@ _BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
 
 def plain_text(html: str) -> str:
     """The update's words without markup, as the real API's plain-text body."""
-    html = _BETWEEN_TAGS.sub("><", html)
+    html = _BETWEEN_TAGS.sub("><", html).replace("\n", " ")  # in HTML a line break is a space
     marked = _ITEM.sub("\n- <li", _LINE.sub("\n<tr", _BLOCK.sub("\n\n<p", html)))
     text = unescape(nh3.clean(marked, tags=set()))
     lines = [" ".join(line.split()) for line in text.split("\n")]

@@ -147,7 +147,7 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
     )
 
 
-_CLOSED = ("resolved", "completed")
+_CLOSED = ("resolved", "completed", "cancelled")
 
 
 def _ever_affected(updates: tuple[UpdateView, ...]) -> tuple[tuple[str, str], ...]:
@@ -196,7 +196,7 @@ def _state(state: str | None, impact: str | None, kind: Kind) -> str:
 def _maintenance_status(latest: UpdateView, now: datetime) -> str:
     """Windows start and finish on time unless an update written after the end says otherwise."""
     status = latest.status
-    if status == "completed" or latest.starts is None or latest.ends is None:
+    if status in ("completed", "cancelled") or latest.starts is None or latest.ends is None:
         return status
     if now >= latest.ends:
         return "completed" if latest.date < latest.ends else status

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from generator import output
 from generator.audience import SiteView, view_for
+from generator.calendar import render_calendar
 from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
@@ -160,6 +161,7 @@ def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging
                 files = {**renderer.index(), **renderer.history(), **renderer.not_found(),
                          **renderer.robots(), **render_feeds(renderer.view), **renderer.api.shared(),
                          **renderer.badges(), **renderer.components(), **renderer.component_feeds(),
+                         **render_calendar(renderer.view),
                          **assets}
                 report.files[renderer.view.audience.id] = _write(staging, renderer, files)
             counts = pending.get() if pending else [_render_items_task(t) for t in tasks]

@@ -11,7 +11,7 @@ from generator.config import SiteConfig
 Kind = Literal["incident", "maintenance"]
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
-MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "cancelled")
 IMPACTS = ("none", "minor", "major", "critical")
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")
 # Worst last; under_maintenance ranks below any outage, as on hosted status pages.

@@ -32,6 +32,7 @@ STATUS_LABELS = {
     "in_progress": "In progress",
     "verifying": "Verifying",
     "completed": "Completed",
+    "cancelled": "Cancelled",
 }
 IMPACT_LABELS = {"none": "No impact", "minor": "Minor", "major": "Major", "critical": "Critical"}
 

@@ -453,7 +453,7 @@ def test_unknown_status_impact_component_and_audience(make_site, capsys):
         "content/incidents/a/1.md:9: unknown audience 'strategc'; expected one of public, "
         "strategic (did you mean 'strategic'?)",
         "content/maintenance/m/1.md:3: unknown status 'investigating'; expected one of scheduled, "
-        "in_progress, verifying, completed",
+        "in_progress, verifying, completed, cancelled",
     ]
 
 

@@ -1,0 +1,66 @@
+"""maintenance.ics: the maintenance windows as an iCalendar feed (RFC 5545), for calendar apps.
+
+Each window is one VEVENT with a stable UID; SEQUENCE counts the times its window moved, so
+calendar apps update the event instead of adding a second one. Stamps come from content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event
+
+from generator.api import plain_text
+from generator.audience import IncidentView, SiteView
+
+CALENDAR = "maintenance.ics"
+
+
+def render_calendar(view: SiteView) -> dict[str, bytes]:
+    calendar = Calendar()
+    calendar.add("prodid", "-//statusgen//maintenance windows//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{view.config.title}: maintenance")
+    host = urlsplit(view.audience.base_url).hostname or "statusgen"
+    names = {c.id: c.name for c in view.config.components}
+    for item in sorted(view.maintenances, key=lambda m: m.id):
+        if item.starts and item.ends:
+            calendar.add_component(_event(item, view, host, names))
+    return {CALENDAR: calendar.to_ical()}
+
+
+def _event(item: IncidentView, view: SiteView, host: str, names: dict[str, str]) -> Event:
+    event = Event()
+    event.add("uid", f"maintenance-{item.id}@{host}")
+    event.add("dtstamp", _utc(item.latest.date))
+    event.add("last-modified", _utc(item.latest.date))
+    event.add("dtstart", _utc(item.starts))
+    event.add("dtend", _utc(item.ends))
+    event.add("summary", item.title)
+    affected = ", ".join(names.get(cid, cid) for cid, _ in item.components)
+    description = plain_text(item.latest.body_html)
+    if affected:
+        description = f"Affected: {affected}\n\n{description}".strip()
+    event.add("description", description)
+    event.add("url", view.audience.base_url + item.uri)
+    event.add("status", "CANCELLED" if item.status == "cancelled" else "CONFIRMED")
+    event.add("sequence", _moves(item))
+    if affected:
+        event.add("categories", [names.get(cid, cid) for cid, _ in item.components])
+    return event
+
+
+def _moves(item: IncidentView) -> int:
+    """How often the window changed (and whether it was cancelled): the event's SEQUENCE."""
+    windows: list[tuple[datetime | None, datetime | None]] = []
+    for update in item.updates:
+        if (update.starts, update.ends) not in windows[-1:]:
+            windows.append((update.starts, update.ends))
+    return len(windows) - 1 + (1 if item.status == "cancelled" else 0)
+
+
+def _utc(moment: datetime | None) -> datetime:
+    assert moment is not None
+    return moment.astimezone(timezone.utc)

@@ -22,12 +22,14 @@ from generator.status import worst
 
 PREFIX = "api/v2/"
 RECENT = 50  # incidents.json and scheduled-maintenances.json hold the 50 most recent, as the real API
-_INDICATORS = ("none", "maintenance", "minor", "major", "critical")
-_FROM_STATE = {"operational": "none", "under_maintenance": "maintenance", "degraded_performance": "minor",
-               "partial_outage": "major", "major_outage": "critical"}
-_DESCRIPTIONS = {"none": "All Systems Operational", "maintenance": "Service Under Maintenance",
-                 "minor": "Minor Service Outage", "major": "Partial System Outage",
-                 "critical": "Major Service Outage"}
+# The page indicator and its words, as hosted pages derive them from component states.
+_INDICATORS = {
+    "operational": ("none", "All Systems Operational"),
+    "under_maintenance": ("maintenance", "Service Under Maintenance"),
+    "degraded_performance": ("minor", "Partially Degraded Service"),
+    "partial_outage": ("major", "Partial System Outage"),
+    "major_outage": ("major", "Partial System Outage"),
+}
 
 
 class ApiWriter:
@@ -64,11 +66,12 @@ class ApiWriter:
             active=[objects[m.uri] for m in active],
             incidents=[objects[i.uri] for i in view.incidents[:RECENT]],
             maintenances=[objects[m.uri] for m in view.maintenances[:RECENT]],
-            status=self.status(unresolved),
+            status=self.status(),
         )
         for obj in objects.values():
-            folder = "incidents" if obj["impact"] != "maintenance" else "scheduled-maintenances"
-            data[f"{folder}/{obj['id']}.json"] = {"page": self.page, "incident": obj}
+            data[f"incidents/{obj['id']}.json"] = {"page": self.page, "incident": obj}
+            if obj["impact"] == "maintenance":
+                data[f"scheduled-maintenances/{obj['id']}.json"] = {"page": self.page, "incident": obj}
         return {PREFIX + uri: _dump(content) for uri, content in data.items()}
 
     def _shared_data(self, unresolved: list[dict[str, Any]], upcoming: list[dict[str, Any]],
@@ -91,11 +94,13 @@ class ApiWriter:
             "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active_objects},
         }
 
-    def status(self, unresolved: list[IncidentView]) -> dict[str, str]:
-        levels = [_FROM_STATE[state] for state in self.states.values()]
-        levels += [i.impact for i in unresolved if i.impact]
-        indicator = max(levels, key=_INDICATORS.index, default="none")
-        return {"indicator": indicator, "description": _DESCRIPTIONS[indicator]}
+    def status(self) -> dict[str, str]:
+        """From component states, like the page's banner: everything down is critical."""
+        states = list(self.states.values())
+        if states and all(state == "major_outage" for state in states):
+            return {"indicator": "critical", "description": "Major Service Outage"}
+        indicator, description = _INDICATORS[worst(states)]
+        return {"indicator": indicator, "description": description}
 
     def incident(self, item: IncidentView) -> dict[str, Any]:
         """An incident or scheduled maintenance object, as the real API shapes it."""
@@ -142,7 +147,7 @@ class ApiWriter:
             stamp = _time(update.date)
             objects.append({
                 "id": update.id,
-                "status": update.status,
+                "status": "completed" if update.status == "cancelled" else update.status,
                 "body": plain_text(update.body_html),
                 "incident_id": item.id,
                 "created_at": stamp,
@@ -162,10 +167,12 @@ class ApiWriter:
         for component in self.view.config.components:
             group_id = None
             if component.group:
-                group_id = f"group-{_slug(component.group)}"
                 if component.group not in groups:
+                    # Component ids never hold "_", so a group id cannot collide with one.
+                    group_id = f"group_{len(groups) + 1}_{_slug(component.group)}"
                     groups[component.group] = self._component(group_id, component.group, "", None, True)
                     objects.append(groups[component.group])
+                group_id = groups[component.group]["id"]
                 groups[component.group]["components"].append(component.id)
             objects.append(self._component(component.id, component.name, component.description,
                                            group_id, False))
@@ -216,7 +223,8 @@ def _states_after(update: UpdateView, item: IncidentView) -> dict[str, str]:
 
 
 def _time(moment: datetime | None) -> str | None:
-    return iso(moment) if moment else None
+    """ISO 8601 in UTC with milliseconds, as the real API writes them."""
+    return iso(moment).replace("Z", ".000Z") if moment else None
 
 
 def _slug(text: str) -> str:

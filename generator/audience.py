@@ -207,7 +207,7 @@ def _maintenance_status(latest: UpdateView, now: datetime) -> str:
 
 def _ended(updates: tuple[UpdateView, ...], status: str, kind: Kind) -> datetime | None:
     """When it ended: the first of the closing updates (a later note does not lengthen it)."""
-    final = "resolved" if kind == "incident" else "completed"
+    final = "resolved" if kind == "incident" else status if status in ("completed", "cancelled") else ""
     if status != final:
         return None
     if updates[-1].status != final:  # a window completed by the clock

@@ -33,7 +33,8 @@ def render_calendar(view: SiteView) -> dict[str, bytes]:
 
 def _event(item: IncidentView, view: SiteView, host: str, names: dict[str, str]) -> Event:
     event = Event()
-    event.add("uid", f"maintenance-{item.id}@{host}")
+    # Each audience sees its own version of a window: one UID per audience keeps them apart.
+    event.add("uid", f"maintenance-{item.id}-{view.audience.id}@{host}")
     event.add("dtstamp", _utc(item.latest.date))
     event.add("last-modified", _utc(item.latest.date))
     event.add("dtstart", _utc(item.starts))
@@ -53,12 +54,14 @@ def _event(item: IncidentView, view: SiteView, host: str, names: dict[str, str])
 
 
 def _moves(item: IncidentView) -> int:
-    """How often the window changed (and whether it was cancelled): the event's SEQUENCE."""
-    windows: list[tuple[datetime | None, datetime | None]] = []
+    """The event's SEQUENCE: every change of window or of cancellation counts, so it only grows."""
+    changes, previous = 0, None
     for update in item.updates:
-        if (update.starts, update.ends) not in windows[-1:]:
-            windows.append((update.starts, update.ends))
-    return len(windows) - 1 + (1 if item.status == "cancelled" else 0)
+        state = (update.starts, update.ends, update.status == "cancelled")
+        if previous is not None and state != previous:
+            changes += 1
+        previous = state
+    return changes
 
 
 def _utc(moment: datetime | None) -> datetime:

@@ -98,7 +98,12 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
                 problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
                 continue
             folders.append(Folder(kind, entry.name, entry, files))
-    return folders
+    incident_ids = {f.id for f in folders if f.kind == "incident"}
+    for folder in folders:
+        if folder.kind == "maintenance" and folder.id in incident_ids:
+            problems.add(folder.path, 1, f"an incident is named {folder.id!r} too; feeds and the JSON API "
+                                         "identify both by name, so give the maintenance window another")
+    return [f for f in folders if not (f.kind == "maintenance" and f.id in incident_ids)]
 
 
 def _content_dir(site_dir: Path, problems: Problems) -> Path | None:

@@ -59,7 +59,7 @@ def test_every_endpoint_has_the_real_apis_shape(make_site, build):
     summary = load(out, "summary.json")
     assert summary["page"] == {"id": "example-status", "name": "Example Status",
                                "url": "https://status.example.com", "time_zone": "Europe/Berlin",
-                               "updated_at": "2026-11-27T10:30:00Z"}
+                               "updated_at": "2026-11-27T10:30:00.000Z"}
     for component in summary["components"]:
         assert list(component) == COMPONENT_KEYS + (["components"] if component["group"] else [])
     for item in summary["incidents"] + summary["scheduled_maintenances"]:
@@ -75,15 +75,16 @@ def test_values_follow_the_view(make_site, build):
     summary = load(out, "summary.json")
     assert summary["status"] == {"indicator": "major", "description": "Partial System Outage"}
     groups = {c["id"]: c for c in summary["components"] if c["group"]}
-    assert groups["group-core"]["components"] == ["api", "web"]
-    assert groups["group-core"]["status"] == "partial_outage"
+    assert groups["group_1_core"]["components"] == ["api", "web"]
+    assert groups["group_1_core"]["status"] == "partial_outage"
+    assert {c["group_id"] for c in summary["components"] if c["id"] in ("api", "web")} == {"group_1_core"}
     states = {c["id"]: c["status"] for c in summary["components"] if not c["group"]}
     assert states == {"api": "partial_outage", "web": "under_maintenance", "cdn": "operational"}
     assert [c["position"] for c in summary["components"]] == [1, 2, 3, 4, 5]
 
     [active] = summary["incidents"]
     assert (active["id"], active["status"], active["impact"]) == ("api-down", "monitoring", "major")
-    assert active["monitoring_at"] == "2026-11-27T10:30:00Z" and active["resolved_at"] is None
+    assert active["monitoring_at"] == "2026-11-27T10:30:00.000Z" and active["resolved_at"] is None
     assert active["shortlink"] == "https://status.example.com/incidents/api-down/"
     assert [u["id"] for u in active["incident_updates"]] == ["api-down/2", "api-down/1"]
     assert active["incident_updates"][1]["body"] == "We are looking into API errors."
@@ -95,14 +96,14 @@ def test_values_follow_the_view(make_site, build):
 
     [window] = summary["scheduled_maintenances"]
     assert (window["status"], window["impact"]) == ("in_progress", "maintenance")
-    assert window["scheduled_for"] == "2026-11-27T11:00:00Z"
-    assert window["scheduled_until"] == "2026-11-27T13:00:00Z"
+    assert window["scheduled_for"] == "2026-11-27T11:00:00.000Z"
+    assert window["scheduled_until"] == "2026-11-27T13:00:00.000Z"
     assert load(out, "scheduled-maintenances/active.json")["scheduled_maintenances"][0]["id"] == "db-upgrade"
     assert load(out, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"] == []
 
     history = load(out, "incidents.json")["incidents"]
     assert [(i["id"], i["status"]) for i in history] == [("api-down", "monitoring"), ("old", "resolved")]
-    assert history[1]["resolved_at"] == "2026-11-20T09:00:00Z"
+    assert history[1]["resolved_at"] == "2026-11-20T09:00:00.000Z"
     assert [i["id"] for i in load(out, "incidents/unresolved.json")["incidents"]] == ["api-down"]
 
 
@@ -168,3 +169,10 @@ def test_a_real_statuspage_client_reads_the_summary(make_site, build, serve):
     assert [(i.id, i.status) for i in summary.incidents] == [("api-down", "monitoring"),
                                                             ("db-upgrade", "in_progress")]
     assert [c.id for c in summary.incidents[0].components] == ["api"]
+
+
+def test_everything_down_is_critical(make_site, build):
+    files = {"content/incidents/x/1.md": incident("2026-11-27T10:00:00Z", "investigating", title="Down",
+                                                  impact="critical", components=["api", "web", "cdn"])}
+    status = load(build(make_site(files), None, NOW), "status.json")["status"]
+    assert status == {"indicator": "critical", "description": "Major Service Outage"}

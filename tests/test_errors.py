@@ -1140,3 +1140,11 @@ def test_folder_names_the_json_api_uses_are_reserved(make_site, capsys):
         "content/incidents/unresolved:1: incident folder name 'unresolved' is reserved (the JSON API uses "
         "it); choose another name",
     ]
+
+
+def test_incident_and_maintenance_may_not_share_a_name(make_site, capsys):
+    site = make_site({"content/incidents/db/1.md": FIRST, "content/maintenance/db/1.md": WINDOW})
+    assert problems(capsys, site) == [
+        "content/maintenance/db:1: an incident is named 'db' too; feeds and the JSON API identify both "
+        "by name, so give the maintenance window another",
+    ]

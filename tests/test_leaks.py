@@ -158,8 +158,8 @@ def test_public_json_api_is_computed_from_the_public_view(make_site, build):
     out = build(make_site(LEAKY_SITE))
     public = json.loads((out / "public/api/v2/summary.json").read_text())
     strategic = json.loads((out / "strategic/api/v2/summary.json").read_text())
-    assert public["status"] == {"indicator": "minor", "description": "Minor Service Outage"}
-    assert strategic["status"]["indicator"] == "critical"
+    assert public["status"] == {"indicator": "minor", "description": "Partially Degraded Service"}
+    assert strategic["status"] == {"indicator": "major", "description": "Partial System Outage"}
     assert [i["id"] for i in public["incidents"]] == ["mixed"]
     assert public["scheduled_maintenances"] == []
     assert {c["id"]: c["status"] for c in public["components"] if not c["group"]} == {

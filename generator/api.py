@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from html import unescape
 from typing import Any
 
@@ -21,6 +21,7 @@ from generator.dates import iso
 from generator.status import worst
 
 PREFIX = "api/v2/"
+_NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a page with no updates yet: never the clock
 RECENT = 50  # incidents.json and scheduled-maintenances.json hold the 50 most recent, as the real API
 # The page indicator and its words, as hosted pages derive them from component states.
 _INDICATORS = {
@@ -49,7 +50,7 @@ class ApiWriter:
             "name": view.config.title,
             "url": view.audience.base_url.rstrip("/"),
             "time_zone": view.config.timezone.key,
-            "updated_at": _time(latest),
+            "updated_at": _time(latest or _NEVER),
         }
 
     def shared(self) -> dict[str, bytes]:

@@ -45,6 +45,8 @@ def test_component_page_shows_state_history_and_links_its_feeds(make_site, build
     assert page.h1.get_text() == "API"
     assert page.select_one("#component-state").get_text() == "Major outage"
     assert [a.get_text() for a in page.select(".item-row > a")] == ["API errors", "Slow"]
+    alternates = [link["href"] for link in page.select("link[rel=alternate]")]
+    assert alternates[:2] == ["history.atom", "history.rss"]
     assert [link["href"] for link in page.select('link[title="API (Atom)"]')] == ["history.atom"]
     assert [link["href"] for link in page.select('link[title="API (RSS)"]')] == ["history.rss"]
     index = html(out / "public/index.html")

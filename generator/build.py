@@ -148,43 +148,44 @@ def render_site(site: Site, site_dir: Path, now: datetime, workers: int,
 
 def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging: Path | None,
                 workers: int) -> BuildReport:
-    """Incident pages go to worker processes while this one renders the shared pages."""
+    """Every audience's files, as tasks the worker processes share (here, when small)."""
     global _FORKED
     report = BuildReport()
-    tasks = [(index, chunk) for index, renderer in enumerate(renderers)
-             for chunk in _chunks(_item_uris(renderer.view), 64)]
-    _FORKED = (renderers, staging)
+    # The shared pages, feeds and API of each audience, then its incident pages in chunks.
+    tasks: list[tuple[int, list[str] | None]] = [(index, None) for index in range(len(renderers))]
+    tasks += [(index, chunk) for index, renderer in enumerate(renderers)
+              for chunk in _chunks(_item_uris(renderer.view), 64)]
+    _FORKED = (renderers, assets, staging)
     try:
-        with _pool(workers, sum(len(chunk) for _, chunk in tasks)) as pool:
-            pending = pool.map_async(_render_items_task, tasks) if pool else None
-            for renderer in renderers:
-                files = {**renderer.index(), **renderer.history(), **renderer.not_found(),
-                         **renderer.robots(), **render_feeds(renderer.view), **renderer.api.shared(),
-                         **renderer.badges(), **renderer.components(), **renderer.component_feeds(),
-                         **render_calendar(renderer.view),
-                         **assets}
-                report.files[renderer.view.audience.id] = _write(staging, renderer, files)
-            counts = pending.get() if pending else [_render_items_task(t) for t in tasks]
+        with _pool(workers, sum(len(chunk or ()) for _, chunk in tasks)) as pool:
+            counts = pool.map(_render_task, tasks, chunksize=1) if pool else [_render_task(t) for t in tasks]
     finally:
         _FORKED = None
-    for (index, _), count in zip(tasks, counts, strict=False):
-        report.files[renderers[index].view.audience.id] += count
+    for (index, _), count in zip(tasks, counts, strict=True):
+        audience = renderers[index].view.audience.id
+        report.files[audience] = report.files.get(audience, 0) + count
     return report
 
 
 # What forked workers inherit instead of receiving it pickled: the renderers and views.
-_FORKED: tuple[list[PageRenderer], Path | None] | None = None
+_FORKED: tuple[list[PageRenderer], dict[str, bytes], Path | None] | None = None
 
 
-def _render_items_task(task: tuple[int, list[str]]) -> int:
-    """Render and write one chunk of incident pages of one audience."""
+def _render_task(task: tuple[int, list[str] | None]) -> int:
+    """Render and write one audience's shared files (uris None) or a chunk of its incident pages."""
     assert _FORKED is not None
-    renderers, staging = _FORKED
+    renderers, assets, staging = _FORKED
     index, uris = task
     renderer = renderers[index]
-    files: dict[str, bytes] = {}
-    for uri in uris:
-        files.update(renderer.incident(renderer.items_by_uri[uri]))
+    if uris is None:
+        view = renderer.view
+        files = {**renderer.index(), **renderer.history(), **renderer.not_found(), **renderer.robots(),
+                 **render_feeds(view), **renderer.api.shared(), **renderer.badges(),
+                 **renderer.components(), **renderer.component_feeds(), **render_calendar(view), **assets}
+    else:
+        files = {}
+        for uri in uris:
+            files.update(renderer.incident(renderer.items_by_uri[uri]))
     return _write(staging, renderer, files)
 
 

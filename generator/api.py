@@ -79,20 +79,18 @@ class ApiWriter:
                      active: list[dict[str, Any]], incidents: list[dict[str, Any]],
                      maintenances: list[dict[str, Any]], status: dict[str, str]) -> dict[str, Any]:
         page = self.page
-        upcoming_objects, active_objects = upcoming, active
         return {
             "summary.json": {"page": page, "components": self.components,
                              "incidents": unresolved,
-                             "scheduled_maintenances": [*active_objects, *upcoming_objects],
+                             "scheduled_maintenances": [*active, *upcoming],
                              "status": status},
             "status.json": {"page": page, "status": status},
             "components.json": {"page": page, "components": self.components},
             "incidents.json": {"page": page, "incidents": incidents},
             "incidents/unresolved.json": {"page": page, "incidents": unresolved},
             "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": maintenances},
-            "scheduled-maintenances/upcoming.json": {"page": page,
-                                                     "scheduled_maintenances": upcoming_objects},
-            "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active_objects},
+            "scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
+            "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
         }
 
     def status(self) -> dict[str, str]:

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import jinja2
+
 from generator import output
 from generator.audience import SiteView, view_for
 from generator.calendar import render_calendar
@@ -52,11 +54,11 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
     """Build every audience's tree into out_dir, or change nothing."""
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
-    site, moment = load_site(site_dir, now, workers, output.out_dir_problems(out_dir), render_cache)
+    site, moment, env = load_site(site_dir, now, workers, output.out_dir_problems(out_dir), render_cache)
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
-            report = render_site(site, site_dir, moment, workers, staging)
+            report = render_site(site, site_dir, env, moment, workers, staging)
             output.swap_in(staging, out_dir)
         except BaseException:
             output.discard(staging)
@@ -68,15 +70,16 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
 
 def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True) -> BuildReport:
     """Validate config, content and templates, rendering every page in memory; write nothing."""
-    site, moment = load_site(site_dir, now, workers, (), RenderCache(site_dir if cache else None),
-                             checking=True)
-    return render_site(site, site_dir, moment, workers, staging=None)
+    site, moment, env = load_site(site_dir, now, workers, (), RenderCache(site_dir if cache else None),
+                                  checking=True)
+    return render_site(site, site_dir, env, moment, workers, staging=None)
 
 
 def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
               problems_so_far: Iterable[Problem] = (),
-              cache: RenderCache | None = None, checking: bool = False) -> tuple[Site, datetime]:
-    """Read and validate the whole site; raises SiteError listing every problem."""
+              cache: RenderCache | None = None,
+              checking: bool = False) -> tuple[Site, datetime, jinja2.Environment]:
+    """Read and validate the whole site and its templates; raises SiteError listing every problem."""
     global _CACHE
     problems = Problems(site_dir)
     problems.extend(problems_so_far)
@@ -85,7 +88,7 @@ def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
         problems.raise_if_any()
     assert config is not None
     moment = _resolve_now(now, config, problems)
-    make_env(config, site_dir, problems)
+    env = make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
     _CACHE = cache or RenderCache(None)
     try:
@@ -104,7 +107,7 @@ def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
     if checking:  # template governance gates pull requests, never publishing during an incident
         approval_problems(site, templates, problems)
     problems.raise_if_any()
-    return site, moment
+    return site, moment, env
 
 
 # The render cache of this build; forked workers inherit it instead of receiving it pickled.
@@ -129,12 +132,9 @@ def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) ->
         return datetime.now().astimezone()
 
 
-def render_site(site: Site, site_dir: Path, now: datetime, workers: int,
+def render_site(site: Site, site_dir: Path, env: jinja2.Environment, now: datetime, workers: int,
                 staging: Path | None) -> BuildReport:
     """Render every audience's tree into staging (or only in memory when staging is None)."""
-    problems = Problems(site_dir)
-    env = make_env(site.config, site_dir, problems)
-    problems.raise_if_any()
     renderers = [PageRenderer(env, view_for(site, audience, now), site_dir)
                  for audience in site.config.audiences]
     report = _render_all(renderers, static_files(site.config, site_dir), staging, workers)

@@ -23,7 +23,8 @@ from generator.scaffold import init_site
 
 DESCRIPTION = """\
 Build a static status page from Markdown incident updates: one tree per audience
-(public, strategic, ...) with HTML pages and Atom/RSS feeds."""
+(public, strategic, ...) with HTML pages, Atom/RSS feeds, a Statuspage-compatible
+JSON API, a maintenance calendar and status badges."""
 
 
 def _parser() -> argparse.ArgumentParser:

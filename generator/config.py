@@ -72,10 +72,6 @@ class SiteConfig:
     def audience(self, audience_id: str) -> Audience | None:
         return next((a for a in self.audiences if a.id == audience_id), None)
 
-    @property
-    def least_audience(self) -> Audience:
-        return self.audiences[0]
-
 
 class _Reader:
     """Reads typed keys out of a YAML mapping, recording a problem for each mistake."""

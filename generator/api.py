@@ -36,15 +36,17 @@ _INDICATORS = {
 class ApiWriter:
     """The JSON files of one audience's view; shared objects are computed once."""
 
-    def __init__(self, view: SiteView, states: dict[str, str]):
+    def __init__(self, view: SiteView, states: dict[str, str], by_activity: list[IncidentView],
+                 memo: dict[str, tuple[IncidentView, list[dict[str, Any]]]] | None = None):
         self.view = view
         self.states = states
+        # A live preview keeps each item's update objects between rebuilds, while the item is unchanged.
+        self.memo = {} if memo is None else memo
         self.page_id = _slug(view.config.title)
-        self.last_named = self._last_named()
+        self.last_named = self._last_named(by_activity)
         self.components = self._components()
         self.by_id = {c["id"]: c for c in self.components}
-        items = (*view.incidents, *view.maintenances)
-        latest = max((u.date for item in items for u in item.updates), default=None)
+        latest = max((item.latest.date for item in view.items), default=None)  # updates are by date
         self.page = {
             "id": self.page_id,
             "name": view.config.title,
@@ -131,6 +133,14 @@ class ApiWriter:
 
     def _updates(self, item: IncidentView) -> list[dict[str, Any]]:
         """Newest first, each with the component changes it made."""
+        kept = self.memo.get(item.uri)
+        if kept and kept[0] is item:
+            return kept[1]
+        objects = self._update_objects(item)
+        self.memo[item.uri] = (item, objects)
+        return objects
+
+    def _update_objects(self, item: IncidentView) -> list[dict[str, Any]]:
         names = {c["id"]: c["name"] for c in self.components}
         previous: dict[str, str] = {}
         objects = []
@@ -202,10 +212,16 @@ class ApiWriter:
             data["components"] = []
         return data
 
-    def _last_named(self) -> dict[str, datetime]:
-        """When an update last named each component (content-derived, never the clock)."""
+    def _last_named(self, by_activity: list[IncidentView]) -> dict[str, datetime]:
+        """When an update last named each component (content-derived, never the clock).
+
+        Items come newest activity first, so the search ends once no older item can change it.
+        """
         last: dict[str, datetime] = {}
-        for item in (*self.view.incidents, *self.view.maintenances):
+        everything = len(self.view.config.components)
+        for item in by_activity:
+            if len(last) == everything and item.last_activity < min(last.values()):
+                break
             for update in item.updates:
                 for component_id, _ in update.components:
                     if component_id not in last or update.date > last[component_id]:

@@ -6,13 +6,16 @@ view returned here, so nothing restricted can reach a less privileged audience's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
 
 from markupsafe import escape
 
 from generator.config import Audience, SiteConfig
 from generator.model import STATE_FROM_IMPACT, STATE_ORDER, Incident, Kind, Segment, Site, Update
+
+ACTIVE_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,10 @@ class IncidentView:
     updates: tuple[UpdateView, ...]  # oldest first
     started: datetime  # first update (incident) or window start (maintenance)
     ended: datetime | None  # resolution or completion; None while open
+    # Derived once, when the view is made: every page, feed and index reads them.
+    day: date  # the day it started, in the site's time zone
+    last_activity: datetime  # its newest update or postmortem: how feeds order their search
+    component_ids: tuple[str, ...]  # every component a visible update named, first named first
     starts: datetime | None = None
     ends: datetime | None = None
     postmortem: PostmortemView | None = None
@@ -59,17 +66,21 @@ class IncidentView:
     def latest(self) -> UpdateView:
         return self.updates[-1]
 
-    @property
-    def active(self) -> bool:
-        return self.status in ("investigating", "identified", "monitoring", "in_progress", "verifying")
+    # Read for every item on every page of a 10-year history, so computed once:
+    active: bool = field(init=False, compare=False)
+    upcoming: bool = field(init=False, compare=False)
+    uri: str = field(init=False, compare=False)
+    month: str = field(init=False, compare=False)  # "2026-11": the history page that lists it
 
-    @property
-    def upcoming(self) -> bool:
-        return self.status == "scheduled"
-
-    @property
-    def uri(self) -> str:
-        return f"{'incidents' if self.kind == 'incident' else 'maintenance'}/{self.id}/"
+    def __post_init__(self) -> None:
+        derived = {
+            "active": self.status in ACTIVE_STATUSES,
+            "upcoming": self.status == "scheduled",
+            "uri": f"{'incidents' if self.kind == 'incident' else 'maintenance'}/{self.id}/",
+            "month": f"{self.day.year:04d}-{self.day.month:02d}",
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # frozen: set once, here
 
 
 @dataclass(frozen=True)
@@ -79,20 +90,32 @@ class SiteView:
     now: datetime
     incidents: tuple[IncidentView, ...]  # newest first
     maintenances: tuple[IncidentView, ...]  # by window start, newest first
+    items: tuple[IncidentView, ...]  # both, newest first: (started, id) descending
 
 
 def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
     """Drop everything this audience may not see, before anything is rendered."""
-    labels = {a.rank: a.title for a in site.config.audiences}
-    views = [v for v in (incident_view(i, audience, now, labels) for i in site.incidents) if v]
+    labels, tz = audience_labels(site.config), site.config.timezone
+    views = [v for v in (incident_view(i, audience, now, labels, tz) for i in site.incidents) if v]
+    return site_view(site.config, audience, now, views)
+
+
+def site_view(config: SiteConfig, audience: Audience, now: datetime,
+              views: Iterable[IncidentView]) -> SiteView:
+    """Put one audience's incident views in the order every page lists them."""
     newest_first = sorted(views, key=lambda v: (v.started, v.id), reverse=True)
     return SiteView(
-        config=site.config,
+        config=config,
         audience=audience,
         now=now,
         incidents=tuple(v for v in newest_first if v.kind == "incident"),
         maintenances=tuple(v for v in newest_first if v.kind == "maintenance"),
+        items=tuple(newest_first),
     )
+
+
+def audience_labels(config: SiteConfig) -> dict[int, str]:
+    return {a.rank: a.title for a in config.audiences}
 
 
 def visible_html(segments: tuple[Segment, ...], audience: Audience, labels: dict[int, str]) -> str:
@@ -108,7 +131,7 @@ def _marked(segment: Segment, labels: dict[int, str]) -> str:
 
 
 def incident_view(incident: Incident, audience: Audience, now: datetime,
-                  labels: dict[int, str]) -> IncidentView | None:
+                  labels: dict[int, str], tz: tzinfo) -> IncidentView | None:
     """The incident as ``audience`` sees it at ``now``; None if it sees no update of it.
 
     Updates dated after ``now`` are held back until their time comes.
@@ -126,6 +149,8 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
         started = updates[0].date
     ended = _ended(updates, status, incident.kind)
     postmortem = incident.postmortem
+    shown_postmortem = postmortem if (postmortem and postmortem.audience_rank <= audience.rank
+                                      and postmortem.date <= now) else None
     return IncidentView(
         id=incident.id,
         kind=incident.kind,
@@ -136,14 +161,17 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
         updates=updates,
         started=started,
         ended=ended,
+        day=started.astimezone(tz).date(),
+        last_activity=max(latest.date, shown_postmortem.date) if shown_postmortem else latest.date,
+        component_ids=tuple(dict.fromkeys(cid for update in updates for cid, _ in update.components)),
         starts=latest.starts,
         ends=latest.ends,
         postmortem=PostmortemView(
-            date=postmortem.date,
-            title=postmortem.title or "Postmortem",
-            body_html=visible_html(postmortem.body, audience, labels),
-            restricted_to=labels[postmortem.audience_rank] if postmortem.audience_rank else "",
-        ) if postmortem and postmortem.audience_rank <= audience.rank and postmortem.date <= now else None,
+            date=shown_postmortem.date,
+            title=shown_postmortem.title or "Postmortem",
+            body_html=visible_html(shown_postmortem.body, audience, labels),
+            restricted_to=labels[shown_postmortem.audience_rank] if shown_postmortem.audience_rank else "",
+        ) if shown_postmortem else None,
     )
 
 

@@ -12,18 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import jinja2
 
 from generator import output
 from generator.audience import SiteView, view_for
-from generator.calendar import render_calendar
 from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems
-from generator.feeds import render_feeds
 from generator.model import Incident, Site
 from generator.pages import PageRenderer
 from generator.rendercache import RenderCache
@@ -132,12 +130,15 @@ def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) ->
         return datetime.now().astimezone()
 
 
+Trees = dict[str, dict[str, bytes]]  # audience id -> uri -> file
+
+
 def render_site(site: Site, site_dir: Path, env: jinja2.Environment, now: datetime, workers: int,
-                staging: Path | None) -> BuildReport:
-    """Render every audience's tree into staging (or only in memory when staging is None)."""
+                staging: Path | None, trees: Trees | None = None) -> BuildReport:
+    """Render every audience's tree into staging, or into ``trees`` (in memory), or only to check."""
     renderers = [PageRenderer(env, view_for(site, audience, now), site_dir)
                  for audience in site.config.audiences]
-    report = _render_all(renderers, static_files(site.config, site_dir), staging, workers)
+    report = render_all(renderers, static_files(site.config, site_dir), staging, workers, trees)
     report.incidents = sum(1 for i in site.incidents if i.kind == "incident")
     report.maintenances = len(site.incidents) - report.incidents
     report.held = sorted((item.source, item.date) for incident in site.incidents
@@ -146,47 +147,65 @@ def render_site(site: Site, site_dir: Path, env: jinja2.Environment, now: dateti
     return report
 
 
-def _render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging: Path | None,
-                workers: int) -> BuildReport:
+def render_all(renderers: list[PageRenderer], assets: dict[str, bytes], staging: Path | None,
+                workers: int, trees: Trees | None) -> BuildReport:
     """Every audience's files, as tasks the worker processes share (here, when small)."""
     global _FORKED
     report = BuildReport()
-    # The shared pages, feeds and API of each audience, then its incident pages in chunks.
-    tasks: list[tuple[int, list[str] | None]] = [(index, None) for index in range(len(renderers))]
-    tasks += [(index, chunk) for index, renderer in enumerate(renderers)
-              for chunk in _chunks(_item_uris(renderer.view), 64)]
-    _FORKED = (renderers, assets, staging)
+    tasks = render_tasks(renderers)
+    _FORKED = (renderers, assets, staging, trees is not None)
     try:
-        with _pool(workers, sum(len(chunk or ()) for _, chunk in tasks)) as pool:
-            counts = pool.map(_render_task, tasks, chunksize=1) if pool else [_render_task(t) for t in tasks]
+        with _pool(workers, sum(len(chunk or ()) for _, _, chunk in tasks)) as pool:
+            results = pool.map(_render_task, tasks, chunksize=1) if pool else [_render_task(t) for t in tasks]
     finally:
         _FORKED = None
-    for (index, _), count in zip(tasks, counts, strict=True):
+    for (index, _, _), result in zip(tasks, results, strict=True):
         audience = renderers[index].view.audience.id
-        report.files[audience] = report.files.get(audience, 0) + count
+        if isinstance(result, dict):
+            assert trees is not None
+            trees.setdefault(audience, {}).update(result)
+            result = len(result)
+        report.files[audience] = report.files.get(audience, 0) + result
     return report
 
 
+# A unit of rendering: (audience index, what, which): the shared files, some month pages, or
+# some incident pages. Full builds share them out; live previews run only the ones a change touches.
+RenderTask = tuple[int, Literal["shared", "months", "items"], list[str] | None]
+
+
+def render_tasks(renderers: list[PageRenderer]) -> list[RenderTask]:
+    tasks: list[RenderTask] = [(index, "shared", None) for index in range(len(renderers))]
+    for index, renderer in enumerate(renderers):
+        tasks += [(index, "months", chunk) for chunk in _chunks(renderer.month_keys(), 16)]
+        tasks += [(index, "items", chunk) for chunk in _chunks(_item_uris(renderer.view), 64)]
+    return tasks
+
+
+def render_files(renderer: PageRenderer, what: str, which: list[str] | None) -> dict[str, bytes]:
+    if what == "shared":
+        return renderer.shared()
+    if what == "months":
+        return renderer.month_pages(which or ())
+    files = {}
+    for uri in which or ():
+        files.update(renderer.incident(renderer.items_by_uri[uri]))
+    return files
+
+
 # What forked workers inherit instead of receiving it pickled: the renderers and views.
-_FORKED: tuple[list[PageRenderer], dict[str, bytes], Path | None] | None = None
+_FORKED: tuple[list[PageRenderer], dict[str, bytes], Path | None, bool] | None = None
 
 
-def _render_task(task: tuple[int, list[str] | None]) -> int:
-    """Render and write one audience's shared files (uris None) or a chunk of its incident pages."""
+def _render_task(task: RenderTask) -> int | dict[str, bytes]:
+    """Render one task's files (with the shared files, the static assets too); write or keep them."""
     assert _FORKED is not None
-    renderers, assets, staging = _FORKED
-    index, uris = task
-    renderer = renderers[index]
-    if uris is None:
-        view = renderer.view
-        files = {**renderer.index(), **renderer.history(), **renderer.not_found(), **renderer.robots(),
-                 **render_feeds(view), **renderer.api.shared(), **renderer.badges(),
-                 **renderer.components(), **renderer.component_feeds(), **render_calendar(view), **assets}
-    else:
-        files = {}
-        for uri in uris:
-            files.update(renderer.incident(renderer.items_by_uri[uri]))
-    return _write(staging, renderer, files)
+    renderers, assets, staging, keep = _FORKED
+    index, what, which = task
+    files = render_files(renderers[index], what, which)
+    if what == "shared":
+        files.update(assets)
+    return files if keep else _write(staging, renderers[index], files)
 
 
 def _write(staging: Path | None, renderer: PageRenderer, files: dict[str, bytes]) -> int:
@@ -196,7 +215,7 @@ def _write(staging: Path | None, renderer: PageRenderer, files: dict[str, bytes]
 
 
 def _item_uris(view: SiteView) -> list[str]:
-    return [item.uri for item in (*view.incidents, *view.maintenances)]
+    return [item.uri for item in view.items]
 
 
 def _chunks(items: list[T], size: int) -> Iterable[list[T]]:

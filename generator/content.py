@@ -78,32 +78,41 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
             problems.add(root, 1, f"content/{dirname} must be a folder with one folder per {kind}")
             continue
         for entry in sorted(root.iterdir()):
-            if _is_editor_file(entry) or not _inside_site(entry, site_dir, problems):
-                continue
-            if not entry.is_dir():
-                if _looks_like_update(entry):
-                    problems.add(entry, 1, f"update files belong in a folder per {kind}: "
-                                           f"content/{dirname}/<{kind}-id>/{entry.name}")
-                continue
-            if not SLUG.match(entry.name):
-                problems.add(entry, 1, f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
-                                       f"(lowercase letters, digits and dashes; it is the page's URL)")
-                continue
-            if entry.name in RESERVED_IDS:
-                problems.add(entry, 1, f"{kind} folder name {entry.name!r} is reserved (the JSON API "
-                                       "uses it); choose another name")
-                continue
-            files = tuple(f for f in sorted(entry.iterdir()) if _is_update_file(f, site_dir, problems))
-            if not files:
-                problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
-                continue
-            folders.append(Folder(kind, entry.name, entry, files))
+            folder = folder_at(entry, site_dir, problems)
+            if folder:
+                folders.append(folder)
     incident_ids = {f.id for f in folders if f.kind == "incident"}
     for folder in folders:
         if folder.kind == "maintenance" and folder.id in incident_ids:
             problems.add(folder.path, 1, f"an incident is named {folder.id!r} too; feeds and the JSON API "
                                          "identify both by name, so give the maintenance window another")
     return [f for f in folders if not (f.kind == "maintenance" and f.id in incident_ids)]
+
+
+def folder_at(entry: Path, site_dir: Path, problems: Problems) -> Folder | None:
+    """The incident or maintenance folder at content/<incidents|maintenance>/<entry>, if it is one."""
+    dirname = entry.parent.name
+    kind = CONTENT_DIRS[dirname]
+    if _is_editor_file(entry) or not _inside_site(entry, site_dir, problems):
+        return None
+    if not entry.is_dir():
+        if _looks_like_update(entry):
+            problems.add(entry, 1, f"update files belong in a folder per {kind}: "
+                                   f"content/{dirname}/<{kind}-id>/{entry.name}")
+        return None
+    if not SLUG.match(entry.name):
+        problems.add(entry, 1, f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
+                               f"(lowercase letters, digits and dashes; it is the page's URL)")
+        return None
+    if entry.name in RESERVED_IDS:
+        problems.add(entry, 1, f"{kind} folder name {entry.name!r} is reserved (the JSON API "
+                               "uses it); choose another name")
+        return None
+    files = tuple(f for f in sorted(entry.iterdir()) if _is_update_file(f, site_dir, problems))
+    if not files:
+        problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
+        return None
+    return Folder(kind, entry.name, entry, files)
 
 
 def _content_dir(site_dir: Path, problems: Problems) -> Path | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -25,16 +27,26 @@ class Entry:
     html: str
 
 
+def by_activity(items: Iterable[IncidentView]) -> list[IncidentView]:
+    return sorted(items, key=lambda item: (item.last_activity, item.uri), reverse=True)
+
+
 def feed_entries(view: SiteView, component_id: str | None = None,
                  items: list[IncidentView] | None = None) -> list[Entry]:
     """Every visible update and postmortem (of one component, if given), newest first, capped.
 
-    ``items`` narrows the search to the incidents and windows that affected the component.
+    ``items`` narrows the search to the incidents and windows that affected the component;
+    it must be in ``by_activity`` order, which lets the search stop once older items cannot
+    make the cut (a feed of 50 entries reads about 50 items, not 10 years of history).
     """
-    base, names = view.audience.base_url, {c.id: c.name for c in view.config.components}
-    # Sort light references first: only the few entries that make the cut are composed.
-    candidates: list[tuple[datetime, str, IncidentView, UpdateView | None]] = []
-    for item in items if items is not None else (*view.incidents, *view.maintenances):
+    base, names, size = view.audience.base_url, {c.id: c.name for c in view.config.components}, \
+        view.config.feed_size
+    # The best `size` light references so far (a min-heap); only those are composed.
+    best: list[tuple[datetime, str, IncidentView, UpdateView | None]] = []  # (date, link) is unique
+    for item in items if items is not None else by_activity(view.items):
+        if len(best) >= size and item.last_activity < best[0][0]:
+            break
+        found: list[tuple[datetime, str, UpdateView | None]] = []
         before: set[str] = set()
         for update in item.updates:
             now_affected = {cid for cid, _ in update.components}
@@ -42,12 +54,17 @@ def feed_entries(view: SiteView, component_id: str | None = None,
             named, before = component_id in now_affected or component_id in before, now_affected
             if component_id and not named:
                 continue
-            candidates.append((update.date, f"{base}{item.uri}#update-{update.stem}", item, update))
+            found.append((update.date, f"{base}{item.uri}#update-{update.stem}", update))
         if item.postmortem:
-            candidates.append((item.postmortem.date, f"{base}{item.uri}#postmortem", item, None))
-    candidates.sort(key=lambda candidate: (candidate[0], candidate[1]), reverse=True)
+            found.append((item.postmortem.date, f"{base}{item.uri}#postmortem", None))
+        for date, link, maybe_update in found:
+            candidate = (date, link, item, maybe_update)
+            if len(best) < size:
+                heapq.heappush(best, candidate)
+            elif (date, link) > best[0][:2]:
+                heapq.heapreplace(best, candidate)
     entries = []
-    for date, link, item, maybe_update in candidates[: view.config.feed_size]:
+    for date, link, item, maybe_update in sorted(best, key=lambda c: c[:2], reverse=True):
         if maybe_update is None:
             assert item.postmortem is not None
             entries.append(Entry(link, f"{item.postmortem.title}: {item.title}", date,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from generator.api import ApiWriter
 from generator.audience import IncidentView, SiteView
 from generator.badges import badge_svg
+from generator.calendar import render_calendar
+from generator.config import Component
 from generator.errors import SiteError
-from generator.feeds import FEEDS, component_feed_uris, render_feeds
+from generator.feeds import FEEDS, by_activity, component_feed_uris, render_feeds
 from generator.status import (
     OVERALL_LABELS,
     STATE_LABELS,
@@ -28,7 +32,8 @@ COMPONENT_HISTORY = 25  # incidents listed on a component's page
 class PageRenderer:
     """Renders the pages of one audience's view; what every page shares is computed once."""
 
-    def __init__(self, env: jinja2.Environment, view: SiteView, site_dir: Path):
+    def __init__(self, env: jinja2.Environment, view: SiteView, site_dir: Path,
+                 api_memo: dict[str, tuple[IncidentView, list[dict[str, Any]]]] | None = None):
         self.env = env
         self.site_dir = site_dir
         self.view = view
@@ -36,12 +41,13 @@ class PageRenderer:
         self.overall = worst(list(self.states.values()))
         self.component_names = {c.id: c.name for c in view.config.components}
         self.months = history_months(view)
-        self.items_by_uri = {item.uri: item for item in (*view.incidents, *view.maintenances)}
-        self.api = ApiWriter(view, self.states)  # the JSON API of the same view, built alongside
+        self.items_by_uri = {item.uri: item for item in view.items}
+        self.by_activity = by_activity(view.items)  # feeds read these
         self.by_component: dict[str, list[IncidentView]] = {}  # what ever affected each component
-        for item in (*view.incidents, *view.maintenances):
-            for component_id in dict.fromkeys(cid for u in item.updates for cid, _ in u.components):
+        for item in self.by_activity:
+            for component_id in item.component_ids:
                 self.by_component.setdefault(component_id, []).append(item)
+        self.api = ApiWriter(view, self.states, self.by_activity, api_memo)  # the JSON API, alongside
 
     def render(self, template: str, uri: str, **context: object) -> bytes:
         depth = uri.count("/")
@@ -83,17 +89,39 @@ class PageRenderer:
         uri = item.uri + "index.html"
         return {uri: self.render("incident.html", uri, item=item)}
 
-    def history(self) -> dict[str, bytes]:
+    def shared(self, pages_of: Collection[str] | None = None, feeds_of: Collection[str] | None = None,
+               calendar: bool = True) -> dict[str, bytes]:
+        """Every file of the tree but the incident and month pages: cheap, and what any change touches.
+
+        A live preview's edit touches a few components and maybe no maintenance window:
+        ``pages_of`` and ``feeds_of`` narrow the component pages and feeds (None: all), and
+        ``calendar`` says whether the maintenance calendar is needed.
+        """
+        return {**self.index(), **self.history_index(), **self.not_found(), **self.robots(),
+                **render_feeds(self.view, items=self.by_activity), **self.api.shared(), **self.badges(),
+                **self.components(pages_of), **self.component_feeds(feeds_of),
+                **(render_calendar(self.view) if calendar else {})}
+
+    def history_index(self) -> dict[str, bytes]:
         years: dict[str, list[tuple[str, str]]] = {}
         for month, items in self.months:
             years.setdefault(month[:4], []).append((month, _count_items(items)))
-        pages = {"history/index.html": self.render(
-            "history.html", "history/index.html", years=list(years.items()))}
-        for index, (month, items) in enumerate(self.months):
+        return {"history/index.html": self.render("history.html", "history/index.html",
+                                                  years=list(years.items()))}
+
+    def month_keys(self) -> list[str]:
+        return [month for month, _ in self.months]
+
+    def month_pages(self, months: Iterable[str]) -> dict[str, bytes]:
+        """history/<month>/index.html for the given months ("2026-11"), linked to their neighbours."""
+        position = {month: index for index, (month, _) in enumerate(self.months)}
+        pages = {}
+        for month in months:
+            index = position[month]
             uri = f"history/{month}/index.html"
             newer = self.months[index - 1][0] if index > 0 else None
             older = self.months[index + 1][0] if index + 1 < len(self.months) else None
-            pages[uri] = self.render("month.html", uri, month=month, items=items,
+            pages[uri] = self.render("month.html", uri, month=month, items=self.months[index][1],
                                      newer=newer, older=older)
         return pages
 
@@ -105,10 +133,10 @@ class PageRenderer:
             root=base, canonical=base, feeds={kind: base + name for kind, name in FEEDS.items()},
             component_names=self.component_names, overall=self.overall)}
 
-    def components(self) -> dict[str, bytes]:
+    def components(self, only: Collection[str] | None = None) -> dict[str, bytes]:
         """components/<id>/index.html: one component's state, its recent incidents, its feeds."""
         pages = {}
-        for component in self.view.config.components:
+        for component in self._components(only):
             uri = f"components/{component.id}/index.html"
             items = [item for item in self.by_component.get(component.id, []) if not item.upcoming]
             items.sort(key=lambda i: (i.started, i.id), reverse=True)
@@ -127,11 +155,14 @@ class PageRenderer:
                 component.name, STATE_LABELS[state].lower(), state)
         return badges
 
-    def component_feeds(self) -> dict[str, bytes]:
+    def component_feeds(self, only: Collection[str] | None = None) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
-        for component in self.view.config.components:
+        for component in self._components(only):
             files.update(render_feeds(self.view, component.id, self.by_component.get(component.id, [])))
         return files
+
+    def _components(self, only: Collection[str] | None) -> list[Component]:
+        return [c for c in self.view.config.components if only is None or c.id in only]
 
     def robots(self) -> dict[str, bytes]:
         if self.view.audience.noindex:

@@ -44,7 +44,7 @@ def worst(states: list[str]) -> str:
 def component_states(view: SiteView) -> dict[str, str]:
     """Each component's current state from the open incidents and windows this audience sees."""
     states = {c.id: "operational" for c in view.config.components}
-    for item in (*view.incidents, *view.maintenances):
+    for item in view.items:
         if not item.active:
             continue
         for component_id, state in item.components:
@@ -79,23 +79,19 @@ def past_days(view: SiteView) -> list[tuple[date, list[IncidentView]]]:
     today = local_day(view.now, view)
     first = today - timedelta(days=view.config.history_days - 1)
     by_day: dict[date, list[IncidentView]] = {}
-    for item in (*view.incidents, *view.maintenances):
-        if item.upcoming:
-            continue
-        day = local_day(item.started, view)
-        if first <= day <= today:
-            by_day.setdefault(day, []).append(item)
-    return [(today - timedelta(days=n), sorted(by_day.get(today - timedelta(days=n), []),
-                                                key=lambda i: (i.started, i.id), reverse=True))
+    for item in view.items:  # newest first, so the search ends at the first older day
+        if item.day < first:
+            break
+        if not item.upcoming and item.day <= today:
+            by_day.setdefault(item.day, []).append(item)
+    return [(today - timedelta(days=n), by_day.get(today - timedelta(days=n), []))
             for n in range(view.config.history_days)]
 
 
 def history_months(view: SiteView) -> list[tuple[str, list[IncidentView]]]:
-    """Every past incident and window by month ("2026-11"), newest month first."""
+    """Every past incident and window by month ("2026-11"), newest month first, newest item first."""
     months: dict[str, list[IncidentView]] = {}
-    for item in (*view.incidents, *view.maintenances):
-        if item.upcoming:
-            continue
-        months.setdefault(local_day(item.started, view).strftime("%Y-%m"), []).append(item)
-    return [(month, sorted(items, key=lambda i: (i.started, i.id), reverse=True))
-            for month, items in sorted(months.items(), reverse=True)]
+    for item in view.items:
+        if not item.upcoming:
+            months.setdefault(item.month, []).append(item)
+    return sorted(months.items(), reverse=True)

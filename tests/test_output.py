@@ -68,7 +68,7 @@ def test_build_crashing_while_writing_leaves_previous_output(make_site, build, t
     def explode(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module, "render_feeds", explode)
+    monkeypatch.setattr(build_module, "render_files", explode)
     assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 130
     assert tree_bytes(out) == before
     assert not (out.parent / ".out.staging").exists()

@@ -1,0 +1,316 @@
+"""The whole site in memory for ``statusgen serve``, kept current file by file.
+
+An edit to one incident's files re-renders only what depends on that incident: its page, the
+month pages that list it, the pages and feeds of the components it touches, and the shared
+files (front page, history index, feeds, API, badges, calendar). site.yml, the theme, or a
+change to the folder structure rebuild everything. The result is byte for byte what
+``statusgen build`` writes for the same content and time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.audience import IncidentView, audience_labels, incident_view, site_view, view_for
+from generator.build import Trees, load_site, render_all
+from generator.config import SiteConfig
+from generator.content import CONTENT_DIRS, folder_at, load_folder
+from generator.dates import parse_timestamp
+from generator.errors import Problem, Problems, SiteError
+from generator.model import Incident
+from generator.pages import PageRenderer
+from generator.rendercache import RenderCache
+from generator.templates import TEMPLATES_DIR, load_templates
+from generator.theme import static_files
+
+FolderKey = tuple[str, str]  # (content folder: "incidents" or "maintenance", incident id)
+_API_ITEM_PREFIXES = ("api/v2/incidents/", "api/v2/scheduled-maintenances/")
+
+
+@dataclass
+class Rebuild:
+    """What one rebuild did: the terminal prints it as one line."""
+
+    changed: list[str]  # site-relative paths
+    full: bool = False
+    rendered: int = 0
+    incident_pages: int = 0
+    month_pages: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)  # the site's problems after it
+
+    def describe(self) -> str:
+        what = ", ".join(self.changed[:3]) + (f" and {len(self.changed) - 3} more" if len(self.changed) > 3
+                                               else "")
+        took = f"in {self.seconds * 1000:.0f} ms"
+        if self.problems:
+            count = len(self.problems)
+            return (f"{what or 'site'}: {count} problem{'s' * (count != 1)}; "
+                    f"still serving the last good build ({took})")
+        if self.full:
+            return f"{what or 'site'}: rebuilt everything, {self.rendered} files {took}"
+        if not self.rendered and not self.removed:
+            return f"{what}: nothing to re-render ({took})"
+        removed = f", removed {self.removed}" if self.removed else ""
+        return (f"{what}: re-rendered {_count(self.incident_pages, 'incident page')}, "
+                f"{_count(self.month_pages, 'month page')} and "
+                f"{_count(self.rendered - self.incident_pages - self.month_pages, 'shared file')}"
+                f"{removed} {took}")
+
+
+@dataclass
+class _State:
+    """The last good site: what it was made from, and per audience what each item looks like."""
+
+    config: SiteConfig
+    env: jinja2.Environment
+    moment: datetime
+    incidents: dict[FolderKey, Incident]
+    views: dict[str, dict[FolderKey, IncidentView]]  # audience id -> item -> view
+    months: dict[str, list[str]]  # audience id -> month keys, newest first
+    shared: dict[str, set[str]]  # audience id -> uris of its shared files
+    api_memo: dict[str, dict[str, Any]] = field(default_factory=dict)  # audience id -> the API's memo
+
+
+class LiveSite:
+    """Every audience's tree as ``{uri: bytes}``; ``trees`` is replaced whole after each rebuild."""
+
+    def __init__(self, site_dir: Path, now: str | None = None, workers: int = 1):
+        self.site_dir = site_dir
+        self.fixed_now = now  # None: the clock, read at each rebuild
+        self.workers = workers
+        self.cache = RenderCache(site_dir)
+        self.trees: Trees = {}
+        self.audiences: list[tuple[str, str]] = []  # (id, title) of the last good site
+        self.problems: list[Problem] = []
+        self.generation = 0  # grows whenever what is served changes (pages or problems)
+        self._state: _State | None = None
+        self._site_problems: list[Problem] = []
+        self._folder_problems: dict[FolderKey, list[Problem]] = {}
+        self._template_problems: list[Problem] = []
+
+    def rebuild(self, changed: Iterable[Path] = ()) -> Rebuild:
+        """Bring the trees up to date with the files; ``changed`` are absolute paths."""
+        started = time.perf_counter()
+        paths = sorted(set(changed))
+        names = [self._relative(path) for path in paths]
+        keys, templates, needs_full = self._classify(paths)
+        if needs_full or self._state is None or self._site_problems:
+            result = self._full(names)
+        else:
+            result = self._incremental(self._state, names, keys, templates)
+        before = self.problems
+        self.problems = SiteError([*self._site_problems, *self._template_problems,
+                                   *(p for ps in self._folder_problems.values() for p in ps)]).problems
+        result.problems = self.problems
+        if result.rendered or result.removed or self.problems != before:
+            self.generation += 1
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _now(self, config: SiteConfig) -> datetime:
+        if self.fixed_now is None:
+            return datetime.now(timezone.utc)
+        return parse_timestamp(self.fixed_now, config.timezone)
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.site_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _classify(self, paths: list[Path]) -> tuple[set[FolderKey], bool, bool]:
+        """The incident folders that changed, whether message templates did, and whether
+        only a full rebuild will do."""
+        keys: set[FolderKey] = set()
+        templates = False
+        for path in paths:
+            parts = Path(self._relative(path)).parts
+            if parts[:1] == ("content",) and len(parts) >= 3 and parts[1] in CONTENT_DIRS:
+                keys.add((parts[1], parts[2]))
+            elif parts[:-1] == TEMPLATES_DIR.parts:
+                templates = True  # message templates: validated, never rendered
+            else:  # site.yml, the theme, the logo, or content/'s own structure
+                return keys, templates, True
+        return keys, templates, False
+
+    def _full(self, names: list[str]) -> Rebuild:
+        self._folder_problems.clear()
+        self._template_problems = []
+        try:
+            site, moment, env = load_site(self.site_dir, self.fixed_now or datetime.now(timezone.utc),
+                                          self.workers, (), self.cache)
+            renderers = [PageRenderer(env, view_for(site, audience, moment), self.site_dir)
+                         for audience in site.config.audiences]
+            trees: Trees = {}
+            assets = static_files(site.config, self.site_dir)
+            report = render_all(renderers, assets, None, self.workers, trees)
+        except SiteError as error:
+            self._site_problems = error.problems
+            return Rebuild(names, full=True)
+        self._site_problems = []
+        self.cache.save()
+        self.cache.take_log()
+        self._state = _State(
+            config=site.config, env=env, moment=moment,
+            incidents={(_dir(i.kind), i.id): i for i in site.incidents},
+            views={r.view.audience.id: {(_dir(v.kind), v.id): v for v in r.items_by_uri.values()}
+                   for r in renderers},
+            months={r.view.audience.id: r.month_keys() for r in renderers},
+            shared={r.view.audience.id: {uri for uri in trees[r.view.audience.id]
+                                         if not _is_item_or_month(uri)} for r in renderers},
+        )
+        self.trees = trees
+        self.audiences = [(a.id, a.title) for a in site.config.audiences]
+        return Rebuild(names, full=True, rendered=sum(report.files.values()))
+
+    def _incremental(self, state: _State, names: list[str], keys: set[FolderKey],
+                     templates: bool) -> Rebuild:
+        result = Rebuild(names)
+        changed = self._reload(state, keys)
+        if changed is None:  # an incident and a window now share a name: judged site-wide
+            return self._full(names)
+        if templates:
+            problems = Problems(self.site_dir)
+            load_templates(self.site_dir, state.config, problems)
+            self._template_problems = problems.items
+        moment = self._now(state.config)
+        changed |= _dated_between(state.incidents, state.moment, moment)
+        clock_moved, state.moment = moment != state.moment, moment
+        trees = dict(self.trees)
+        labels, tz = audience_labels(state.config), state.config.timezone
+        try:
+            for audience in state.config.audiences:
+                tree = trees[audience.id] = dict(trees[audience.id])
+                views = state.views[audience.id]
+                touched: list[IncidentView] = []  # the old and new views of what changed
+                for key in changed:
+                    incident = state.incidents.get(key)
+                    new = incident_view(incident, audience, moment, labels, tz) if incident else None
+                    old = views.get(key)
+                    if new == old:
+                        continue
+                    if new is None:
+                        del views[key]
+                    else:
+                        views[key] = new
+                    touched += [v for v in (old, new) if v is not None]
+                if touched or clock_moved:
+                    self._render(state, audience.id, tree, touched, clock_moved, result)
+        except SiteError as error:  # a theme template that fails only on some content
+            self._site_problems = error.problems
+            self._state = None  # the in-memory views ran ahead of the trees: start afresh after a fix
+            return result
+        self.trees = trees
+        self.cache.take_log()  # a preview session's renders are not kept: memory stays flat
+        return result
+
+    def _reload(self, state: _State, keys: set[FolderKey]) -> set[FolderKey] | None:
+        """Read the changed folders; a folder with problems keeps its last good version."""
+        changed: set[FolderKey] = set()
+        for key in sorted(keys):
+            directory, incident_id = key
+            path = self.site_dir / "content" / directory / incident_id
+            problems = Problems(self.site_dir)
+            incident = None
+            if path.exists():
+                folder = folder_at(path, self.site_dir, problems)
+                other = "maintenance" if directory == "incidents" else "incidents"
+                if folder and (self.site_dir / "content" / other / incident_id).exists():
+                    return None
+                if folder:
+                    incident, found = load_folder(folder, state.config, self.site_dir,
+                                                  render=self.cache.render)
+                    problems.extend(found)
+            if problems.items:
+                self._folder_problems[key] = problems.items
+                continue
+            self._folder_problems.pop(key, None)
+            if incident != state.incidents.get(key):
+                if incident is None:
+                    del state.incidents[key]
+                else:
+                    state.incidents[key] = incident
+                changed.add(key)
+        return changed
+
+    def _render(self, state: _State, audience_id: str, tree: dict[str, bytes], touched: list[IncidentView],
+                clock_moved: bool, result: Rebuild) -> None:
+        """Re-render one audience's files that depend on the touched items (or on the clock)."""
+        audience = next(a for a in state.config.audiences if a.id == audience_id)
+        view = site_view(state.config, audience, state.moment, state.views[audience_id].values())
+        renderer = PageRenderer(state.env, view, self.site_dir, state.api_memo.setdefault(audience_id, {}))
+        components = {cid for item in touched for cid in item.component_ids}
+        files = renderer.shared(pages_of=None if clock_moved else components, feeds_of=components,
+                                calendar=any(item.kind == "maintenance" for item in touched))
+        shared_now = set(files)
+        for uri in state.shared[audience_id]:
+            if uri.startswith(_API_ITEM_PREFIXES) and uri not in shared_now:  # dropped out of the API's lists
+                del tree[uri]
+                result.removed += 1
+            else:
+                shared_now.add(uri)
+        state.shared[audience_id] = shared_now
+
+        months = renderer.month_keys()
+        if months != state.months[audience_id]:  # a month appeared or emptied: its neighbours' links change
+            for month in set(state.months[audience_id]) - set(months):
+                del tree[f"history/{month}/index.html"]
+                result.removed += 1
+            wanted = months
+            state.months[audience_id] = months
+        else:
+            listed = set(months)
+            wanted = sorted({item.month for item in touched
+                             if not item.upcoming} & listed)
+        month_files = renderer.month_pages(wanted)
+
+        item_files: dict[str, bytes] = {}
+        for uri in dict.fromkeys(item.uri for item in touched):
+            if uri in renderer.items_by_uri:
+                item_files.update(renderer.incident(renderer.items_by_uri[uri]))
+            elif tree.pop(uri + "index.html", None) is not None:  # deleted, or no longer visible
+                result.removed += 1
+        for batch in (files, month_files, item_files):
+            tree.update(batch)
+            result.rendered += len(batch)
+        result.month_pages += len(month_files)
+        result.incident_pages += len(item_files)
+
+
+def _dated_between(incidents: dict[FolderKey, Incident], before: datetime, after: datetime) -> set[FolderKey]:
+    """Items whose look depends on the clock passing a time in (before, after]: a held update
+    coming due, a window starting or ending."""
+    low, high = min(before, after), max(before, after)
+    if low == high:
+        return set()
+    found = set()
+    for key, incident in incidents.items():
+        for update in incident.updates:
+            if any(moment and low < moment <= high for moment in (update.date, update.starts, update.ends)):
+                found.add(key)
+                break
+        if incident.postmortem and low < incident.postmortem.date <= high:
+            found.add(key)
+    return found
+
+
+def _dir(kind: str) -> str:
+    return "incidents" if kind == "incident" else "maintenance"
+
+
+def _is_item_or_month(uri: str) -> bool:
+    return uri.startswith(("incidents/", "maintenance/")) or (uri.startswith("history/")
+                                                              and uri != "history/index.html")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

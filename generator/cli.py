@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,8 +19,10 @@ from generator.authoring import Request, approve, check_written, create
 from generator.build import build_site, check_site, default_workers
 from generator.dates import parse_timestamp
 from generator.errors import Problem, SiteError
+from generator.live import Rebuild
 from generator.markup import TODO
 from generator.scaffold import init_site
+from generator.serve import Preview, is_loopback
 
 DESCRIPTION = """\
 Build a static status page from Markdown incident updates: one tree per audience
@@ -51,6 +54,23 @@ def _parser() -> argparse.ArgumentParser:
                             "an existing folder not made by statusgen is never replaced")
     _now_argument(build)
     _jobs_argument(build)
+
+    serve = commands.add_parser(
+        "serve", help="preview every audience's tree, rebuilt and reloaded as you save",
+        description="Build the site in memory and serve each audience's tree under /<audience-id>/. "
+                    "Saving a file under content/ re-renders only what it touches; site.yml or the "
+                    "theme rebuild everything. Open pages reload by themselves after each rebuild, "
+                    "and problems show as an overlay on every page until they are fixed. "
+                    "Nothing is written to disk.")
+    _site_argument(serve)
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="port to listen on (default: 8000; 0: any free port)")
+    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
+                       help="address to listen on (default: 127.0.0.1, this machine only; restricted "
+                            "audiences' trees are served too, so think before binding to a network)")
+    _now_argument(serve)
+    serve.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                       help="worker processes for full rebuilds of large sites (default: one per core)")
 
     check = commands.add_parser(
         "check", help="validate site.yml, content and templates without writing anything",
@@ -125,6 +145,12 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
 def _now_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", metavar="TIMESTAMP", type=_timestamp,
                         help="as if it were this ISO 8601 time (default: the current time; "
@@ -165,7 +191,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if not site_dir.is_dir():
         what = "is a file" if site_dir.exists() else "does not exist"
         parser.error(f"--site {args.site} {what}; give the folder that holds site.yml")
-    handler = {"build": _build, "check": _check, "new": _new, "approve": _approve}[args.command]
+    handler = {"build": _build, "check": _check, "serve": _serve, "new": _new,
+               "approve": _approve}[args.command]
     return _run(args, lambda: handler(args, site_dir))
 
 
@@ -214,6 +241,37 @@ def _check(args: argparse.Namespace, site_dir: Path) -> int:
                               args.site, "warning"))
     print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
           f"{_count(report.maintenances, 'maintenance window')})")
+    return 0
+
+
+def _serve(args: argparse.Namespace, site_dir: Path) -> int:
+    last_problems: list[Problem] = []
+
+    def report(result: Rebuild) -> None:
+        nonlocal last_problems
+        if result.problems != last_problems:
+            for problem in result.problems:
+                print(problem, file=sys.stderr, flush=True)
+            last_problems = result.problems
+        print(result.describe(), flush=True)
+
+    preview = Preview(site_dir, args.bind, args.port, args.now, args.jobs or default_workers(), report)
+    try:
+        report(preview.first)
+        if not is_loopback(args.bind):
+            print(f"statusgen: warning: listening on {args.bind}: anyone who can reach it sees every "
+                  "audience's tree, restricted ones included", file=sys.stderr, flush=True)
+        if preview.watcher.note:
+            print(f"statusgen: {preview.watcher.note}", file=sys.stderr, flush=True)
+        trees = ", ".join(f"{preview.url}{audience}/" for audience, _ in preview.live.audiences)
+        print(f"Serving {trees or preview.url} (Ctrl-C to stop)", flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.stop()
+    print("statusgen: stopped.", file=sys.stderr)
     return 0
 
 

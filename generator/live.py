@@ -31,6 +31,7 @@ from generator.templates import TEMPLATES_DIR, load_templates
 from generator.theme import static_files
 
 FolderKey = tuple[str, str]  # (content folder: "incidents" or "maintenance", incident id)
+_SOURCE_SUFFIXES = (".md", ".yml", ".yaml", ".html", ".css")
 _API_ITEM_PREFIXES = ("api/v2/incidents/", "api/v2/scheduled-maintenances/")
 
 
@@ -46,6 +47,7 @@ class Rebuild:
     removed: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)  # the site's problems after it
+    fixed: bool = False  # the site had problems before it and has none now
 
     def describe(self) -> str:
         what = ", ".join(self.changed[:3]) + (f" and {len(self.changed) - 3} more" if len(self.changed) > 3
@@ -57,10 +59,11 @@ class Rebuild:
                     f"still serving the last good build ({took})")
         if self.full:
             return f"{what or 'site'}: rebuilt everything, {self.rendered} files {took}"
+        fixed = "problems fixed; " if self.fixed else ""
         if not self.rendered and not self.removed:
-            return f"{what}: nothing to re-render ({took})"
+            return f"{what}: {fixed}nothing to re-render ({took})"
         removed = f", removed {self.removed}" if self.removed else ""
-        return (f"{what}: re-rendered {_count(self.incident_pages, 'incident page')}, "
+        return (f"{what}: {fixed}re-rendered {_count(self.incident_pages, 'incident page')}, "
                 f"{_count(self.month_pages, 'month page')} and "
                 f"{_count(self.rendered - self.incident_pages - self.month_pages, 'shared file')}"
                 f"{removed} {took}")
@@ -90,6 +93,7 @@ class LiveSite:
         self.cache = RenderCache(site_dir)
         self.trees: Trees = {}
         self.audiences: list[tuple[str, str]] = []  # (id, title) of the last good site
+        self.logo: str | None = None  # the logo's site-relative path, when it is a file of the site
         self.problems: list[Problem] = []
         self.generation = 0  # grows whenever what is served changes (pages or problems)
         self._state: _State | None = None
@@ -101,7 +105,8 @@ class LiveSite:
         """Bring the trees up to date with the files; ``changed`` are absolute paths."""
         started = time.perf_counter()
         paths = sorted(set(changed))
-        names = [self._relative(path) for path in paths]
+        # Editors' scratch files (sed's sedXXXXXX) come and go within a save: name only what stays.
+        names = [self._relative(path) for path in paths if path.exists() or path.suffix in _SOURCE_SUFFIXES]
         keys, templates, needs_full = self._classify(paths)
         if needs_full or self._state is None or self._site_problems:
             result = self._full(names)
@@ -111,6 +116,7 @@ class LiveSite:
         self.problems = SiteError([*self._site_problems, *self._template_problems,
                                    *(p for ps in self._folder_problems.values() for p in ps)]).problems
         result.problems = self.problems
+        result.fixed = bool(before) and not self.problems
         if result.rendered or result.removed or self.problems != before:
             self.generation += 1
         result.seconds = time.perf_counter() - started
@@ -170,6 +176,7 @@ class LiveSite:
         )
         self.trees = trees
         self.audiences = [(a.id, a.title) for a in site.config.audiences]
+        self.logo = site.config.logo if site.config.logo_uri else None
         return Rebuild(names, full=True, rendered=sum(report.files.values()))
 
     def _incremental(self, state: _State, names: list[str], keys: set[FolderKey],

@@ -1,0 +1,372 @@
+"""statusgen serve: incremental rebuilds equal full builds; the HTTP server, live reload, overlay."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from generator.cli import main
+from generator.live import LiveSite
+from generator.pages import PageRenderer
+from generator.serve import Preview
+
+from conftest import NOW, incident
+from test_output import tree_bytes
+
+FILES = {
+    "content/incidents/2026-11-20-api-errors/a.md": incident(
+        "2026-11-20T10:00:00Z", "investigating", "API errors.", title="API errors", impact="major",
+        components=["api"]),
+    "content/incidents/2026-11-20-api-errors/b.md": incident(
+        "2026-11-20T11:00:00Z", "resolved", "Fixed.\n\n::: strategic\nStrategic detail.\n:::"),
+    "content/incidents/2026-10-05-slow-web/a.md": incident(
+        "2026-10-05T09:00:00Z", "investigating", "Slow.", title="Slow web", impact="minor",
+        components=["web"]),
+    "content/incidents/2026-10-05-slow-web/b.md": incident("2026-10-05T10:00:00Z", "resolved", "Done."),
+    "content/incidents/2026-09-01-cdn/a.md": incident(
+        "2026-09-01T09:00:00Z", "investigating", "CDN.", title="CDN trouble", impact="minor",
+        components=["cdn"]),
+    "content/incidents/2026-09-01-cdn/b.md": incident("2026-09-01T10:00:00Z", "resolved", "Done."),
+    "content/incidents/2026-11-26-strategic-only/a.md": incident(
+        "2026-11-26T09:00:00Z", "identified", "Only strategic.", title="Strategic only", impact="minor",
+        components=["api"], audience="strategic"),
+    "content/maintenance/2026-12-03-db/a.md": incident(
+        "2026-11-25T09:00:00Z", "scheduled", "Upgrade.", title="Database upgrade",
+        starts="2026-12-03T22:00:00Z", ends="2026-12-03T23:00:00Z", components=["api"]),
+}
+OPEN_UPDATE = incident("2026-11-27T11:00:00Z", "investigating", "Errors again.", title="API errors again",
+                       impact="critical", components=["api", "web"])
+
+
+def full_trees(site: Path, tmp_path: Path, build: Callable[..., Path]) -> dict[str, dict[str, bytes]]:
+    """What `statusgen build` writes, per audience."""
+    out = build(site, tmp_path / "full-build")
+    return {audience.name: tree_bytes(audience) for audience in out.iterdir() if audience.is_dir()}
+
+
+def rebuild(live: LiveSite, *paths: Path) -> None:
+    result = live.rebuild(paths)
+    assert not result.full and not result.problems, result.describe()
+
+
+@pytest.fixture
+def rendered_items(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The incident pages rendered, in order."""
+    calls: list[str] = []
+    original = PageRenderer.incident
+
+    def spy(self: PageRenderer, item):  # type: ignore[no-untyped-def]
+        calls.append(f"{self.view.audience.id}:{item.uri}")
+        return original(self, item)
+
+    monkeypatch.setattr(PageRenderer, "incident", spy)
+    return calls
+
+
+def test_incremental_rebuilds_match_a_full_build_and_touch_only_what_depends_on_the_edit(
+        make_site, build, tmp_path, rendered_items):
+    site = make_site(FILES)
+    live = LiveSite(site, NOW)
+    assert live.rebuild().full
+    assert live.trees == full_trees(site, tmp_path, build)
+
+    # A new update to one incident: its pages re-render, no other incident's.
+    rendered_items.clear()
+    new = site / "content/incidents/2026-10-05-slow-web/c.md"
+    new.write_text(incident("2026-10-06T08:00:00Z", "resolved", "Root cause: a full disk."))
+    rebuild(live, new)
+    assert sorted(rendered_items) == ["public:incidents/2026-10-05-slow-web/",
+                                      "strategic:incidents/2026-10-05-slow-web/"]
+    assert live.trees == full_trees(site, tmp_path, build)
+    page = BeautifulSoup(live.trees["public"]["incidents/2026-10-05-slow-web/index.html"], "html.parser")
+    assert "Root cause: a full disk." in page.get_text()
+
+    # A new incident in a month that had none; then an edit that reopens one; then a deletion.
+    opened = site / "content/incidents/2026-11-27-api-errors-again/a.md"
+    opened.parent.mkdir()
+    opened.write_text(OPEN_UPDATE)
+    rebuild(live, opened.parent, opened)
+    assert live.trees == full_trees(site, tmp_path, build)
+    restricted = site / "content/incidents/2026-11-20-api-errors/b.md"
+    restricted.write_text(incident("2026-11-20T11:00:00Z", "monitoring",
+                                   "Watching.\n\n::: strategic\nMore.\n:::"))
+    rebuild(live, restricted)
+    assert live.trees == full_trees(site, tmp_path, build)
+    removed = site / "content/incidents/2026-09-01-cdn"
+    for path in removed.iterdir():
+        path.unlink()
+    removed.rmdir()
+    rendered_items.clear()
+    rebuild(live, removed / "a.md", removed / "b.md", removed)
+    assert rendered_items == []
+    assert "incidents/2026-09-01-cdn/index.html" not in live.trees["public"]
+    assert "history/2026-09/index.html" not in live.trees["public"]
+    assert live.trees == full_trees(site, tmp_path, build)
+
+    # A maintenance window moved; a message template edited (validated, nothing rendered).
+    window = site / "content/maintenance/2026-12-03-db/a.md"
+    window.write_text(incident("2026-11-25T09:00:00Z", "scheduled", "Moved.", title="Database upgrade",
+                               starts="2026-12-04T22:00:00Z", ends="2026-12-04T23:00:00Z",
+                               components=["api"]))
+    rebuild(live, window)
+    assert live.trees == full_trees(site, tmp_path, build)
+
+
+def test_site_yml_or_theme_changes_rebuild_everything(make_site, build, tmp_path):
+    site = make_site(FILES)
+    live = LiveSite(site, NOW)
+    live.rebuild()
+    config = site / "site.yml"
+    config.write_text(config.read_text().replace("title: Example Status", "title: Renamed Status"))
+    assert live.rebuild([config]).full
+    index = BeautifulSoup(live.trees["public"]["index.html"], "html.parser")
+    assert "Renamed Status" in index.title.get_text()
+    theme = site / "themes/default/templates/incident.html"
+    theme.parent.mkdir(parents=True)
+    theme.write_text('{% extends "default/incident.html" %}{% block title %}Custom{% endblock %}')
+    result = live.rebuild([theme])
+    assert result.full and not result.problems
+    assert live.trees == full_trees(site, tmp_path, build)
+
+
+def test_a_broken_edit_keeps_the_last_good_site_and_reports_every_problem(make_site):
+    site = make_site(FILES)
+    live = LiveSite(site, NOW)
+    live.rebuild()
+    good = dict(live.trees["public"])
+    first = site / "content/incidents/2026-10-05-slow-web/a.md"
+    second = site / "content/incidents/2026-11-20-api-errors/b.md"
+    first.write_text(first.read_text().replace("status: investigating", "status: investigatin"))
+    second.write_text(second.read_text().replace("date: 2026-11-20T11:00:00Z", "date: tomorrowish"))
+    result = live.rebuild([first, second])
+    assert [(p.path, p.line) for p in result.problems] == [
+        ("content/incidents/2026-10-05-slow-web/a.md", 3),
+        ("content/incidents/2026-11-20-api-errors/b.md", 2)]
+    assert "still serving the last good build" in result.describe()
+    assert live.trees["public"] == good
+    first.write_text(first.read_text().replace("status: investigatin", "status: investigating"))
+    result = live.rebuild([first])
+    assert [p.path for p in result.problems] == ["content/incidents/2026-11-20-api-errors/b.md"]
+    second.write_text(second.read_text().replace("date: tomorrowish", "date: 2026-11-20T11:00:00Z"))
+    result = live.rebuild([second])
+    assert result.problems == [] and result.fixed
+    assert live.trees["public"] == good
+
+
+# ---- the HTTP server ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def serve(make_site) -> Iterator[Callable[..., Preview]]:
+    previews: list[Preview] = []
+
+    def start(files: dict[str, str] = FILES, now: str | None = NOW) -> Preview:
+        preview = Preview(make_site(files), port=0, now=now)
+        previews.append(preview)
+        return preview
+
+    yield start
+    for preview in previews:
+        preview.stop()
+
+
+def fetch(preview: Preview, path: str, method: str = "GET") -> http.client.HTTPResponse:
+    host, port = preview.server.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), port, timeout=10)
+    connection.request(method, path)  # sent as given: no client-side normalisation of ../
+    response = connection.getresponse()
+    response.body = response.read()  # type: ignore[attr-defined]
+    connection.close()
+    return response
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_serves_every_audience_with_content_types(serve):
+    preview = serve()
+    assert preview.server.server_address[0] == "127.0.0.1"
+    root = fetch(preview, "/")
+    assert root.status == 302 and root.getheader("Location") == "/_statusgen/"
+    listing = BeautifulSoup(fetch(preview, "/_statusgen/").body, "html.parser")
+    assert [a["href"] for a in listing.find_all("a")] == ["/public/", "/strategic/"]
+    assert fetch(preview, "/public").getheader("Location") == "/public/"
+    expected = {
+        "/public/": "text/html; charset=utf-8",
+        "/public/history.atom": "application/atom+xml; charset=utf-8",
+        "/public/history.rss": "application/rss+xml; charset=utf-8",
+        "/public/api/v2/summary.json": "application/json",
+        "/public/maintenance.ics": "text/calendar; charset=utf-8",
+        "/public/badge.svg": "image/svg+xml",
+        "/public/assets/style.css": "text/css; charset=utf-8",
+        "/strategic/incidents/2026-11-26-strategic-only/": "text/html; charset=utf-8",
+    }
+    for path, content_type in expected.items():
+        response = fetch(preview, path)
+        assert (response.status, response.getheader("Content-Type")) == (200, content_type), path
+        head = fetch(preview, path, "HEAD")
+        assert head.status == 200 and head.body == b""
+        assert head.getheader("Content-Length") == response.getheader("Content-Length")
+    summary = json.loads(fetch(preview, "/public/api/v2/summary.json").body)
+    assert summary["page"]["name"] == "Example Status"
+    # What the strategic tree alone holds is not in the public one.
+    assert fetch(preview, "/public/incidents/2026-11-26-strategic-only/").status == 404
+    assert fetch(preview, "/public/history/2026-11/").status == 200
+    assert fetch(preview, "/public/history/2026-11").getheader("Location") == "/public/history/2026-11/"
+
+
+@pytest.mark.parametrize("path", [
+    "/../site.yml", "/public/../site.yml", "/public/../../site.yml", "/%2e%2e/site.yml",
+    "/public/%2e%2e/site.yml", "/public/..%2fsite.yml", "/public/%2e%2e%2f%2e%2e%2fsite.yml",
+    "/public/..%5c..%5csite.yml", "/public/%00", "/public/./index.html", "/content/incidents/",
+    "/site.yml", "//etc/passwd", "/public//etc/passwd", "/nope/",
+])
+def test_path_traversal_and_unknown_paths_get_404(serve, path):
+    preview = serve()
+    response = fetch(preview, path)
+    assert response.status == 404
+    assert b"components:" not in response.body and b"root:" not in response.body
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+
+
+def test_404_inside_a_tree_is_that_audiences_page(serve):
+    preview = serve()
+    response = fetch(preview, "/strategic/no/such/page/")
+    assert response.status == 404
+    assert response.body.startswith(preview.live.trees["strategic"]["404.html"].split(b"</body>")[0])
+
+
+class EventStream:
+    """Reads the reload stream in a thread; ``data`` holds each generation announced."""
+
+    def __init__(self, preview: Preview):
+        host, port = preview.server.server_address[:2]
+        self.connection = http.client.HTTPConnection(str(host), port, timeout=30)
+        self.connection.request("GET", "/_statusgen/events")
+        self.response = self.connection.getresponse()
+        assert self.response.getheader("Content-Type") == "text/event-stream"
+        self.data: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        wait_for(lambda: len(self.data) == 1)
+
+    def _read(self) -> None:
+        try:
+            for line in self.response:
+                if line.startswith(b"data: "):
+                    self.data.append(line[6:].strip().decode())
+        except (OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def test_one_reload_per_burst_of_editor_events(serve):
+    preview = serve()
+    stream = EventStream(preview)
+    path = preview.live.site_dir / "content/incidents/2026-10-05-slow-web/b.md"
+    # An editor's save: a backup, a temporary file renamed over the original, then touches.
+    backup = path.with_name("b.md~")
+    backup.write_text(path.read_text())
+    temporary = path.with_name(".b.md.tmp")
+    temporary.write_text(incident("2026-10-05T10:00:00Z", "resolved", "Done, with a root cause."))
+    os.replace(temporary, path)
+    for _ in range(3):
+        os.utime(path)
+    backup.unlink()
+    wait_for(lambda: len(stream.data) == 2)
+    time.sleep(0.5)  # long past the quiet period: nothing else may follow
+    assert len(stream.data) == 2 and preview.rebuilds == 1
+    page = fetch(preview, "/public/incidents/2026-10-05-slow-web/")
+    assert b"Done, with a root cause." in page.body
+    stream.close()
+
+
+def test_overlay_shows_problems_on_every_page_and_goes_when_fixed(serve):
+    preview = serve()
+    path = preview.live.site_dir / "content/incidents/2026-10-05-slow-web/a.md"
+    generation = preview.live.generation
+    path.write_text(path.read_text().replace("impact: minor", "impact: huge"))
+    wait_for(lambda: preview.live.generation > generation)
+    status = json.loads(fetch(preview, "/_statusgen/status.json").body)
+    assert status["problems"] == [
+        "content/incidents/2026-10-05-slow-web/a.md:5: unknown impact 'huge'; expected one of none, "
+        "minor, major, critical"]
+    for page in ("/public/", "/strategic/history/", "/public/incidents/2026-10-05-slow-web/", "/_statusgen/"):
+        overlay = BeautifulSoup(fetch(preview, page).body, "html.parser").find(id="statusgen-problems")
+        assert overlay is not None, page
+        assert [li.get_text() for li in overlay.find_all("li")] == status["problems"]
+    generation = preview.live.generation
+    path.write_text(path.read_text().replace("impact: huge", "impact: major"))
+    wait_for(lambda: preview.live.generation > generation)
+    page = BeautifulSoup(fetch(preview, "/public/incidents/2026-10-05-slow-web/").body, "html.parser")
+    assert page.find(id="statusgen-problems") is None
+    assert "Major" in page.get_text()
+
+
+def test_reload_script_is_served_but_never_built(serve, build, make_site):
+    preview = serve()
+    served = fetch(preview, "/public/").body
+    assert b"/_statusgen/events" in served
+    out = build(preview.live.site_dir)
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"_statusgen" not in data and b"EventSource" not in data, path
+    assert served.replace(re.search(rb"<script>/\* statusgen serve.*?</script>", served).group(), b"") == \
+        (out / "public/index.html").read_bytes()
+
+
+def test_cli_serve_starts_on_loopback_and_stops_cleanly_on_ctrl_c(make_site):
+    site = make_site(FILES)
+    command = [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", "0", "--now", NOW]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            lines = []
+            while not lines or not lines[-1].startswith("Serving"):
+                line = process.stdout.readline()
+                assert line, process.stderr.read()
+                lines.append(line)
+            url = urlsplit(lines[-1].split()[1].rstrip(","))
+            assert url.hostname == "127.0.0.1" and url.path == "/public/"
+            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+            connection.request("GET", "/public/")
+            assert connection.getresponse().status == 200
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=10) == 0
+            assert "stopped" in process.stderr.read()
+            assert "Traceback" not in "".join(lines)
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def test_port_in_use_is_a_clear_error(make_site, capsys):
+    site = make_site(FILES)
+    preview = Preview(site, port=0, now=NOW)
+    try:
+        port = preview.server.server_address[1]
+        assert main(["serve", "--site", str(site), "--port", str(port), "--now", NOW]) == 1
+        err = capsys.readouterr().err
+        assert (f"--port: cannot listen on 127.0.0.1:{port}: Address already in use; "
+                "choose another --port") in err
+        assert "Traceback" not in err
+    finally:
+        preview.stop()

@@ -46,7 +46,11 @@ class ApiWriter:
         self.last_named = self._last_named(by_activity)
         self.components = self._components()
         self.by_id = {c["id"]: c for c in self.components}
-        latest = max((item.latest.date for item in view.items), default=None)  # updates are by date
+        latest: datetime | None = None  # the newest update: items come newest activity first
+        for item in by_activity:
+            if latest is not None and item.last_activity < latest:
+                break
+            latest = max(latest or item.latest.date, item.latest.date)
         self.page = {
             "id": self.page_id,
             "name": view.config.title,

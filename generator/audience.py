@@ -101,9 +101,9 @@ def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
 
 
 def site_view(config: SiteConfig, audience: Audience, now: datetime,
-              views: Iterable[IncidentView]) -> SiteView:
-    """Put one audience's incident views in the order every page lists them."""
-    newest_first = sorted(views, key=lambda v: (v.started, v.id), reverse=True)
+              views: Iterable[IncidentView], presorted: bool = False) -> SiteView:
+    """Put one audience's incident views in the order every page lists them (``presorted``: they are)."""
+    newest_first = list(views) if presorted else sorted(views, key=by_start, reverse=True)
     return SiteView(
         config=config,
         audience=audience,
@@ -112,6 +112,11 @@ def site_view(config: SiteConfig, audience: Audience, now: datetime,
         maintenances=tuple(v for v in newest_first if v.kind == "maintenance"),
         items=tuple(newest_first),
     )
+
+
+def by_start(view: IncidentView) -> tuple[datetime, str]:
+    """The order pages list items in (newest first, when reversed)."""
+    return view.started, view.id
 
 
 def audience_labels(config: SiteConfig) -> dict[int, str]:

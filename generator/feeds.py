@@ -27,8 +27,13 @@ class Entry:
     html: str
 
 
+def activity(item: IncidentView) -> tuple[datetime, str]:
+    """The order feeds search items in (newest activity first, when reversed)."""
+    return item.last_activity, item.uri
+
+
 def by_activity(items: Iterable[IncidentView]) -> list[IncidentView]:
-    return sorted(items, key=lambda item: (item.last_activity, item.uri), reverse=True)
+    return sorted(items, key=activity, reverse=True)
 
 
 def feed_entries(view: SiteView, component_id: str | None = None,

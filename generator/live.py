@@ -9,6 +9,8 @@ change to the folder structure rebuild everything. The result is byte for byte w
 
 from __future__ import annotations
 
+import bisect
+import gc
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,12 +20,13 @@ from typing import Any
 
 import jinja2
 
-from generator.audience import IncidentView, audience_labels, incident_view, site_view, view_for
+from generator.audience import IncidentView, audience_labels, by_start, incident_view, site_view, view_for
 from generator.build import Trees, load_site, render_all
 from generator.config import SiteConfig
 from generator.content import CONTENT_DIRS, folder_at, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, SiteError
+from generator.feeds import activity
 from generator.model import Incident
 from generator.pages import PageRenderer
 from generator.rendercache import RenderCache
@@ -80,7 +83,29 @@ class _State:
     views: dict[str, dict[FolderKey, IncidentView]]  # audience id -> item -> view
     months: dict[str, list[str]]  # audience id -> month keys, newest first
     shared: dict[str, set[str]]  # audience id -> uris of its shared files
+    orders: dict[str, _Orders]  # audience id -> its views in the orders pages and feeds read them
     api_memo: dict[str, dict[str, Any]] = field(default_factory=dict)  # audience id -> the API's memo
+
+
+class _Orders:
+    """One audience's views, sorted (oldest first) as pages and as feeds read them.
+
+    Kept sorted edit by edit: re-sorting ten years of history on every save would cost more
+    than rendering what the save changed.
+    """
+
+    def __init__(self, views: Iterable[IncidentView]):
+        self.by_start = sorted(views, key=by_start)
+        self.by_activity = sorted(self.by_start, key=activity)
+
+    def replace(self, old: list[IncidentView], new: list[IncidentView]) -> None:
+        gone = {id(view) for view in old}
+        if gone:
+            self.by_start = [view for view in self.by_start if id(view) not in gone]
+            self.by_activity = [view for view in self.by_activity if id(view) not in gone]
+        for view in new:
+            bisect.insort(self.by_start, view, key=by_start)
+            bisect.insort(self.by_activity, view, key=activity)
 
 
 class LiveSite:
@@ -120,6 +145,10 @@ class LiveSite:
         if result.rendered or result.removed or self.problems != before:
             self.generation += 1
         result.seconds = time.perf_counter() - started
+        # Keep the collector off the site's million long-lived objects: scanning them on every
+        # rebuild would cost more than the rebuild. Garbage of this rebuild goes first.
+        gc.collect()
+        gc.freeze()
         return result
 
     def _now(self, config: SiteConfig) -> datetime:
@@ -171,6 +200,7 @@ class LiveSite:
             views={r.view.audience.id: {(_dir(v.kind), v.id): v for v in r.items_by_uri.values()}
                    for r in renderers},
             months={r.view.audience.id: r.month_keys() for r in renderers},
+            orders={r.view.audience.id: _Orders(r.view.items) for r in renderers},
             shared={r.view.audience.id: {uri for uri in trees[r.view.audience.id]
                                          if not _is_item_or_month(uri)} for r in renderers},
         )
@@ -198,18 +228,21 @@ class LiveSite:
             for audience in state.config.audiences:
                 tree = trees[audience.id] = dict(trees[audience.id])
                 views = state.views[audience.id]
-                touched: list[IncidentView] = []  # the old and new views of what changed
+                olds, news = [], []  # the views of what changed, before and after
                 for key in changed:
                     incident = state.incidents.get(key)
                     new = incident_view(incident, audience, moment, labels, tz) if incident else None
                     old = views.get(key)
                     if new == old:
                         continue
-                    if new is None:
+                    if old is not None:
+                        olds.append(old)
                         del views[key]
-                    else:
+                    if new is not None:
+                        news.append(new)
                         views[key] = new
-                    touched += [v for v in (old, new) if v is not None]
+                state.orders[audience.id].replace(olds, news)
+                touched = olds + news
                 if touched or clock_moved:
                     self._render(state, audience.id, tree, touched, clock_moved, result)
         except SiteError as error:  # a theme template that fails only on some content
@@ -253,8 +286,10 @@ class LiveSite:
                 clock_moved: bool, result: Rebuild) -> None:
         """Re-render one audience's files that depend on the touched items (or on the clock)."""
         audience = next(a for a in state.config.audiences if a.id == audience_id)
-        view = site_view(state.config, audience, state.moment, state.views[audience_id].values())
-        renderer = PageRenderer(state.env, view, self.site_dir, state.api_memo.setdefault(audience_id, {}))
+        orders = state.orders[audience_id]
+        view = site_view(state.config, audience, state.moment, reversed(orders.by_start), presorted=True)
+        renderer = PageRenderer(state.env, view, self.site_dir, state.api_memo.setdefault(audience_id, {}),
+                                newest_activity_first=orders.by_activity[::-1])
         components = {cid for item in touched for cid in item.component_ids}
         files = renderer.shared(pages_of=None if clock_moved else components, feeds_of=components,
                                 calendar=any(item.kind == "maintenance" for item in touched))

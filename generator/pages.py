@@ -33,7 +33,8 @@ class PageRenderer:
     """Renders the pages of one audience's view; what every page shares is computed once."""
 
     def __init__(self, env: jinja2.Environment, view: SiteView, site_dir: Path,
-                 api_memo: dict[str, tuple[IncidentView, list[dict[str, Any]]]] | None = None):
+                 api_memo: dict[str, tuple[IncidentView, list[dict[str, Any]]]] | None = None,
+                 newest_activity_first: list[IncidentView] | None = None):
         self.env = env
         self.site_dir = site_dir
         self.view = view
@@ -42,7 +43,7 @@ class PageRenderer:
         self.component_names = {c.id: c.name for c in view.config.components}
         self.months = history_months(view)
         self.items_by_uri = {item.uri: item for item in view.items}
-        self.by_activity = by_activity(view.items)  # feeds read these
+        self.by_activity = newest_activity_first or by_activity(view.items)  # feeds read these
         self.by_component: dict[str, list[IncidentView]] = {}  # what ever affected each component
         for item in self.by_activity:
             for component_id in item.component_ids:

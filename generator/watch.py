@@ -13,14 +13,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-QUIET = 0.04  # seconds without events that end a burst
+QUIET = 0.025  # seconds without events that end a burst
 LONGEST = 1.0  # a burst that goes on (a git checkout) is cut here, and the rest makes a second batch
 _CHANGES = ("created", "modified", "deleted", "moved")
+# Only changes: a build reads thousands of files, and their open/close events would flood the queue.
+_EVENTS = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
+           DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
 
 
 class Watcher:
@@ -40,10 +53,11 @@ class Watcher:
 
     def _observe(self, observer: BaseObserver) -> BaseObserver:
         handler = _Handler(self)
-        observer.schedule(handler, str(self.site_dir), recursive=False)  # site.yml and the logo
+        # site.yml and the logo; then content/ and themes/ with everything in them.
+        observer.schedule(handler, str(self.site_dir), recursive=False, event_filter=_EVENTS)
         for name in ("content", "themes"):
             if (self.site_dir / name).is_dir():
-                observer.schedule(handler, str(self.site_dir / name), recursive=True)
+                observer.schedule(handler, str(self.site_dir / name), recursive=True, event_filter=_EVENTS)
         observer.start()
         return observer
 

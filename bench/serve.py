@@ -31,7 +31,8 @@ NOW = "2026-11-27T12:00:00Z"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--incidents", type=int, default=10000)
     parser.add_argument("--edits", type=int, default=20, help="timed edits (median reported)")
     parser.add_argument("--memory-edits", type=int, default=0, help="further edits, for the memory check")
@@ -59,8 +60,10 @@ def main() -> int:
             if line.startswith("Serving"):
                 break
         url = urlsplit(line.split()[1].rstrip(","))
-        print(f"{args.incidents} incidents: first build and server up in {time.perf_counter() - started:.1f} s")
-        folder = sorted((site / "content/incidents").iterdir())[len(list((site / "content/incidents").iterdir())) // 2]
+        print(f"{args.incidents} incidents: first build and server up in "
+              f"{time.perf_counter() - started:.1f} s")
+        folders = sorted((site / "content/incidents").iterdir())
+        folder = folders[len(folders) // 2]
         target = sorted(folder.glob("*.md"))[-1]
         original = target.read_text(encoding="utf-8")
         page = f"/public/incidents/{folder.name}/"

@@ -277,8 +277,9 @@ def _item(found: _Found, components: _Components, batch: Batch) -> SourceItem | 
             postmortems.append((moment, update_id, update))
             continue
         if status not in statuses:
-            batch.skipped.append(f"{where}: update {update_id} of {title!r} has status {status!r}, which a "
-                                 f"{kind} cannot have here ({', '.join(statuses)}); left out")
+            what = "an incident" if kind == "incident" else "a maintenance window"
+            batch.skipped.append(f"{where}: update {update_id} of {title!r} has status {status!r}, which "
+                                 f"{what} cannot have here ({', '.join(statuses)}); left out")
             continue
         before = dict(state)
         for affected in update.get("affected_components") or ():

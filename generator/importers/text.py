@@ -19,9 +19,11 @@ from generator.markup import TODO
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])[ \t]+\S")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 _MARKER = re.compile(r"^(\s*(?:>\s*)*):::")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_TAG = re.compile(r"<(?!!--|https?://|ftp://|mailto:)(/?)([A-Za-z][A-Za-z0-9]*)?", re.IGNORECASE)
+_KEEP = re.compile(r"<(?:!--|(?:https?|ftp)://[^<>\s]*>|mailto:[^<>\s]*>|/?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>)",
+                   re.IGNORECASE)
 _URL = re.compile(r"(?<![\w<(\[\"'=>/`@])(?:https?://|www\.)[^\s<>\"'`\[\]]+", re.IGNORECASE)
 _KNOWN_TAGS = frozenset(nh3.ALLOWED_TAGS)
 _ZERO_WIDTH = "\u200b"  # keeps a code line that starts with ::: from reading as a marker
@@ -55,7 +57,7 @@ def convert(text: str, hard_breaks: bool) -> str:
             if 0 < len(item.group(1)) < 4:
                 line = "    " + line.lstrip(" ")  # a nested item: four spaces here, two there
         line = _prose_line(line)
-        if hard_breaks and line.strip() and _continues(lines, index):
+        if hard_breaks and line.strip() and not _HEADING.match(line) and _continues(lines, index):
             line = line.rstrip() + "  "
         out.append(line)
     return "\n".join(out).rstrip() + "\n"
@@ -91,15 +93,16 @@ def _prose_line(line: str) -> str:
 
 def _prose(text: str) -> str:
     text = text.replace(TODO, "&#91;TODO:")
-    text = _TAG.sub(_tag, text)
+    text = re.sub("<", _angle, text)
     return _URL.sub(_autolink, text)
 
 
-def _tag(match: re.Match[str]) -> str:
-    name = match.group(2)
-    if name and name.lower() in _KNOWN_TAGS:
-        return match.group(0)
-    return "&lt;" + match.group(0)[1:]
+def _angle(match: re.Match[str]) -> str:
+    """Keep a real HTML tag (one the sanitizer allows), a comment or an autolink; escape the rest."""
+    kept = _KEEP.match(match.string, match.start())
+    if kept and (kept.group(1) is None or kept.group(1).lower() in _KNOWN_TAGS):
+        return "<"
+    return "&lt;"
 
 
 def _autolink(match: re.Match[str]) -> str:

@@ -143,6 +143,8 @@ def _component_ids(sources: list[SourceComponent], config: SiteConfig,
     """Each source component's id in site.yml: as imported before, the same name, or a new one."""
     existing = {c.id: c for c in config.components}
     by_name = {(c.name.casefold(), c.group.casefold()): c.id for c in config.components}
+    names = [c.name.casefold() for c in config.components]
+    by_name_only = {c.name.casefold(): c.id for c in config.components if names.count(c.name.casefold()) == 1}
     ids: dict[str, str] = {}
     added: list[Component] = []
     for source in sources:
@@ -150,7 +152,8 @@ def _component_ids(sources: list[SourceComponent], config: SiteConfig,
         if known in existing:
             ids[source.key] = str(known)
             continue
-        same = by_name.get((source.name.casefold(), source.group.casefold()))
+        same = by_name.get((source.name.casefold(), source.group.casefold())) or by_name_only.get(
+            source.name.casefold())
         if same:
             ids[source.key] = same
             continue

@@ -465,17 +465,28 @@ def test_jenkins_cstate_site_imports_and_builds(make_site, build, capsys):
 def test_cstate_dates_without_offset_use_the_hugo_time_zone(make_site, tmp_path, build, capsys):
     source = tmp_path / "cstate"
     (source / "content" / "issues").mkdir(parents=True)
-    (source / "config.yml").write_text("timeZone: Europe/Berlin\nparams:\n  systems:\n    - name: API\n")
+    (source / "config.yml").write_text(
+        "timeZone: Europe/Berlin\nparams:\n  categories:\n    - name: Backend\n  systems:\n"
+        "    - name: API\n      category: Backend\n    - name: Website\n")
     (source / "content" / "issues" / "one.md").write_text(
         "---\ntitle: Slow API\ndate: 2025-01-01 9:00:00\nresolved: true\nresolvedWhen: 2025-01-01T10:30:00Z\n"
         "severity: disrupted\naffected:\n  - API\n---\nSlow.\n")
-    site = make_site()
-    assert run(capsys, "import", "cstate", str(source), "--site", str(site))[0] == 0
+    (source / "content" / "issues" / "two.md").write_text(
+        "---\ntitle: Website down\ndate: 2026-11-27T09:00:00+01:00\nresolved: false\nseverity: down\n"
+        "affected:\n  - Website\n---\nWe are on it.\n")
+    site = make_site(site_yml=SITE_YML.replace("    name: API\n", "    name: REST API\n"))
+    code, out, _ = run(capsys, "import", "cstate", str(source), "--site", str(site))
+    assert code == 0 and "2 new incidents, 0 new maintenance windows, 3 new updates" in out
     public = build(site) / "public"
-    folder = imported(site)["cstate:one"]
-    assert folder == "incidents/2025-01-01-slow-api"
-    api = json.loads((public / "api/v2/incidents/2025-01-01-slow-api.json").read_text())["incident"]
+    assert imported(site)["cstate:one"] == "incidents/2025-01-01-slow-api"
+    api = api_incident(public, "incidents/2025-01-01-slow-api")
     assert (api["created_at"], api["resolved_at"]) == ("2025-01-01T08:00:00.000Z", "2025-01-01T10:30:00.000Z")
+    # an open issue keeps its system down; a titled category is a group
+    states = {c["name"]: (c["status"], c["group_id"])
+              for c in json.loads((public / "api/v2/components.json").read_text())["components"]}
+    assert states["Website"] == ("major_outage", None)
+    assert states["API"][0] == "operational" and states["API"][1] is not None
+    assert api_incident(public, "incidents/2026-11-27-website-down")["status"] == "investigating"
 
 
 def test_a_bad_cstate_date_is_reported_with_its_line(make_site, tmp_path, capsys):

@@ -229,6 +229,20 @@ def test_a_file_edited_by_hand_is_refused_unless_forced(make_site, tmp_path, cap
     assert deleted.exists()  # --force also writes what was deleted since the import
 
 
+def test_an_update_the_source_corrected_is_rewritten_if_nobody_edited_it(make_site, tmp_path, capsys):
+    site = make_site()
+    source, folder = import_one(site, tmp_path, capsys)
+    path = source / "rgy28jwprr1c.json"
+    payload = json.loads(path.read_text())
+    monitoring = next(u for u in payload["incident"]["incident_updates"] if u["status"] == "monitoring")
+    monitoring["body"] = "Corrected: notifications are delayed by about five minutes."
+    path.write_text(json.dumps(payload))
+    code, out, _ = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0 and "0 new updates" in out and "1 changed, 0 replaced, 3 unchanged" in out
+    update = sorted(folder.glob("*-monitoring.md"))[0]
+    assert update.read_text().endswith("\n---\nCorrected: notifications are delayed by about five minutes.\n")
+
+
 def test_a_deleted_file_is_not_written_again_without_force(make_site, tmp_path, capsys):
     site = make_site()
     source, folder = import_one(site, tmp_path, capsys)
@@ -526,6 +540,15 @@ def test_statuspage_bodies_keep_line_breaks_and_autolink_urls():
     assert rendered.p.a["href"] == "https://example.com/a_(b)"
     assert rendered.p.get_text().endswith("https://example.com/a_(b).")
     assert [li.get_text() for li in rendered.select("ul li")] == ["first", "second"]
+
+
+def test_bare_urls_in_parentheses_are_links_and_markdown_links_stay_as_they_are():
+    rendered = BeautifulSoup(render_markdown(convert(
+        "(https://a.example/x) and [text](https://b.example) and (see https://c.example/y_(z)).",
+        hard_breaks=True)), "html.parser")
+    assert [a["href"] for a in rendered.find_all("a")] == [
+        "https://a.example/x", "https://b.example", "https://c.example/y_(z)"]
+    assert rendered.p.get_text() == "(https://a.example/x) and text and (see https://c.example/y_(z))."
 
 
 def test_text_that_means_something_to_statusgen_is_kept_literal():

@@ -24,7 +24,7 @@ _MARKER = re.compile(r"^(\s*(?:>\s*)*):::")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _KEEP = re.compile(r"<(?:!--|(?:https?|ftp)://[^<>\s]*>|mailto:[^<>\s]*>|/?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>)",
                    re.IGNORECASE)
-_URL = re.compile(r"(?<![\w<(\[\"'=>/`@])(?:https?://|www\.)[^\s<>\"'`\[\]]+", re.IGNORECASE)
+_URL = re.compile(r"(?<![\w<\[\"'=>/`@])(?<!\]\()(?:https?://|www\.)[^\s<>\"'`\[\]]+", re.IGNORECASE)
 _KNOWN_TAGS = frozenset(nh3.ALLOWED_TAGS)
 _ZERO_WIDTH = "\u200b"  # keeps a code line that starts with ::: from reading as a marker
 

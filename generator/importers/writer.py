@@ -70,10 +70,9 @@ class _Manifest:
 
 @dataclass
 class _Write:
-    path: str  # site-relative
+    path: str  # relative to content/
     text: str
     source: str
-    action: str  # new, changed, forced
 
 
 def import_batch(site_dir: Path, batch: Batch, force: bool = False) -> Report:
@@ -92,15 +91,15 @@ def import_batch(site_dir: Path, batch: Batch, force: bool = False) -> Report:
         planner.plan(item)
     if planner.conflicts:
         raise SiteError(planner.conflicts)
-    _check(site_dir, config, planner)
     site_text = (site_dir / CONFIG_NAME).read_text(encoding="utf-8")
-    new_site_text = add_components(site_dir / CONFIG_NAME, site_text, config.components[:-len(added)]
-                                   if added else config.components, added)
+    kept = config.components[:len(config.components) - len(added)]
+    new_site_text = add_components(site_dir / CONFIG_NAME, site_text, kept, added)
+    _check(site_dir, config, planner)
     if new_site_text != site_text:
         _write_atomic(site_dir / CONFIG_NAME, new_site_text)
     for write in planner.writes:
         _write_atomic(site_dir / "content" / write.path, write.text)
-        manifest.files[write.path] = {"source": write.source, "sha256": _hash(write.text)}
+        manifest.files[write.path] = {"source": write.source, "sha256": _hash(write.text.encode("utf-8"))}
     report.components = [c.id for c in added]
     manifest.components.update({key: value for key, value in ids.items()})
     if planner.writes or added or not (site_dir / MANIFEST).exists() or planner.adopted:
@@ -108,8 +107,8 @@ def import_batch(site_dir: Path, batch: Batch, force: bool = False) -> Report:
     return report
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -243,24 +242,24 @@ class _Planner:
                 self.report.skipped.append(f"content/{path}: deleted since it was imported; not written "
                                            "again (--force writes it)")
                 return
-            self.writes.append(_Write(path, text, source, "new"))
+            self.writes.append(_Write(path, text, source))
             if is_update:
                 self.report.updates += 1
             else:
                 self.report.postmortems += 1
             return
-        current = target.read_text(encoding="utf-8")
-        if current == text:
+        current, wanted = target.read_bytes(), text.encode("utf-8")
+        if current == wanted:
             self.report.unchanged += 1
-            if recorded is None or recorded.get("sha256") != _hash(text):
-                self.manifest.files[path] = {"source": source, "sha256": _hash(text)}
+            if recorded is None or recorded.get("sha256") != _hash(wanted):
+                self.manifest.files[path] = {"source": source, "sha256": _hash(wanted)}
                 self.adopted = True
             return
         if recorded and recorded.get("sha256") == _hash(current):
-            self.writes.append(_Write(path, text, source, "changed"))
+            self.writes.append(_Write(path, text, source))
             self.report.changed += 1
         elif self.force:
-            self.writes.append(_Write(path, text, source, "forced"))
+            self.writes.append(_Write(path, text, source))
             self.report.forced.append(f"content/{path}")
         else:
             self.conflicts.append(Problem(f"content/{path}", 1, EDITED))
@@ -272,7 +271,7 @@ class _Planner:
             if path in self.claimed_files:
                 continue
             target = self.site_dir / "content" / path
-            if not target.exists() or target.read_text(encoding="utf-8") == text:
+            if not target.exists() or target.read_bytes() == text.encode("utf-8"):
                 return path
             if not is_update:
                 return path  # one postmortem per incident: the conflict is reported

@@ -335,6 +335,52 @@ def test_maintenance_windows_postmortems_and_skipped_updates(make_site, build, c
     assert identified.find("a")["href"] == "https://example.net/incidents/1"
 
 
+def test_components_of_the_same_name_in_different_groups_stay_apart(make_site, build, tmp_path, capsys):
+    payload = json.loads((SYNTHETIC / "incidents" / "incident0001.json").read_text())
+    incident = payload["incident"]
+    incident["components"] = [
+        {"id": "spaces-nyc3", "name": "NYC3", "group_id": "grp-spaces", "group": False},
+        {"id": "droplets-nyc3", "name": "NYC3", "group_id": "grp-droplets", "group": False}]
+    first = incident["incident_updates"][-1]  # the oldest
+    first["affected_components"] = [  # group objects are not in this payload: names tell the group
+        {"code": "spaces-nyc3", "name": "Spaces - NYC3", "old_status": "operational",
+         "new_status": "major_outage"},
+        {"code": "droplets-nyc3", "name": "Droplets - NYC3", "old_status": "operational",
+         "new_status": "degraded_performance"}]
+    source = tmp_path / "incident.json"
+    source.write_text(json.dumps(payload))
+    site = make_site()
+    code, out, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0, err
+    assert "2 new components (nyc3, droplets-nyc3)" in out
+    public = build(site) / "public"
+    api = api_incident(public, imported(site)["statuspage:incident0001"])
+    opening = api["incident_updates"][-1]["affected_components"]
+    assert sorted((a["name"], a["new_status"]) for a in opening) == [
+        ("NYC3", "degraded_performance"), ("NYC3", "major_outage")]
+    groups = {group.find(class_="group-name").span.get_text(): [a.get_text() for a in group.select("a")]
+              for group in html(public / "index.html").select("div.group")}
+    assert groups["Spaces"] == ["NYC3"] and groups["Droplets"] == ["NYC3"]
+
+
+def test_a_postmortem_body_becomes_the_postmortem(make_site, build, tmp_path, capsys):
+    payload = json.loads((SYNTHETIC / "incidents" / "incident0001.json").read_text())
+    payload["incident"]["postmortem_body"] = "Root cause: an expired certificate.\nFixed for good."
+    payload["incident"]["postmortem_published_at"] = "2026-11-06T08:00:00.000Z"
+    source = tmp_path / "incident.json"
+    source.write_text(json.dumps(payload))
+    site = make_site(site_yml=SITE_YML.replace("Europe/Berlin", "UTC"))
+    code, _, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0
+    assert ("postmortem update i1u5 of 'API errors' left out: the incident's postmortem_body is "
+            "imported") in err
+    page = html(build(site) / "public" / imported(site)["statuspage:incident0001"] / "index.html")
+    postmortem = page.find(id="postmortem")
+    assert postmortem.time["datetime"] == "2026-11-06T08:00:00Z"
+    assert postmortem.find(class_="body").get_text().splitlines() == [
+        "Root cause: an expired certificate.", "Fixed for good."]
+
+
 # --- Statuspage: a live page -----------------------------------------------------------------------
 
 

@@ -70,8 +70,8 @@ def read_statuspage(source: str, timeout: float = 30.0) -> Batch:
     components = _Components()
     for payload in payloads:
         if not isinstance(payload.data, dict) or not _recognised(payload.data):
-            batch.skipped.append(f"{payload.where}: not a Statuspage API payload (no incidents, "
-                                 "scheduled_maintenances or components); left out")
+            batch.skipped.append(f"{payload.where}: no incidents, scheduled_maintenances or components "
+                                 "in it; left out")
             continue
         components.read(payload.data.get("components"))
         for obj, kind in _objects(payload.data):
@@ -216,14 +216,17 @@ class _Components:
                 self.seen[obj["id"]] = (stamp, obj)
 
     def affected(self, code: str, name: str) -> None:
-        if code not in self.seen:
-            self.named[code] = name
+        self.named.setdefault(code, name)
 
     def listed(self) -> list[SourceComponent]:
         result = []
         for code, (_, obj) in self.seen.items():
-            result.append(SourceComponent(PREFIX + code, str(obj["name"]).strip(),
-                                          self.groups.get(str(obj.get("group_id")), ""),
+            name = str(obj["name"]).strip()
+            group = self.groups.get(str(obj.get("group_id")), "")
+            shown = self.named.get(code, "")
+            if not group and obj.get("group_id") and shown.endswith(f" - {name}"):
+                group = shown[:-len(name) - 3].strip()  # the group object was not in the source
+            result.append(SourceComponent(PREFIX + code, name, group,
                                           str(obj.get("description") or "").strip()))
         group_names = set(self.groups.values())
         for code, name in self.named.items():

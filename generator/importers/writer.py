@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -142,8 +143,11 @@ def _component_ids(sources: list[SourceComponent], config: SiteConfig,
     """Each source component's id in site.yml: as imported before, the same name, or a new one."""
     existing = {c.id: c for c in config.components}
     by_name = {(c.name.casefold(), c.group.casefold()): c.id for c in config.components}
-    names = [c.name.casefold() for c in config.components]
-    by_name_only = {c.name.casefold(): c.id for c in config.components if names.count(c.name.casefold()) == 1}
+    # A name alone matches only when it is unique on both sides: "NYC3" may be in several groups.
+    names = Counter(c.name.casefold() for c in config.components)
+    source_names = Counter(s.name.casefold() for s in sources)
+    by_name_only = {c.name.casefold(): c.id for c in config.components
+                    if names[c.name.casefold()] == 1 and source_names[c.name.casefold()] == 1}
     ids: dict[str, str] = {}
     added: list[Component] = []
     for source in sources:
@@ -164,9 +168,7 @@ def _component_ids(sources: list[SourceComponent], config: SiteConfig,
             candidate = f"{candidates[0]}-{number}"
             new_id = candidate if candidate not in taken else None
             number += 1
-        component = Component(new_id, source.name, source.description, source.group)
-        added.append(component)
-        by_name[(source.name.casefold(), source.group.casefold())] = new_id
+        added.append(Component(new_id, source.name, source.description, source.group))
         ids[source.key] = new_id
     return ids, added
 

@@ -534,9 +534,16 @@ def test_cstate_dates_without_offset_use_the_hugo_time_zone(make_site, tmp_path,
     (source / "content" / "issues" / "two.md").write_text(
         "---\ntitle: Website down\ndate: 2026-11-27T09:00:00+01:00\nresolved: false\nseverity: down\n"
         "affected:\n  - Website\n---\nWe are on it.\n")
+    (source / "content" / "issues" / "three.md").write_text(
+        "---\ntitle: Status page moved\ndate: 2026-11-27T08:00:00Z\nresolved: false\nseverity: down\n"
+        "informational: true\naffected:\n  - API\n---\nJust so you know.\n")
+    (source / "content" / "issues" / "four.md").write_text(
+        "---\ntitle: Not yet\ndate: 2026-11-27T08:00:00Z\ndraft: true\nseverity: down\n---\nDraft.\n")
     site = make_site(site_yml=SITE_YML.replace("    name: API\n", "    name: REST API\n"))
-    code, out, _ = run(capsys, "import", "cstate", str(source), "--site", str(site))
-    assert code == 0 and "2 new incidents, 0 new maintenance windows, 3 new updates" in out
+    code, out, err = run(capsys, "import", "cstate", str(source), "--site", str(site))
+    assert code == 0 and "3 new incidents, 0 new maintenance windows, 4 new updates" in out
+    assert "content/issues/four.md: a draft (draft: true), which cState does not publish; left out" in err
+    assert "1 skipped" in out
     public = build(site) / "public"
     assert imported(site)["cstate:one"] == "incidents/2025-01-01-slow-api"
     api = api_incident(public, "incidents/2025-01-01-slow-api")
@@ -547,6 +554,8 @@ def test_cstate_dates_without_offset_use_the_hugo_time_zone(make_site, tmp_path,
     assert states["Website"] == ("major_outage", None)
     assert states["API"][0] == "operational" and states["API"][1] is not None
     assert api_incident(public, "incidents/2026-11-27-website-down")["status"] == "investigating"
+    informational = api_incident(public, "incidents/2026-11-27-status-page-moved")
+    assert (informational["status"], informational["impact"]) == ("investigating", "none")
 
 
 def test_a_bad_cstate_date_is_reported_with_its_line(make_site, tmp_path, capsys):

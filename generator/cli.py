@@ -19,6 +19,9 @@ from generator.authoring import Request, approve, check_written, create
 from generator.build import build_site, check_site, default_workers
 from generator.dates import parse_timestamp
 from generator.errors import Problem, SiteError
+from generator.importers.cstate import read_cstate
+from generator.importers.statuspage import read_statuspage
+from generator.importers.writer import import_batch
 from generator.live import Rebuild
 from generator.markup import TODO
 from generator.scaffold import init_site
@@ -122,7 +125,35 @@ def _parser() -> argparse.ArgumentParser:
     approve_parser.add_argument("template", metavar="TEMPLATE", help="template name, e.g. investigating")
     approve_parser.add_argument("--by", required=True, help="who approved it")
     _site_argument(approve_parser)
+    _import_parser(commands)
     return parser
+
+
+def _import_parser(commands: argparse._SubParsersAction) -> None:
+    importer = commands.add_parser(
+        "import", help="bring the history of an Atlassian Statuspage or cState page into the site",
+        description="Write another status page's incidents and maintenance windows as content "
+                    "files (one folder each, one file per update) and add its components to "
+                    "site.yml. Running it again adds only what is new; files edited since they "
+                    "were imported are kept unless --force. Prints a summary.")
+    sources = importer.add_subparsers(dest="source_kind", metavar="SOURCE_KIND", required=True)
+    statuspage = sources.add_parser(
+        "statuspage", help="from Atlassian Statuspage public API JSON, or a live page",
+        description="Import from Statuspage public API v2 JSON: a file or a folder of files "
+                    "(incidents.json, incidents/<id>.json, summary.json, components.json, "
+                    "scheduled-maintenances*.json), or a page's base URL (fetches "
+                    "api/v2/summary.json, incidents.json and scheduled-maintenances.json; the API "
+                    "lists only the 50 most recent of each).")
+    statuspage.add_argument("source", metavar="SOURCE", help="a JSON file, a folder of them, or https://<page>")
+    cstate = sources.add_parser(
+        "cstate", help="from a cState (Hugo) site's folder",
+        description="Import a cState site: config.yml systems and categories become components "
+                    "and groups, each content/issues/*.md becomes an incident.")
+    cstate.add_argument("source", metavar="SITE_DIR", type=Path, help="the cState site's folder")
+    for parser in (statuspage, cstate):
+        _site_argument(parser)
+        parser.add_argument("--force", action="store_true",
+                            help="replace files edited since they were imported with the source's text")
 
 
 def _site_argument(parser: argparse.ArgumentParser) -> None:
@@ -191,8 +222,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if not site_dir.is_dir():
         what = "is a file" if site_dir.exists() else "does not exist"
         parser.error(f"--site {args.site} {what}; give the folder that holds site.yml")
-    handler = {"build": _build, "check": _check, "serve": _serve, "new": _new,
-               "approve": _approve}[args.command]
+    handler = {"build": _build, "check": _check, "serve": _serve, "new": _new, "approve": _approve,
+               "import": _import}[args.command]
     return _run(args, lambda: handler(args, site_dir))
 
 
@@ -207,7 +238,7 @@ def _run(args: argparse.Namespace, action: object) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         edited = args.command == "new" and getattr(args, "edit", False)
-        writes = args.command in ("build", "new", "init", "approve") and not edited
+        writes = args.command in ("build", "new", "init", "approve", "import") and not edited
         outcome = "; nothing was written" if writes else ""
         print(f"statusgen: {_count(len(error.problems), 'problem')}{outcome}.", file=sys.stderr)
         return error.exit_code
@@ -315,6 +346,29 @@ def _edit(path: Path) -> None:
 def _approve(args: argparse.Namespace, site_dir: Path) -> int:
     path = approve(site_dir, args.template, args.by, datetime.now(timezone.utc))
     print(f"{path}: approved by {args.by.strip()}")
+    return 0
+
+
+def _import(args: argparse.Namespace, site_dir: Path) -> int:
+    if args.source_kind == "statuspage":
+        batch = read_statuspage(args.source)
+    else:
+        batch = read_cstate(args.source.absolute())
+    report = import_batch(site_dir, batch, args.force)
+    for line in report.skipped:
+        print(f"{line}", file=sys.stderr)
+    for line in report.notes:
+        where, _, what = line.partition(": ")
+        print(f"{where}: note: {what}", file=sys.stderr)
+    for path in report.forced:
+        print(f"{path}: replaced with the source's text (--force)", file=sys.stderr)
+    print(f"Imported from {batch.source}: {_count(report.incidents, 'new incident')}, "
+          f"{_count(report.maintenances, 'new maintenance window')}, {_count(report.updates, 'new update')}"
+          + (f", {_count(report.postmortems, 'postmortem')}" if report.postmortems else "")
+          + f", {_count(len(report.components), 'new component')}"
+          + (f" ({', '.join(report.components)})" if report.components else "")
+          + f"; {report.changed} changed, {len(report.forced)} replaced, {report.unchanged} unchanged, "
+          f"{len(report.skipped)} skipped.")
     return 0
 
 

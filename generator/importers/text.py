@@ -1,0 +1,117 @@
+"""Bodies written for another status page, converted so statusgen shows them the same way.
+
+Statuspage and cState (Hugo's CommonMark) differ from our Markdown in a few ways that change
+what readers see: bare URLs are links there, a list may follow a paragraph line directly,
+nested lists may be indented by two spaces, and Statuspage keeps every line break. Text that
+would mean something else here is neutralised: a line starting with ``:::`` (our audience
+marker), a ``[TODO:`` prompt (which check refuses), control characters, and ``<`` that does not
+open an HTML tag (the sanitizer would swallow the text after it).
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+from generator.markup import TODO
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])[ \t]+\S")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
+_MARKER = re.compile(r"^(\s*(?:>\s*)*):::")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_KEEP = re.compile(r"<(?:!--|(?:https?|ftp)://[^<>\s]*>|mailto:[^<>\s]*>|/?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>)",
+                   re.IGNORECASE)
+_URL = re.compile(r"(?<![\w<\[\"'=>/`@])(?<!\]\()(?:https?://|www\.)[^\s<>\"'`\[\]]+", re.IGNORECASE)
+_KNOWN_TAGS = frozenset(nh3.ALLOWED_TAGS)
+_ZERO_WIDTH = "\u200b"  # keeps a code line that starts with ::: from reading as a marker
+
+
+def convert(text: str, hard_breaks: bool) -> str:
+    """Convert a body; ``hard_breaks``: every line break shows (Statuspage), else CommonMark."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    lines = text.split("\n")
+    out: list[str] = []
+    fence: str | None = None
+    in_list = False
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if line.strip() == fence or (opening and line.strip().startswith(fence)):
+                fence = None
+            out.append(_code_line(line))
+            continue
+        if opening:
+            fence = opening.group(1)
+            out.append(line)
+            continue
+        item = _LIST_ITEM.match(line)
+        if not line.strip():
+            in_list = False
+        elif item:
+            if not in_list and out and out[-1].strip():
+                out.append("")  # CommonMark lets a list interrupt a paragraph; ours needs a gap
+            in_list = True
+            if 0 < len(item.group(1)) < 4:
+                line = "    " + line.lstrip(" ")  # a nested item: four spaces here, two there
+        line = _prose_line(line)
+        if hard_breaks and line.strip() and not _HEADING.match(line) and _continues(lines, index):
+            line = line.rstrip() + "  "
+        out.append(line)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _continues(lines: list[str], index: int) -> bool:
+    """Is the next line part of the same paragraph (so a break between them must show)?"""
+    if index + 1 >= len(lines):
+        return False
+    following = lines[index + 1]
+    return bool(following.strip()) and not _LIST_ITEM.match(following) and not _FENCE.match(following)
+
+
+def _code_line(line: str) -> str:
+    if _MARKER.match(line):
+        line = _MARKER.sub(lambda m: m.group(1) + _ZERO_WIDTH + ":::", line, count=1)
+    return line.replace(TODO, TODO[:-1] + _ZERO_WIDTH + ":")
+
+
+def _prose_line(line: str) -> str:
+    line = _MARKER.sub(lambda m: m.group(1) + "&#58;::", line, count=1)
+    parts = _CODE_SPAN.split(line)
+    spans = [m.group(0) for m in _CODE_SPAN.finditer(line)]
+    # split() with a group returns the text between spans and each span's backticks: rebuild.
+    texts = parts[::2]
+    result = []
+    for number, piece in enumerate(texts):
+        result.append(_prose(piece))
+        if number < len(spans):
+            result.append(spans[number])
+    return "".join(result)
+
+
+def _prose(text: str) -> str:
+    text = text.replace(TODO, "&#91;TODO:")
+    text = re.sub("<", _angle, text)
+    return _URL.sub(_autolink, text)
+
+
+def _angle(match: re.Match[str]) -> str:
+    """Keep a real HTML tag (one the sanitizer allows), a comment or an autolink; escape the rest."""
+    kept = _KEEP.match(match.string, match.start())
+    if kept and (kept.group(1) is None or kept.group(1).lower() in _KNOWN_TAGS):
+        return "<"
+    return "&lt;"
+
+
+def _autolink(match: re.Match[str]) -> str:
+    url = match.group(0)
+    trailing = ""
+    while url and (url[-1] in ".,;:!?*_'" or (url[-1] == ")" and url.count(")") > url.count("("))):
+        url, trailing = url[:-1], url[-1] + trailing
+    if "://" not in url:
+        if "." not in url[4:]:
+            return match.group(0)
+        return f"[{url}](https://{url}){trailing}"
+    return f"<{url}>{trailing}"

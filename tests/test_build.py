@@ -176,6 +176,9 @@ def test_maintenance_follows_the_clock(make_site, build, tmp_path):
     assert during.select_one("#overall").get_text() == "Maintenance in progress"
     assert states(during) == {"API": "Under maintenance", "Web app": "Under maintenance",
                               "CDN": "Operational"}
+    steps = during.select_one("#maintenance-now-heading ~ article .steps")
+    assert steps.select_one("[aria-current=step]").get_text() == "In progress"
+    assert [li.get_text() for li in steps.select(".done")] == ["Scheduled"]
 
     after_out = build(site, tmp_path / "c", "2026-11-27T14:00:00Z")
     after = html(after_out / "public" / "index.html")

@@ -22,6 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 #: The moment the example site is shown at: an incident open, being monitored.
 NOW = "2026-11-27T06:30:00+01:00"
+#: The reader's time zone: the site's own, so the pages show their times as built.
+TIMEZONE = "Europe/Berlin"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 #: name: (viewport width, viewport height, device scale factor)
@@ -53,7 +55,8 @@ def shoot(site: Path, target: Path, chromium: str) -> list[Path]:
             for device, (width, height, scale) in DEVICES.items():
                 for scheme in SCHEMES:
                     context = browser.new_context(viewport={"width": width, "height": height},
-                                                  device_scale_factor=scale, color_scheme=scheme)
+                                                  device_scale_factor=scale, color_scheme=scheme,
+                                                  timezone_id=TIMEZONE, locale="en-US")
                     page = context.new_page()
                     for audience in AUDIENCES:
                         page.goto(f"http://127.0.0.1:{server.server_address[1]}/{audience}/")

@@ -1,4 +1,5 @@
-"""axe-core finds no WCAG 2.1 A/AA violation on the key pages, light and dark, desktop and phone.
+"""In a real browser: axe-core finds no WCAG 2.1 A/AA violation on the key pages, light and dark,
+desktop and phone; the optional script shows times in the reader's time zone.
 
 The example site is served over HTTP and loaded in headless Chromium (Debian's, driven by
 Playwright); one browser serves every check.
@@ -76,3 +77,22 @@ def test_no_wcag_violations(browser, site_url, scheme, width):
     finally:
         context.close()
     assert not failures, f"{len(failures)} axe violations ({scheme}, {width}px):\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("zone, expected", [
+    ("America/New_York", "Nov 27, 2026, 00:30 EST"),
+    ("Europe/Berlin", "Nov 27, 2026, 06:30 CET"),  # the site's own zone: the page as built
+])
+def test_times_follow_the_readers_time_zone(browser, site_url, zone, expected):
+    context = browser.new_context(timezone_id=zone, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}public/")
+        page.wait_for_load_state("load")  # the deferred script has run
+        assert page.locator(".banner time").inner_text() == expected
+        note = page.locator("#timezone-note").inner_text()
+        assert note == ("Times are shown in the Europe/Berlin time zone." if zone == "Europe/Berlin"
+                        else f"Times are shown in your time zone ({zone}).")
+        assert page.locator(".banner time").get_attribute("datetime") == "2026-11-27T05:30:00Z"
+    finally:
+        context.close()

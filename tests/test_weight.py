@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import NOW, REPO, html
 
-#: The public front page plus what it loads (CSS, images), uncompressed.
+#: The public front page plus what it loads (CSS, script, images), uncompressed.
 BUDGET = 30_000
 
 
@@ -22,7 +22,7 @@ def front_page_weight(tree: Path) -> dict[str, int]:
             continue
         asset = (tree / ref).resolve()
         sizes[asset.relative_to(tree.resolve()).as_posix()] = asset.stat().st_size
-    assert "assets/style.css" in sizes
+    assert "assets/style.css" in sizes and "assets/localtime.js" in sizes
     return sizes
 
 
@@ -48,7 +48,10 @@ def test_no_page_needs_javascript(example_out):
     assert len(pages) > 50
     for path in pages:
         page = html(path)
-        assert page.find("script") is None, path
+        # One optional, deferred, external script (local times); nothing inline.
+        scripts = page.find_all("script")
+        assert [s["src"].rsplit("/", 1)[-1] for s in scripts] == ["localtime.js"], path
+        assert scripts[0].has_attr("defer") and not scripts[0].string, path
         handlers = [attr for tag in page.find_all(True) for attr in tag.attrs if attr.startswith("on")]
         assert not handlers, path
         # The answer to "is it down?" is in the HTML itself.

@@ -130,15 +130,39 @@ def render_markdown(text: str) -> str:
     """Markdown to HTML with raw HTML sanitized (no scripts, handlers, styles, iframes)."""
     renderer = _renderer_for(text)
     renderer.reset()
-    return _HEADING.sub(_demote, nh3.clean(renderer.convert(text)))
+    return _outline_headings(_IMG_WITHOUT_ALT.sub(r'\g<0> alt=""', nh3.clean(renderer.convert(text))))
+
+
+# An image written as raw HTML without alt text is treated as decorative (HTML requires an alt).
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
 
 
 # Bodies sit under the page's h1 and an h2 ("Updates", "Postmortem"): their headings start at h3.
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
+_TOP_LEVEL = 3
 
 
-def _demote(match: re.Match[str]) -> str:
-    return f"<{match.group(1)}h{min(6, int(match.group(2)) + 2)}"
+def _outline_headings(html: str) -> str:
+    """Renumber headings from h3 down, never skipping a level (valid outline whatever was written).
+
+    The first heading becomes h3; a deeper heading goes one level below its parent, a heading at
+    the same or a higher written level takes the level its written peer got.
+    """
+    parents: list[tuple[int, int]] = []  # (written level, page level) of the open headings
+    closing: list[int] = []
+
+    def renumber(match: re.Match[str]) -> str:
+        if match.group(1):  # closing tag: same level as the heading it closes
+            return f"</h{closing.pop()}"
+        written = int(match.group(2))
+        while parents and parents[-1][0] >= written:
+            parents.pop()
+        level = min(6, parents[-1][1] + 1 if parents else _TOP_LEVEL)
+        parents.append((written, level))
+        closing.append(level)
+        return f"<h{level}"
+
+    return _HEADING.sub(renumber, html)
 
 
 def _renderer_for(text: str) -> markdown.Markdown:

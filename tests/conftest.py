@@ -12,6 +12,9 @@ from bs4 import BeautifulSoup
 from generator.cli import main
 
 NOW = "2026-11-27T12:00:00Z"
+REPO = Path(__file__).resolve().parent.parent
+#: The example site (site.yml + content/ at the repo root) mid-incident: one open incident.
+EXAMPLE_NOW = "2026-11-27T06:30:00+01:00"
 
 SITE_YML = """\
 title: Example Status
@@ -69,6 +72,14 @@ def build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., P
         return out
 
     return run
+
+
+@pytest.fixture(scope="session")
+def example_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built once per test run (at EXAMPLE_NOW); treat it as read-only."""
+    out = tmp_path_factory.mktemp("example") / "out"
+    assert main(["build", "--site", str(REPO), "--out", str(out), "--now", EXAMPLE_NOW]) == 0
+    return out
 
 
 def html(path: Path) -> BeautifulSoup:

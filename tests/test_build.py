@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -46,6 +47,25 @@ def test_index_shows_overall_state_components_and_active_incident(make_site, bui
     assert active[0].h3.get_text(strip=True) == "API errors"
     assert active[0].select_one(".latest .body").get_text(strip=True) == "A bad deploy; rolling back."
     assert active[0].h3.a["href"] == "./incidents/api-down/"
+
+
+def test_first_screen_answers_what_is_affected_and_how_far_the_fix_is(make_site, build):
+    site = make_site({**API_DOWN, **OLD_RESOLVED})
+    out = build(site)
+    page = html(out / "public" / "index.html")
+    banner = page.select_one(".banner")
+    assert banner.select_one(".banner-affected").get_text() == "Affected: API, Web app"
+    steps = page.select_one("#active-heading ~ article .steps")
+    assert [li.get_text() for li in steps.select("li")] == ["Investigating", "Identified", "Monitoring",
+                                                            "Resolved"]
+    assert [li.get_text() for li in steps.select(".done")] == ["Investigating"]
+    assert steps.select_one("[aria-current=step]").get_text() == "Identified"
+    # Groups where something is wrong are open; calm groups are folded to their state.
+    assert [g.has_attr("open") for g in page.select("details.group")] == [True, False]
+    assert page.select_one('link[rel="icon"]')["href"].endswith("fill='%2382071e'/%3E%3C/svg%3E")
+    shutil.rmtree(site / "content" / "incidents" / "api-down")
+    quiet = html(build(site, out.parent / "quiet") / "public" / "index.html")
+    assert quiet.select_one(".banner-affected") is None and quiet.select_one(".steps") is None
 
 
 def test_all_operational_when_everything_is_resolved(make_site, build):
@@ -156,6 +176,9 @@ def test_maintenance_follows_the_clock(make_site, build, tmp_path):
     assert during.select_one("#overall").get_text() == "Maintenance in progress"
     assert states(during) == {"API": "Under maintenance", "Web app": "Under maintenance",
                               "CDN": "Operational"}
+    steps = during.select_one("#maintenance-now-heading ~ article .steps")
+    assert steps.select_one("[aria-current=step]").get_text() == "In progress"
+    assert [li.get_text() for li in steps.select(".done")] == ["Scheduled"]
 
     after_out = build(site, tmp_path / "c", "2026-11-27T14:00:00Z")
     after = html(after_out / "public" / "index.html")

@@ -99,3 +99,29 @@ def test_maintenance_entries_give_the_window_and_postmortems_get_an_entry(make_s
     postmortem = by_title["Postmortem: Incident 0"]
     assert postmortem.link == "https://status.example.com/incidents/i0/#postmortem"
     assert postmortem.content[0].value == "<p>What we learned.</p>"
+
+
+def test_every_feed_of_the_example_site_is_complete_and_consistent(example_out):
+    checked = 0
+    for tree in (example_out / "public", example_out / "strategic"):
+        base = html(tree / "index.html").select_one("link[rel=canonical]")["href"]
+        for atom_path in sorted(tree.rglob("*.atom")):
+            where = atom_path.relative_to(example_out)
+            atom = feedparser.parse(atom_path.read_bytes())
+            rss = feedparser.parse(atom_path.with_suffix(".rss").read_bytes())
+            assert not atom.bozo and not rss.bozo, where
+            assert atom.feed.title and atom.feed.link.startswith(base)
+            ids = [entry.id for entry in atom.entries]
+            assert len(set(ids)) == len(ids), f"{where}: duplicate entry ids"
+            for entry in atom.entries:
+                assert entry.title and entry.published_parsed and entry.updated_parsed, entry.id
+                # The id is the entry's permanent link: a page of this tree and an anchor on it.
+                assert entry.id == entry.link and entry.link.startswith(base), entry.id
+                page_uri, _, anchor = entry.link.removeprefix(base).partition("#")
+                page = tree / page_uri / "index.html"
+                assert page.is_file(), f"{where}: {entry.link} is not a built page"
+                assert html(page).find(id=anchor) is not None, f"{where}: no #{anchor} on {page_uri}"
+            assert [(e.id, e.title, e.link, e.published_parsed) for e in rss.entries] == [
+                (e.id, e.title, e.link, e.published_parsed) for e in atom.entries], where
+            checked += len(atom.entries)
+    assert len(list(example_out.rglob("*.atom"))) > 20 and checked > 100

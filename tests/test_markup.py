@@ -60,4 +60,19 @@ def test_split_blocks_reports_every_mistake_with_its_line():
 
 
 def test_body_headings_sit_below_the_page_headings():
-    assert render_markdown("# One\n\n## Two\n\n##### Five") == "<h3>One</h3>\n<h4>Two</h4>\n<h6>Five</h6>"
+    assert render_markdown("# One\n\n## Two\n\n##### Five") == "<h3>One</h3>\n<h4>Two</h4>\n<h5>Five</h5>"
+
+
+def test_body_headings_never_skip_a_level_whatever_was_written():
+    # A postmortem written with "##" sections starts at h3 on the page, not h4.
+    assert render_markdown("## Summary\n\n### Detail\n\n## Timeline") == (
+        "<h3>Summary</h3>\n<h4>Detail</h4>\n<h3>Timeline</h3>")
+    assert render_markdown("### A\n\n# B\n\n###### C\n\n#### D") == (
+        "<h3>A</h3>\n<h3>B</h3>\n<h4>C</h4>\n<h4>D</h4>")
+    deep = render_markdown("\n\n".join("#" * n + f" H{n}" for n in range(1, 7)))
+    assert [f"<h{min(6, n + 2)}>H{n}</h{min(6, n + 2)}>" for n in range(1, 7)] == deep.split("\n")
+
+
+def test_raw_images_without_alt_text_get_an_empty_one():
+    assert render_markdown('<img src="a.png"> <img alt="Graph" src="b.png"> ![](c.png)') == (
+        '<p><img alt="" src="a.png"> <img alt="Graph" src="b.png"> <img alt="" src="c.png"></p>')

@@ -1,0 +1,90 @@
+"""Regenerate the README screenshots: the example site's public and strategic front pages.
+
+    python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
+
+Builds the example site (site.yml + content/ at the repo root) mid-incident, serves it on a
+local port and takes the first screen of each front page, desktop (1280 px) and phone (390 px),
+light and dark, with Playwright driving Debian's Chromium. Needs `pip install playwright` (in the
+test extras) and `apt-get install chromium`; no browser download.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+#: The moment the example site is shown at: an incident open, being monitored.
+NOW = "2026-11-27T06:30:00+01:00"
+#: The reader's time zone: the site's own, so the pages show their times as built.
+TIMEZONE = "Europe/Berlin"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+#: name: (viewport width, viewport height, device scale factor)
+DEVICES = {"desktop": (1280, 900, 1), "mobile": (390, 844, 1)}
+AUDIENCES = ("public", "strategic")
+SCHEMES = ("light", "dark")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def build(out: Path) -> None:
+    subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(REPO), "--out", str(out),
+                    "--now", NOW, "--no-cache"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+
+
+def shoot(site: Path, target: Path, chromium: str) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    written = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            for device, (width, height, scale) in DEVICES.items():
+                for scheme in SCHEMES:
+                    context = browser.new_context(viewport={"width": width, "height": height},
+                                                  device_scale_factor=scale, color_scheme=scheme,
+                                                  timezone_id=TIMEZONE, locale="en-US")
+                    page = context.new_page()
+                    for audience in AUDIENCES:
+                        page.goto(f"http://127.0.0.1:{server.server_address[1]}/{audience}/")
+                        path = target / f"{audience}-{device}-{scheme}.png"
+                        page.screenshot(path=str(path), animations="disabled")
+                        written.append(path)
+                    context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build(site)
+        for path in shoot(site, args.out, args.chromium):
+            print(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} "
+                  f"({path.stat().st_size // 1024} KB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

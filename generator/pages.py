@@ -62,7 +62,6 @@ class PageRenderer:
             canonical=self.view.audience.base_url + uri.removesuffix("index.html"),
             feeds={kind: root + name for kind, name in FEEDS.items()},
             component_names=self.component_names,
-            overall=self.overall,
             **context,
         )
 
@@ -78,6 +77,8 @@ class PageRenderer:
         upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
         return {"index.html": self.render(
             "index.html", "index.html",
+            overall=self.overall,
+            tab_state=self.overall,
             overall_text=OVERALL_LABELS[self.overall],
             groups=grouped_components(view, self.states),
             active=[i for i in view.incidents if i.active],
@@ -87,8 +88,11 @@ class PageRenderer:
         )}
 
     def incident(self, item: IncidentView) -> dict[str, bytes]:
+        """The item's page: a function of the item alone, so an edit elsewhere never touches it."""
         uri = item.uri + "index.html"
-        return {uri: self.render("incident.html", uri, item=item)}
+        tab = {} if item.upcoming else {"tab_state": worst([s for _, s in item.components]) if item.active
+                                        else "operational"}
+        return {uri: self.render("incident.html", uri, item=item, **tab)}
 
     def shared(self, pages_of: Collection[str] | None = None, feeds_of: Collection[str] | None = None,
                calendar: bool = True) -> dict[str, bytes]:
@@ -108,7 +112,7 @@ class PageRenderer:
         for month, items in self.months:
             years.setdefault(month[:4], []).append((month, _count_items(items)))
         return {"history/index.html": self.render("history.html", "history/index.html",
-                                                  years=list(years.items()))}
+                                                  years=list(years.items()), tab_state=self.overall)}
 
     def month_keys(self) -> list[str]:
         return [month for month, _ in self.months]
@@ -132,7 +136,7 @@ class PageRenderer:
         return {"404.html": self._render(
             "404.html", site=self.view.config, audience=self.view.audience, now=self.view.now,
             root=base, canonical=base, feeds={kind: base + name for kind, name in FEEDS.items()},
-            component_names=self.component_names, overall=self.overall)}
+            component_names=self.component_names, tab_state=self.overall)}
 
     def components(self, only: Collection[str] | None = None) -> dict[str, bytes]:
         """components/<id>/index.html: one component's state, its recent incidents, its feeds."""
@@ -141,8 +145,9 @@ class PageRenderer:
             uri = f"components/{component.id}/index.html"
             items = [item for item in self.by_component.get(component.id, []) if not item.upcoming]
             items.sort(key=lambda i: (i.started, i.id), reverse=True)
-            pages[uri] = self.render("component.html", uri, component=component,
-                                     state=self.states[component.id], items=items[:COMPONENT_HISTORY],
+            state = self.states[component.id]
+            pages[uri] = self.render("component.html", uri, component=component, state=state, tab_state=state,
+                                     items=items[:COMPONENT_HISTORY],
                                      component_feeds={kind: name.rsplit("/", 1)[1] for kind, name in
                                                       component_feed_uris(component.id).items()})
         return pages

@@ -299,7 +299,7 @@ def test_components_are_added_to_site_yml_keeping_comments_order_and_groups(make
     public = build(site) / "public"
     groups = {group.find(class_="group-name").span.get_text():
               [a.get_text() for a in group.select(".component-name a")]
-              for group in html(public / "index.html").select("div.group")}
+              for group in html(public / "index.html").select("details.group")}
     assert groups == {"Core": ["API", "Web app"], "Storage": ["S3", "AMS3", "NYC3"]}
 
 
@@ -324,7 +324,7 @@ def test_maintenance_windows_postmortems_and_skipped_updates(make_site, build, c
     assert [s.get_text() for s in page.select("li.update .update-head .status")] == [
         "Resolved", "Identified", "Investigating"]
     postmortem = page.find(id="postmortem")
-    assert postmortem.h4.get_text() == "What happened"
+    assert postmortem.h3.get_text() == "What happened"
     assert "blocks such changes" in postmortem.get_text()
     identified = page.select("li.update .body")[1]
     assert identified.get_text().splitlines() == [
@@ -359,7 +359,7 @@ def test_components_of_the_same_name_in_different_groups_stay_apart(make_site, b
     assert sorted((a["name"], a["new_status"]) for a in opening) == [
         ("NYC3", "degraded_performance"), ("NYC3", "major_outage")]
     groups = {group.find(class_="group-name").span.get_text(): [a.get_text() for a in group.select("a")]
-              for group in html(public / "index.html").select("div.group")}
+              for group in html(public / "index.html").select("details.group")}
     assert groups["Spaces"] == ["NYC3"] and groups["Droplets"] == ["NYC3"]
 
 

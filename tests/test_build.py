@@ -68,6 +68,22 @@ def test_first_screen_answers_what_is_affected_and_how_far_the_fix_is(make_site,
     assert quiet.select_one(".banner-affected") is None and quiet.select_one(".steps") is None
 
 
+def test_tab_dot_follows_what_each_page_is_about(make_site, build):
+    """Site, component and incident pages each show their own state; month pages none. An
+    incident page depending on nothing else is what lets serve re-render only what an edit touches."""
+    out = build(make_site({**API_DOWN, **OLD_RESOLVED})) / "public"
+
+    def dot(page: Path) -> str:
+        return html(page).select_one('link[rel="icon"]')["href"].split("fill='%23")[1][:6]
+
+    assert dot(out / "index.html") == "82071e"  # major outage
+    assert dot(out / "components/web/index.html") == "bf8700"  # degraded
+    assert dot(out / "components/cdn/index.html") == "1a7f37"  # operational
+    assert dot(out / "incidents/api-down/index.html") == "82071e"
+    assert dot(out / "incidents/cdn-slow/index.html") == "1a7f37"  # resolved
+    assert dot(out / "history/2026-11/index.html") == "59636e"  # neutral
+
+
 def test_all_operational_when_everything_is_resolved(make_site, build):
     out = build(make_site(OLD_RESOLVED))
     page = html(out / "public" / "index.html")

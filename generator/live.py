@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,14 +54,14 @@ class Rebuild:
 
     def describe(self) -> str:
         what = ", ".join(self.changed[:3]) + (f" and {len(self.changed) - 3} more" if len(self.changed) > 3
-                                               else "")
+                                               else "") or ("site" if self.full else "the clock")
         took = f"in {self.seconds * 1000:.0f} ms"
         if self.problems:
             count = len(self.problems)
-            return (f"{what or 'site'}: {count} problem{'s' * (count != 1)}; "
+            return (f"{what}: {count} problem{'s' * (count != 1)}; "
                     f"still serving the last good build ({took})")
         if self.full:
-            return f"{what or 'site'}: rebuilt everything, {self.rendered} files {took}"
+            return f"{what}: rebuilt everything, {self.rendered} files {took}"
         fixed = "problems fixed; " if self.fixed else ""
         if not self.rendered and not self.removed:
             return f"{what}: {fixed}nothing to re-render ({took})"
@@ -150,6 +150,17 @@ class LiveSite:
         gc.collect()
         gc.freeze()
         return result
+
+    def seconds_to_next_moment(self) -> float | None:
+        """On the clock: how long until a held update comes due or a window starts or ends."""
+        if self.fixed_now is not None or self._state is None:
+            return None
+        now = self._state.moment
+        upcoming = [moment for incident in self._state.incidents.values() for moment in _moments(incident)
+                    if moment > now]
+        if not upcoming:
+            return None
+        return max(0.0, (min(upcoming) - datetime.now(timezone.utc)).total_seconds()) + 0.01
 
     def _now(self, config: SiteConfig) -> datetime:
         if self.fixed_now is None:
@@ -334,15 +345,20 @@ def _dated_between(incidents: dict[FolderKey, Incident], before: datetime, after
     low, high = min(before, after), max(before, after)
     if low == high:
         return set()
-    found = set()
-    for key, incident in incidents.items():
-        for update in incident.updates:
-            if any(moment and low < moment <= high for moment in (update.date, update.starts, update.ends)):
-                found.add(key)
-                break
-        if incident.postmortem and low < incident.postmortem.date <= high:
-            found.add(key)
-    return found
+    return {key for key, incident in incidents.items()
+            if any(low < moment <= high for moment in _moments(incident))}
+
+
+def _moments(incident: Incident) -> Iterator[datetime]:
+    """The times at which the clock can change how the item looks."""
+    for update in incident.updates:
+        yield update.date
+        if update.starts:
+            yield update.starts
+        if update.ends:
+            yield update.ends
+    if incident.postmortem:
+        yield incident.postmortem.date
 
 
 def _dir(kind: str) -> str:

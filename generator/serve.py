@@ -110,8 +110,10 @@ class Preview:
 
     def _rebuild_loop(self) -> None:
         while not self.stopping.is_set():
-            batch = self.watcher.next_batch(self.stopping)
-            if not batch:
+            # On the clock, also wake when a held update comes due or a window starts or ends.
+            due = self.live.seconds_to_next_moment()
+            batch = self.watcher.next_batch(self.stopping, due)
+            if self.stopping.is_set() or (not batch and due is None):
                 continue
             generation = self.live.generation
             result = self.live.rebuild(batch)

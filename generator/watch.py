@@ -61,14 +61,17 @@ class Watcher:
         observer.start()
         return observer
 
-    def next_batch(self, stop: threading.Event) -> set[Path]:
-        """Wait for a change, then for the burst it starts to end; empty when stopping."""
+    def next_batch(self, stop: threading.Event, wait: float | None = None) -> set[Path]:
+        """Wait for a change, then for the burst it starts to end; empty when stopping, or when
+        ``wait`` seconds pass without a change."""
         batch: set[Path] = set()
+        give_up = None if wait is None else time.monotonic() + wait
         while not batch:
-            if stop.is_set():
+            if stop.is_set() or (give_up is not None and time.monotonic() >= give_up):
                 return batch
             try:
-                batch.add(self.events.get(timeout=0.2))
+                batch.add(self.events.get(timeout=0.2 if give_up is None
+                                          else max(0.0, min(0.2, give_up - time.monotonic()))))
             except queue.Empty:
                 continue
         deadline = time.monotonic() + LONGEST

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -319,6 +320,18 @@ def test_overlay_shows_problems_on_every_page_and_goes_when_fixed(serve):
     page = BeautifulSoup(fetch(preview, "/public/incidents/2026-10-05-slow-web/").body, "html.parser")
     assert page.find(id="statusgen-problems") is None
     assert "Major" in page.get_text()
+
+
+def test_on_the_clock_a_held_update_appears_when_it_comes_due(serve):
+    due = datetime.now(timezone.utc) + timedelta(seconds=2)
+    held = incident(due.isoformat(timespec="seconds"), "resolved", "Resolved on schedule.")
+    preview = serve({**FILES, "content/incidents/2026-10-05-slow-web/c.md": held}, now=None)
+    page = "/public/incidents/2026-10-05-slow-web/"
+    assert b"Resolved on schedule." not in fetch(preview, page).body
+    generation = preview.live.generation
+    wait_for(lambda: preview.live.generation > generation, timeout=15)
+    assert b"Resolved on schedule." in fetch(preview, page).body
+    assert preview.rebuilds == 1  # woken by the clock, not by a file
 
 
 def test_reload_script_is_served_but_never_built(serve, build, make_site):

@@ -20,7 +20,8 @@ from generator.cli import main
 from generator.importers.cstate import parse_cstate_date
 from generator.importers.text import convert
 from generator.markup import render_markdown
-from tests.conftest import SITE_YML, html
+
+from conftest import SITE_YML, html
 
 DATA = Path(__file__).parent / "data" / "import"
 GITHUB = DATA / "github"

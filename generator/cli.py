@@ -368,7 +368,8 @@ def _import(args: argparse.Namespace, site_dir: Path) -> int:
           + f", {_count(len(report.components), 'new component')}"
           + (f" ({', '.join(report.components)})" if report.components else "")
           + f"; {report.changed} changed, {len(report.forced)} replaced, {report.unchanged} unchanged, "
-          f"{len(report.skipped)} skipped.")
+          + (f"{report.kept} kept as edited here, " if report.kept else "")
+          + f"{len(report.skipped)} skipped.")
     return 0
 
 

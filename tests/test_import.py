@@ -203,22 +203,43 @@ def import_one(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     return source, site / "content" / imported(site)["statuspage:rgy28jwprr1c"]
 
 
-def test_a_file_edited_by_hand_is_refused_unless_forced(make_site, tmp_path, capsys):
+def test_a_file_edited_by_hand_is_kept_and_a_deleted_one_stays_deleted(make_site, tmp_path, capsys):
     site = make_site()
     source, folder = import_one(site, tmp_path, capsys)
     update = sorted(folder.glob("*-monitoring.md"))[0]
-    original = update.read_text()
-    update.write_text(original + "\nAdded by a responder.\n")
+    edited = update.read_text() + "\nAdded by a responder.\n"
+    update.write_text(edited)
     deleted = sorted(folder.glob("*-identified.md"))[0]
     deleted.unlink()
+    before = snapshot(site)
+
+    code, out, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0, err
+    assert "1 kept as edited here" in out
+    assert snapshot(site) == before  # the source did not change them: yours stand
+
+
+def test_a_file_changed_both_here_and_in_the_source_is_refused_unless_forced(make_site, tmp_path, capsys):
+    site = make_site()
+    source, folder = import_one(site, tmp_path, capsys)
+    update = sorted(folder.glob("*-monitoring.md"))[0]
+    update.write_text(update.read_text() + "\nAdded by a responder.\n")
+    deleted = sorted(folder.glob("*-identified.md"))[0]
+    deleted.unlink()
+    path = source / "rgy28jwprr1c.json"
+    payload = json.loads(path.read_text())
+    monitoring = next(u for u in payload["incident"]["incident_updates"] if u["status"] == "monitoring")
+    monitoring["body"] = "Corrected in the source."
+    path.write_text(json.dumps(payload))
     before = snapshot(site)
 
     code, out, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
     assert code == 1 and out == ""
     relative = update.relative_to(site).as_posix()
     assert err.splitlines() == [
-        f"{relative}:1: changed since it was imported (edited by hand?); the import keeps your version: "
-        "run it with --force to replace it with the source's text",
+        f"{relative}:1: changed here since it was imported (edited by hand?) and changed in the source "
+        "too; nothing was written: bring the source's change in by hand, or run the import with --force "
+        "to replace your version with the source's text",
         "statusgen: 1 problem; nothing was written.",
     ]
     assert snapshot(site) == before
@@ -226,7 +247,8 @@ def test_a_file_edited_by_hand_is_refused_unless_forced(make_site, tmp_path, cap
     code, out, err = run(capsys, "import", "statuspage", str(source), "--site", str(site), "--force")
     assert code == 0
     assert f"{relative}: replaced with the source's text (--force)" in err
-    assert update.read_text() == original
+    assert "Corrected in the source." in update.read_text()
+    assert "Added by a responder." not in update.read_text()
     assert deleted.exists()  # --force also writes what was deleted since the import
 
 

@@ -34,8 +34,9 @@ from generator.importers.source import Batch, SourceComponent, SourceItem, Sourc
 from generator.model import STATE_FROM_IMPACT, Kind
 
 MANIFEST = "content/.imported.json"
-EDITED = ("changed since it was imported (edited by hand?); the import keeps your version: run it "
-          "with --force to replace it with the source's text")
+EDITED = ("changed here since it was imported (edited by hand?) and changed in the source too; "
+          "nothing was written: bring the source's change in by hand, or run the import with --force "
+          "to replace your version with the source's text")
 _DIRS: dict[Kind, str] = {"incident": "incidents", "maintenance": "maintenance"}
 
 
@@ -49,6 +50,7 @@ class Report:
     postmortems: int = 0
     changed: int = 0  # files rewritten because the source's text changed
     unchanged: int = 0
+    kept: int = 0  # files edited here since the import, which the source has not changed: left alone
     forced: list[str] = field(default_factory=list)  # edited files replaced because of --force
     components: list[str] = field(default_factory=list)  # component ids added to site.yml
     skipped: list[str] = field(default_factory=list)
@@ -257,9 +259,11 @@ class _Planner:
                 self.manifest.files[path] = {"source": source, "sha256": _hash(wanted)}
                 self.adopted = True
             return
-        if recorded and recorded.get("sha256") == _hash(current):
+        if recorded and recorded.get("sha256") == _hash(current):  # only the source changed it
             self.writes.append(_Write(path, text, source))
             self.report.changed += 1
+        elif recorded and recorded.get("sha256") == _hash(wanted) and not self.force:  # only you did
+            self.report.kept += 1
         elif self.force:
             self.writes.append(_Write(path, text, source))
             self.report.forced.append(f"content/{path}")

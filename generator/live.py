@@ -153,8 +153,8 @@ class LiveSite:
 
     def seconds_to_next_moment(self) -> float | None:
         """On the clock: how long until a held update comes due or a window starts or ends."""
-        if self.fixed_now is not None or self._state is None:
-            return None
+        if self.fixed_now is not None or self._state is None or self._site_problems:
+            return None  # a broken site is rebuilt by the save that fixes it, not by the clock
         now = self._state.moment
         upcoming = [moment for incident in self._state.incidents.values() for moment in _moments(incident)
                     if moment > now]

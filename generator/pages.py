@@ -51,13 +51,14 @@ class PageRenderer:
         self.api = ApiWriter(view, self.states, self.by_activity, api_memo)  # the JSON API, alongside
 
     def render(self, template: str, uri: str, **context: object) -> bytes:
+        """A page at ``uri``. Only the shared pages are given ``now``: incident and month pages must
+        not depend on the clock, or a live preview would have to re-render them all as it moves."""
         depth = uri.count("/")
         root = "../" * depth if depth else "./"
         return self._render(
             template,
             site=self.view.config,
             audience=self.view.audience,
-            now=self.view.now,
             root=root,
             canonical=self.view.audience.base_url + uri.removesuffix("index.html"),
             feeds={kind: root + name for kind, name in FEEDS.items()},
@@ -77,6 +78,7 @@ class PageRenderer:
         upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
         return {"index.html": self.render(
             "index.html", "index.html",
+            now=self.view.now,
             overall=self.overall,
             tab_state=self.overall,
             overall_text=OVERALL_LABELS[self.overall],
@@ -111,7 +113,7 @@ class PageRenderer:
         years: dict[str, list[tuple[str, str]]] = {}
         for month, items in self.months:
             years.setdefault(month[:4], []).append((month, _count_items(items)))
-        return {"history/index.html": self.render("history.html", "history/index.html",
+        return {"history/index.html": self.render("history.html", "history/index.html", now=self.view.now,
                                                   years=list(years.items()), tab_state=self.overall)}
 
     def month_keys(self) -> list[str]:
@@ -146,8 +148,8 @@ class PageRenderer:
             items = [item for item in self.by_component.get(component.id, []) if not item.upcoming]
             items.sort(key=lambda i: (i.started, i.id), reverse=True)
             state = self.states[component.id]
-            pages[uri] = self.render("component.html", uri, component=component, state=state, tab_state=state,
-                                     items=items[:COMPONENT_HISTORY],
+            pages[uri] = self.render("component.html", uri, now=self.view.now, component=component,
+                                     state=state, tab_state=state, items=items[:COMPONENT_HISTORY],
                                      component_feeds={kind: name.rsplit("/", 1)[1] for kind, name in
                                                       component_feed_uris(component.id).items()})
         return pages

@@ -151,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, body: bool) -> None:
         preview = self.server.preview
         live = preview.live
+        if not self._host_allowed():
+            message = b"statusgen serve answers only requests addressed to this machine (Host: localhost)\n"
+            return self._send(HTTPStatus.FORBIDDEN, CONTENT_TYPES[".txt"], message, body)
         path = urlsplit(self.path).path
         if path == "/":
             return self._redirect(PREFIX)
@@ -180,6 +183,18 @@ class _Handler(BaseHTTPRequestHandler):
         if uri.endswith(".html"):
             content = self._page(content)
         self._send(HTTPStatus.OK, content_type(uri), content, body)
+
+    def _host_allowed(self) -> bool:
+        """On loopback, refuse requests for other host names: a web page that points its own
+        domain at 127.0.0.1 (DNS rebinding) must not read the restricted trees."""
+        bound = str(self.server.server_address[0])
+        if not is_loopback(bound):
+            return True  # --bind to a network: served to whoever can reach it, by choice
+        host = self.headers.get("Host")
+        if host is None:
+            return True
+        name = urlsplit("//" + host).hostname or ""
+        return name in ("localhost", "127.0.0.1", "::1", bound) or name.endswith(".localhost")
 
     def _page(self, page: bytes) -> bytes:
         """A served page with the reload script and, while the site has problems, the overlay."""

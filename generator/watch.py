@@ -25,11 +25,12 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
+from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-QUIET = 0.025  # seconds without events that end a burst
+QUIET = 0.05  # seconds without events that end a burst
 LONGEST = 1.0  # a burst that goes on (a git checkout) is cut here, and the rest makes a second batch
+SUBTREES = ("content", "themes")
 _CHANGES = ("created", "modified", "deleted", "moved")
 # Only changes: a build reads thousands of files, and their open/close events would flood the queue.
 _EVENTS = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
@@ -44,22 +45,37 @@ class Watcher:
         self.relevant = relevant
         self.events: queue.SimpleQueue[Path] = queue.SimpleQueue()
         self.note = ""  # set when watching fell back to polling
+        self._handler = _Handler(self)
+        self._subtrees: dict[str, ObservedWatch] = {}
         try:
-            self.observer = self._observe(Observer())
+            self.observer: BaseObserver = Observer()
+            self._observe()
         except OSError as error:  # e.g. the system's inotify watch limit
             self.note = (f"cannot watch files efficiently ({error.strerror or error}); polling instead, "
                          "which notices changes more slowly")
-            self.observer = self._observe(PollingObserver(timeout=0.5))
+            self.observer = PollingObserver(timeout=0.5)
+            self._subtrees.clear()
+            self._observe()
 
-    def _observe(self, observer: BaseObserver) -> BaseObserver:
-        handler = _Handler(self)
+    def _observe(self) -> None:
         # site.yml and the logo; then content/ and themes/ with everything in them.
-        observer.schedule(handler, str(self.site_dir), recursive=False, event_filter=_EVENTS)
-        for name in ("content", "themes"):
-            if (self.site_dir / name).is_dir():
-                observer.schedule(handler, str(self.site_dir / name), recursive=True, event_filter=_EVENTS)
-        observer.start()
-        return observer
+        self.observer.schedule(self._handler, str(self.site_dir), recursive=False, event_filter=_EVENTS)
+        for name in SUBTREES:
+            self.watch_subtree(name)
+        self.observer.start()
+
+    def watch_subtree(self, name: str) -> None:
+        """(Re)start watching content/ or themes/: also when it appears, or comes back, later."""
+        old = self._subtrees.pop(name, None)
+        if old is not None:
+            try:
+                self.observer.unschedule(old)
+            except KeyError:
+                pass  # already dropped with the folder
+        path = self.site_dir / name
+        if path.is_dir():
+            self._subtrees[name] = self.observer.schedule(self._handler, str(path), recursive=True,
+                                                          event_filter=_EVENTS)
 
     def next_batch(self, stop: threading.Event, wait: float | None = None) -> set[Path]:
         """Wait for a change, then for the burst it starts to end; empty when stopping, or when
@@ -97,6 +113,8 @@ class _Handler(FileSystemEventHandler):
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw:
                 path = Path(raw.decode() if isinstance(raw, bytes) else raw)
+                if event.is_directory and path.parent == self.watcher.site_dir and path.name in SUBTREES:
+                    self.watcher.watch_subtree(path.name)
                 if not _is_scratch(path) and self.watcher.relevant(path):
                     self.watcher.events.put(path)
 

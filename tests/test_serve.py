@@ -247,6 +247,22 @@ def test_path_traversal_and_unknown_paths_get_404(serve, path):
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
 
 
+def test_other_host_names_are_refused_on_loopback(serve):
+    """A page whose domain resolves to 127.0.0.1 (DNS rebinding) must not read the strategic tree."""
+    preview = serve()
+    host, port = preview.server.server_address[:2]
+    for name, status in ((f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200), ("localhost", 200),
+                         (f"attacker.example:{port}", 403), ("attacker.example", 403)):
+        connection = http.client.HTTPConnection(str(host), port, timeout=10)
+        connection.putrequest("GET", "/strategic/", skip_host=True)
+        connection.putheader("Host", name)
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == status, name
+        assert (b"Strategic" in response.read()) == (status == 200)
+        connection.close()
+
+
 def test_404_inside_a_tree_is_that_audiences_page(serve):
     preview = serve()
     response = fetch(preview, "/strategic/no/such/page/")
@@ -332,6 +348,34 @@ def test_on_the_clock_a_held_update_appears_when_it_comes_due(serve):
     wait_for(lambda: preview.live.generation > generation, timeout=15)
     assert b"Resolved on schedule." in fetch(preview, page).body
     assert preview.rebuilds == 1  # woken by the clock, not by a file
+
+
+def test_theme_folder_made_after_start_is_watched(serve):
+    preview = serve()
+    template = preview.live.site_dir / "themes/default/templates/incident.html"
+    generation = preview.live.generation
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "default/incident.html" %}{% block title %}OVERRIDE-ONE{% endblock %}')
+    wait_for(lambda: b"OVERRIDE-ONE" in fetch(preview, "/public/incidents/2026-10-05-slow-web/").body)
+    generation = preview.live.generation
+    template.write_text(template.read_text().replace("ONE", "TWO"))
+    wait_for(lambda: preview.live.generation > generation)
+    assert b"OVERRIDE-TWO" in fetch(preview, "/public/incidents/2026-10-05-slow-web/").body
+
+
+def test_a_broken_site_waits_for_a_fix_not_for_the_clock(serve):
+    due = datetime.now(timezone.utc) + timedelta(seconds=1)
+    held = incident(due.isoformat(timespec="seconds"), "resolved", "Resolved on schedule.")
+    preview = serve({**FILES, "content/incidents/2026-10-05-slow-web/c.md": held}, now=None)
+    config = preview.live.site_dir / "site.yml"
+    config.write_text(config.read_text().replace("timezone:", "timezon:"))
+    wait_for(lambda: preview.live.problems != [])
+    rebuilds = preview.rebuilds
+    time.sleep(2)  # past the held update's time: no rebuild may follow until site.yml is fixed
+    assert preview.rebuilds == rebuilds
+    config.write_text(config.read_text().replace("timezon:", "timezone:"))
+    wait_for(lambda: preview.live.problems == [])
+    assert b"Resolved on schedule." in fetch(preview, "/public/incidents/2026-10-05-slow-web/").body
 
 
 def test_reload_script_is_served_but_never_built(serve, build, make_site):

@@ -144,11 +144,11 @@ class LiveSite:
         result.fixed = bool(before) and not self.problems
         if result.rendered or result.removed or self.problems != before:
             self.generation += 1
-        result.seconds = time.perf_counter() - started
         # Keep the collector off the site's million long-lived objects: scanning them on every
         # rebuild would cost more than the rebuild. Garbage of this rebuild goes first.
         gc.collect()
         gc.freeze()
+        result.seconds = time.perf_counter() - started
         return result
 
     def seconds_to_next_moment(self) -> float | None:

@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                     "Saving a file under content/ re-renders only what it touches; site.yml or the "
                     "theme rebuild everything. Open pages reload by themselves after each rebuild, "
                     "and problems show as an overlay on every page until they are fixed. "
-                    "Nothing is written to disk.")
+                    "No output is written (only the Markdown render cache is kept up to date).")
     _site_argument(serve)
     serve.add_argument("--port", type=_port, default=8000,
                        help="port to listen on (default: 8000; 0: any free port)")

@@ -203,6 +203,59 @@ def import_one(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     return source, site / "content" / imported(site)["statuspage:rgy28jwprr1c"]
 
 
+def without_resolution(source: Path, name: str) -> dict:
+    """Drop the resolved update from a copied payload (an older export); returns the full one."""
+    path = source / f"{name}.json"
+    full = json.loads(path.read_text())
+    payload = json.loads(path.read_text())
+    payload["incident"]["incident_updates"] = [u for u in payload["incident"]["incident_updates"]
+                                               if u["status"] != "resolved"]
+    payload["incident"]["status"] = "monitoring"
+    path.write_text(json.dumps(payload))
+    return full
+
+
+def test_a_folder_renamed_by_hand_is_followed(make_site, tmp_path, capsys):
+    site = make_site()
+    source = copy_sources(tmp_path, ["rgy28jwprr1c"])
+    full = without_resolution(source, "rgy28jwprr1c")
+    assert run(capsys, "import", "statuspage", str(source), "--site", str(site))[0] == 0
+    old = site / "content" / imported(site)["statuspage:rgy28jwprr1c"]
+    renamed = old.with_name("2023-01-10-actions-outage")
+    old.rename(renamed)
+
+    (source / "rgy28jwprr1c.json").write_text(json.dumps(full))  # the newer export is resolved
+    code, out, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0, err
+    assert "1 new update" in out
+    assert f"content/incidents/{renamed.name}: note: renamed from {old.name} since it was imported; " \
+           "followed" in err
+    assert not old.exists()
+    assert len(list(renamed.glob("*-resolved.md"))) == 1
+    assert imported(site)["statuspage:rgy28jwprr1c"] == f"incidents/{renamed.name}"
+    assert run(capsys, "check", "--site", str(site))[0] == 0
+
+
+def test_a_folder_deleted_by_hand_is_not_imported_again_unless_forced(make_site, tmp_path, capsys):
+    site = make_site()
+    source = copy_sources(tmp_path, ["rgy28jwprr1c"])
+    full = without_resolution(source, "rgy28jwprr1c")
+    assert run(capsys, "import", "statuspage", str(source), "--site", str(site))[0] == 0
+    folder = site / "content" / imported(site)["statuspage:rgy28jwprr1c"]
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+
+    (source / "rgy28jwprr1c.json").write_text(json.dumps(full))
+    code, out, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0, err
+    relative = folder.relative_to(site).as_posix()
+    assert f"{relative}: deleted since it was imported; not written again (--force imports it again)" in err
+    assert not folder.exists()
+    assert run(capsys, "import", "statuspage", str(source), "--site", str(site), "--force")[0] == 0
+    assert len(list(folder.glob("*.md"))) == 4
+
+
 def test_a_file_edited_by_hand_is_kept_and_a_deleted_one_stays_deleted(make_site, tmp_path, capsys):
     site = make_site()
     source, folder = import_one(site, tmp_path, capsys)

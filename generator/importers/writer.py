@@ -195,6 +195,15 @@ class _Planner:
 
     def plan(self, item: SourceItem) -> None:
         folder = self.manifest.items.get(item.key)
+        if folder is not None and not (self.site_dir / "content" / folder).is_dir():
+            moved = self._renamed(folder)
+            if moved:
+                self._follow(item, folder, moved)
+                folder = moved
+            elif not self.force:
+                self.report.skipped.append(f"content/{folder}: deleted since it was imported; not written "
+                                           "again (--force imports it again)")
+                return
         new_folder = folder is None
         if folder is None:
             folder = self._new_folder(item)
@@ -216,6 +225,32 @@ class _Planner:
                     self.report.incidents += 1
                 else:
                     self.report.maintenances += 1
+
+    def _renamed(self, folder: str) -> str | None:
+        """Where a folder renamed by hand went: the one other folder holding its files, unedited."""
+        recorded = {path.rsplit("/", 1)[1]: entry.get("sha256") for path, entry in self.manifest.files.items()
+                    if path.startswith(folder + "/")}
+        if not recorded:
+            return None
+        name, sha = next(iter(recorded.items()))
+        parent = self.site_dir / "content" / folder.split("/")[0]
+        found = [candidate.parent for candidate in sorted(parent.glob(f"*/{name}"))
+                 if _hash(candidate.read_bytes()) == sha]
+        if len(found) != 1:
+            return None
+        return found[0].relative_to(self.site_dir / "content").as_posix()
+
+    def _follow(self, item: SourceItem, old: str, new: str) -> None:
+        """Record the new folder name, so this and later imports write there."""
+        self.manifest.items[item.key] = new
+        for path in [p for p in self.manifest.files if p.startswith(old + "/")]:
+            self.manifest.files[new + path[len(old):]] = self.manifest.files.pop(path)
+        self.by_source = {entry.get("source"): path for path, entry in self.manifest.files.items()}
+        self.claimed_files = set(self.manifest.files)
+        self.claimed_folders.add(new)
+        self.adopted = True
+        self.report.notes.append(f"content/{new}: renamed from {old.split('/', 1)[1]} since it was "
+                                 "imported; followed")
 
     def _new_folder(self, item: SourceItem) -> str:
         day = item.date.astimezone(self.config.timezone).strftime("%Y-%m-%d")

@@ -42,8 +42,14 @@ class Request:
     audience: str | None = None
 
 
-def create(site_dir: Path, request: Request, now: datetime) -> Path:
-    """Write the new update file and return its path; raises SiteError before writing anything."""
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    notes: list[str]  # what the writer should know: a held date, a look-alike incident
+
+
+def create(site_dir: Path, request: Request, now: datetime) -> Written:
+    """Write the new update file; raises SiteError before writing anything."""
     problems = Problems(site_dir)
     config = load_config(site_dir, problems)
     problems.raise_if_any()
@@ -58,7 +64,7 @@ def create(site_dir: Path, request: Request, now: datetime) -> Path:
     template = _template(request, kind, status, templates, config, problems)
     fields = _fields(request, kind, template, current, config, problems)
     problems.raise_if_any()
-    folder = _folder(site_dir, kind, request, current, fields, moment, config)
+    folder, twin = _folder(site_dir, kind, request, current, fields, moment, config)
     path = _free_path(folder, f"{_local(moment, config).strftime('%Y-%m-%dT%H%M')}-{status}")
     front = {"date": _local(moment, config).isoformat(timespec="seconds"), "status": status, **fields}
     values = _placeholders(config, kind, status, moment, front, current)
@@ -67,7 +73,14 @@ def create(site_dir: Path, request: Request, now: datetime) -> Path:
         front["template_version"] = template.version
     body = fill(template.body, values) if template else f"{TODO} write the update for customers here]\n"
     _write_checked(path, front, body, kind, config, site_dir)
-    return path
+    notes = []
+    if moment > now:
+        notes.append(f"dated {human_time(moment, config.timezone)}, after now: check, build and serve hold "
+                     "it back until then")
+    if twin:
+        notes.append(f"content/{twin.parent.name}/{twin.name} has the same title and day; if this is the "
+                     f"same {kind}, delete this new one and use: statusgen new update {twin.name}")
+    return Written(path, notes)
 
 
 def _current(site_dir: Path, request: Request, config: SiteConfig, problems: Problems) -> Incident | None:
@@ -182,17 +195,19 @@ def _fields(request: Request, kind: Kind, template: MessageTemplate | None, curr
 
 
 def _folder(site_dir: Path, kind: Kind, request: Request, current: Incident | None,
-            fields: dict[str, object], moment: datetime, config: SiteConfig) -> Path:
+            fields: dict[str, object], moment: datetime, config: SiteConfig) -> tuple[Path, Path | None]:
+    """The folder to write in, and the folder of a look-alike (same title and day) if one is there."""
     dirname = "incidents" if kind == "incident" else "maintenance"
     if current:
-        return site_dir / "content" / dirname / current.id
+        return site_dir / "content" / dirname / current.id, None
     day = _local(moment if kind == "incident" else parse_timestamp(str(fields["starts"]), config.timezone),
                  config).strftime("%Y-%m-%d")
     base = f"{day}-{slugify(str(fields['title']))}"[:60].rstrip("-")
-    folder, number = site_dir / "content" / dirname / base, 2
+    folder = first = site_dir / "content" / dirname / base
+    number = 2
     while folder.exists():
         folder, number = site_dir / "content" / dirname / f"{base}-{number}", number + 1
-    return folder
+    return folder, first if folder != first else None
 
 
 def slugify(text: str) -> str:
@@ -224,13 +239,18 @@ def _placeholders(config: SiteConfig, kind: Kind, status: str, moment: datetime,
                 return value if key != "components" else [cid for cid, _ in value]
         return None
 
+    def every_component() -> list[object]:  # once it is over: everything it affected
+        named = [cid for update in (current.updates if current else ()) for cid, _ in update.components or ()]
+        return list(dict.fromkeys([*named, *_as_list(front.get("components"))]))
+
     names = {c.id: c.name for c in config.components}
     zone = config.timezone
     starts, ends = latest("starts"), latest("ends")
+    components = every_component() if status in ("resolved", "completed") else _as_list(latest("components"))
     start = current.updates[0].date if current and kind == "incident" else moment
     return {
         "title": str(latest("title") or ""),
-        "components": _and_list([names.get(str(c), str(c)) for c in _as_list(latest("components"))]),
+        "components": _and_list([names.get(str(c), str(c)) for c in components]),
         "impact": IMPACT_LABELS.get(str(latest("impact")), ""),
         "status": STATUS_LABELS[status],
         "date": human_time(moment, zone),

@@ -320,8 +320,11 @@ def _new(args: argparse.Namespace, site_dir: Path) -> int:
         template=args.template,
         audience=args.audience,
     )
-    path = create(site_dir, request, datetime.now(timezone.utc))
+    written = create(site_dir, request, datetime.now(timezone.utc))
+    path = written.path
     print(path)
+    for note in written.notes:
+        print(f"{path}: note: {note}", file=sys.stderr)
     if args.edit:
         _edit(path)
         check_written(path, site_dir)  # raises with what a build would say about the edited file

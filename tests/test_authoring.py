@@ -284,3 +284,30 @@ def test_next_update_can_be_written_while_earlier_prompts_are_open(site, capsys)
     assert second.is_file()
     code, _, err = run(capsys, "check", "--site", str(site))
     assert code == 1 and err.count("fill in or delete the template's prompt") == 5
+
+
+def test_new_says_when_an_update_is_held_or_an_incident_looks_like_another(site, capsys):
+    code, out, err = run(capsys, "new", "incident", "--title", "Email delays", "--impact", "minor",
+                         "--components", "email", "--date", "2099-01-01T09:00:00Z", "--site", str(site))
+    assert code == 0
+    path = out.strip()
+    assert f"{path}: note: dated Jan 1, 2099, 09:00 UTC, after now: check, build and serve hold it back " \
+           "until then" in err
+    code, out, err = run(capsys, "new", "incident", "--title", "Email delays", "--impact", "minor",
+                         "--components", "email", "--date", "2099-01-01T09:05:00Z", "--site", str(site))
+    assert code == 0 and out.strip().endswith("2099-01-01-email-delays-2/2099-01-01T0905-investigating.md")
+    assert "content/incidents/2099-01-01-email-delays has the same title and day; if this is the same " \
+           "incident, delete this new one and use: statusgen new update 2099-01-01-email-delays" in err
+    code, out, err = run(capsys, "new", "incident", "--title", "Web errors", "--impact", "minor",
+                         "--components", "web", "--site", str(site))
+    assert code == 0 and "note: dated" not in err and "same title" not in err
+
+
+def test_resolved_template_names_every_component_the_incident_affected(site, capsys):
+    first = new(capsys, site, "incident", "--title", "Errors", "--impact", "major", "--components", "api,web",
+                "--date", "2026-11-27T09:00:00Z")
+    new(capsys, site, "update", first.parent.name, "--status", "monitoring", "--components", "api",
+        "--date", "2026-11-27T09:30:00Z")
+    resolved = new(capsys, site, "update", first.parent.name, "--status", "resolved",
+                   "--date", "2026-11-27T10:00:00Z", fill_in=False)
+    assert "API and Web app" in resolved.read_text()

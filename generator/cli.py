@@ -277,13 +277,17 @@ def _check(args: argparse.Namespace, site_dir: Path) -> int:
 
 def _serve(args: argparse.Namespace, site_dir: Path) -> int:
     last_problems: list[Problem] = []
+    last_held: list[tuple[str, datetime]] = []
 
     def report(result: Rebuild) -> None:
-        nonlocal last_problems
+        nonlocal last_problems, last_held
         if result.problems != last_problems:
             for problem in result.problems:
                 print(problem, file=sys.stderr, flush=True)
             last_problems = result.problems
+        if result.held != last_held:
+            _print_held([item for item in result.held if item not in last_held])
+            last_held = result.held
         print(result.describe(), flush=True)
 
     preview = Preview(site_dir, args.bind, args.port, args.now, args.jobs or default_workers(), report)
@@ -403,7 +407,7 @@ def _print_held(held: list[tuple[str, datetime]]) -> None:
     """Updates dated in the future are valid (prepared in advance) but easy to do by mistake."""
     for source, date in held:
         print(f"{source}: note: dated {date.isoformat(timespec='minutes')}, after now; "
-              "held back until a build after that time", file=sys.stderr)
+              "held back until a build after that time", file=sys.stderr, flush=True)
 
 
 def _count(number: int, noun: str) -> str:

@@ -51,6 +51,7 @@ class Rebuild:
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)  # the site's problems after it
     fixed: bool = False  # the site had problems before it and has none now
+    held: list[tuple[str, datetime]] = field(default_factory=list)  # updates dated after now, after it
 
     def describe(self) -> str:
         what = ", ".join(self.changed[:3]) + (f" and {len(self.changed) - 3} more" if len(self.changed) > 3
@@ -84,6 +85,7 @@ class _State:
     months: dict[str, list[str]]  # audience id -> month keys, newest first
     shared: dict[str, set[str]]  # audience id -> uris of its shared files
     orders: dict[str, _Orders]  # audience id -> its views in the orders pages and feeds read them
+    held: dict[FolderKey, list[tuple[str, datetime]]]  # updates dated after now: (source, date)
     api_memo: dict[str, dict[str, Any]] = field(default_factory=dict)  # audience id -> the API's memo
 
 
@@ -120,6 +122,7 @@ class LiveSite:
         self.audiences: list[tuple[str, str]] = []  # (id, title) of the last good site
         self.logo: str | None = None  # the logo's site-relative path, when it is a file of the site
         self.problems: list[Problem] = []
+        self.held: list[tuple[str, datetime]] = []  # (source, date) of updates dated after now
         self.generation = 0  # grows whenever what is served changes (pages or problems)
         self._state: _State | None = None
         self._site_problems: list[Problem] = []
@@ -137,12 +140,14 @@ class LiveSite:
             result = self._full(names)
         else:
             result = self._incremental(self._state, names, keys, templates)
-        before = self.problems
+        before, held_before = self.problems, self.held
         self.problems = SiteError([*self._site_problems, *self._template_problems,
                                    *(p for ps in self._folder_problems.values() for p in ps)]).problems
-        result.problems = self.problems
+        if self._state is not None:
+            self.held = sorted(item for items in self._state.held.values() for item in items)
+        result.problems, result.held = self.problems, self.held
         result.fixed = bool(before) and not self.problems
-        if result.rendered or result.removed or self.problems != before:
+        if result.rendered or result.removed or self.problems != before or self.held != held_before:
             self.generation += 1
         # Keep the collector off the site's million long-lived objects: scanning them on every
         # rebuild would cost more than the rebuild. Garbage of this rebuild goes first.
@@ -205,13 +210,14 @@ class LiveSite:
         self._site_problems = []
         self.cache.save()
         self.cache.take_log()
+        incidents = {(_dir(i.kind), i.id): i for i in site.incidents}
         self._state = _State(
-            config=site.config, env=env, moment=moment,
-            incidents={(_dir(i.kind), i.id): i for i in site.incidents},
+            config=site.config, env=env, moment=moment, incidents=incidents,
             views={r.view.audience.id: {(_dir(v.kind), v.id): v for v in r.items_by_uri.values()}
                    for r in renderers},
             months={r.view.audience.id: r.month_keys() for r in renderers},
             orders={r.view.audience.id: _Orders(r.view.items) for r in renderers},
+            held={key: found for key, incident in incidents.items() if (found := _held(incident, moment))},
             shared={r.view.audience.id: {uri for uri in trees[r.view.audience.id]
                                          if not _is_item_or_month(uri)} for r in renderers},
         )
@@ -233,6 +239,13 @@ class LiveSite:
         moment = self._now(state.config)
         changed |= _dated_between(state.incidents, state.moment, moment)
         clock_moved, state.moment = moment != state.moment, moment
+        for key in changed:
+            incident = state.incidents.get(key)
+            found = _held(incident, moment) if incident else []
+            if found:
+                state.held[key] = found
+            else:
+                state.held.pop(key, None)
         trees = dict(self.trees)
         labels, tz = audience_labels(state.config), state.config.timezone
         try:
@@ -347,6 +360,11 @@ def _dated_between(incidents: dict[FolderKey, Incident], before: datetime, after
         return set()
     return {key for key, incident in incidents.items()
             if any(low < moment <= high for moment in _moments(incident))}
+
+
+def _held(incident: Incident, now: datetime) -> list[tuple[str, datetime]]:
+    items = (*incident.updates, *((incident.postmortem,) if incident.postmortem else ()))
+    return [(item.source, item.date) for item in items if item.date > now]
 
 
 def _moments(incident: Incident) -> Iterator[datetime]:

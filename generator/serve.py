@@ -13,6 +13,7 @@ import mimetypes
 import socket
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,8 +42,9 @@ CONTENT_TYPES = {
 _RELOAD = ('<script>/* statusgen serve: live reload */(()=>{{const s=new EventSource("{events}");'
            's.onmessage=e=>{{if(e.data!=="{generation}"){{s.close();location.reload()}}}}}})();</script>')
 _OVERLAY_STYLE = ("position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;"
-                  "margin:0;padding:1rem 1.25rem;background:#2b0a0a;color:#fff;border-top:4px solid #e5484d;"
-                  "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;box-shadow:0 -4px 24px #0008")
+                  "margin:0;padding:1rem 1.25rem;background:{background};color:#fff;"
+                  "border-top:4px solid {border};font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;"
+                  "box-shadow:0 -4px 24px #0008")
 
 
 def content_type(uri: str) -> str:
@@ -160,7 +162,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == EVENTS and body:
             return self._events(preview)
         if path == STATUS:
-            status = {"generation": live.generation, "problems": [str(p) for p in live.problems]}
+            status = {"generation": live.generation, "problems": [str(p) for p in live.problems],
+                      "held": [{"path": source, "date": date.isoformat()} for source, date in live.held]}
             return self._send(HTTPStatus.OK, "application/json", json.dumps(status).encode(), body)
         if path == PREFIX:
             return self._send(HTTPStatus.OK, CONTENT_TYPES[".html"], self._page(self._audiences_page()), body)
@@ -199,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _page(self, page: bytes) -> bytes:
         """A served page with the reload script and, while the site has problems, the overlay."""
         live = self.server.preview.live
-        extra = _overlay(live.problems) + _RELOAD.format(events=EVENTS, generation=live.generation)
+        extra = _overlay(live.problems, live.held) + _RELOAD.format(events=EVENTS, generation=live.generation)
         head, marker, tail = page.rpartition(b"</body>")
         if not marker:
             return page + extra.encode()
@@ -276,11 +279,25 @@ def _plain_page(title: str, body: str) -> bytes:
             f"<h1>{html.escape(title)}</h1>{body}</body></html>").encode()
 
 
-def _overlay(problems: list[Problem]) -> str:
-    if not problems:
-        return ""
-    lines = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
-    count = len(problems)
-    return (f'<aside id="statusgen-problems" role="alert" style="{_OVERLAY_STYLE}">'
-            f'<strong style="font-size:16px">statusgen: {count} problem{"s" * (count != 1)}; showing the '
-            f'last good build</strong><ul style="margin:.5rem 0 0;padding-left:1.25rem">{lines}</ul></aside>')
+def _overlay(problems: list[Problem], held: list[tuple[str, datetime]]) -> str:
+    """The problems (red), else the updates held back because they are dated after now (blue)."""
+    if problems:
+        lines = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+        count = len(problems)
+        title = f"statusgen: {count} problem{'s' * (count != 1)}; showing the last good build"
+        return _banner("statusgen-problems", "#2b0a0a", "#e5484d", title, lines)
+    if held:
+        lines = "".join(f"<li>{html.escape(source)}: dated {date.isoformat(timespec='minutes')}</li>"
+                        for source, date in held)
+        count = len(held)
+        title = (f"statusgen: {count} update{'s' * (count != 1)} dated after now, held back until then "
+                 "(a wrong date or offset?)")
+        return _banner("statusgen-held", "#0a1f3b", "#3e8ef7", title, lines)
+    return ""
+
+
+def _banner(element_id: str, background: str, border: str, title: str, items: str) -> str:
+    style = _OVERLAY_STYLE.format(background=background, border=border)
+    return (f'<aside id="{element_id}" role="alert" style="{style}"><strong style="font-size:16px">'
+            f'{html.escape(title)}</strong><ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul>'
+            '</aside>')

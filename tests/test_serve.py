@@ -378,6 +378,24 @@ def test_a_broken_site_waits_for_a_fix_not_for_the_clock(serve):
     assert b"Resolved on schedule." in fetch(preview, "/public/incidents/2026-10-05-slow-web/").body
 
 
+def test_an_update_dated_after_now_is_named_on_every_page_until_it_is_not(serve):
+    held = incident("2026-11-27T13:00:00Z", "resolved", "Prepared in advance.")
+    preview = serve({**FILES, "content/incidents/2026-10-05-slow-web/c.md": held})
+    status = json.loads(fetch(preview, "/_statusgen/status.json").body)
+    assert status["held"] == [{"path": "content/incidents/2026-10-05-slow-web/c.md",
+                               "date": "2026-11-27T13:00:00+00:00"}]
+    banner = BeautifulSoup(fetch(preview, "/strategic/").body, "html.parser").find(id="statusgen-held")
+    assert [li.get_text() for li in banner.find_all("li")] == [
+        "content/incidents/2026-10-05-slow-web/c.md: dated 2026-11-27T13:00+00:00"]
+    path = preview.live.site_dir / "content/incidents/2026-10-05-slow-web/c.md"
+    generation = preview.live.generation
+    path.write_text(held.replace("2026-11-27T13:00:00Z", "2026-11-27T11:00:00Z"))
+    wait_for(lambda: preview.live.generation > generation)
+    page = BeautifulSoup(fetch(preview, "/public/incidents/2026-10-05-slow-web/").body, "html.parser")
+    assert page.find(id="statusgen-held") is None
+    assert "Prepared in advance." in page.get_text()
+
+
 def test_reload_script_is_served_but_never_built(serve, build, make_site):
     preview = serve()
     served = fetch(preview, "/public/").body

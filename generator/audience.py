@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from markupsafe import escape
 
 from generator.config import Audience, SiteConfig
-from generator.model import STATE_FROM_IMPACT, STATE_ORDER, Incident, Kind, Segment, Site, Update
+from generator.model import IMPACTS, STATE_FROM_IMPACT, STATE_ORDER, Incident, Kind, Segment, Site, Update
 
 ACTIVE_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
@@ -161,7 +161,7 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
         kind=incident.kind,
         title=latest.title,
         status=status,
-        impact=latest.impact,
+        impact=latest.impact if status not in _CLOSED else _peak_impact(updates),
         components=latest.components if status not in _CLOSED else _ever_affected(updates),
         updates=updates,
         started=started,
@@ -181,6 +181,11 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
 
 
 _CLOSED = ("resolved", "completed", "cancelled")
+
+
+def _peak_impact(updates: tuple[UpdateView, ...]) -> str | None:
+    """Once it is over, the worst impact it had (a last update that lowers it does not lessen it)."""
+    return max((u.impact for u in updates if u.impact), key=IMPACTS.index, default=None)
 
 
 def _ever_affected(updates: tuple[UpdateView, ...]) -> tuple[tuple[str, str], ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -387,3 +388,22 @@ def test_held_updates_are_announced(make_site, tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err == ["content/incidents/cdn-slow/c.md: note: dated 2026-12-01T00:00+00:00, after now; "
                    "held back until a build after that time"]
+
+
+def test_progress_shows_skipped_stages_and_a_resolved_incident_keeps_its_peak_impact(make_site, build):
+    out = build(make_site({
+        "content/incidents/quick/a.md": incident(
+            "2026-11-20T08:00:00Z", "investigating", "Errors.", title="Errors", impact="major",
+            components=["api"]),
+        "content/incidents/quick/b.md": incident("2026-11-20T08:30:00Z", "monitoring", "Better.",
+                                                 impact="minor"),
+        "content/incidents/quick/c.md": incident("2026-11-20T09:00:00Z", "resolved", "Fixed."),
+    })) / "public"
+    page = html(out / "incidents/quick/index.html")
+    steps = page.select_one(".steps")
+    assert [li.get_text() for li in steps.select(".done")] == ["Investigating", "Monitoring"]
+    assert [li.get_text() for li in steps.select(".skipped")] == ["Identified (skipped)"]
+    assert steps.select_one("[aria-current=step]").get_text() == "Resolved"
+    assert page.select_one(".impact").get_text() == "Major impact"
+    api = json.loads((out / "api/v2/incidents.json").read_text())
+    assert api["incidents"][0]["impact"] == "major"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import SLUG, SiteConfig
-from generator.dates import parse_timestamp
+from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, one_of
 from generator.markup import TODO, render_markdown, split_blocks
 from generator.model import (
@@ -426,8 +426,14 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
         which = (f"the earliest update of this {kind}" if first is updates[0] else
                  f"the earliest update of this {kind} that audience {audience.id!r} sees "
                  "(the earlier ones are restricted)")
-        problems.items.append(Problem(first.source, 1, f"missing {names}: {which} must say "
-                                                       f"what the {kind} is"))
+        message = f"missing {names}: {which} must say what the {kind} is"
+        opener = next((u for u in updates if u.audience_rank <= audience.rank
+                       and all(getattr(u, key) is not None for key in missing)), None)
+        if opener is not None:  # the likely slip: this file's date puts it before the real first one
+            message += (f"; it is dated {human_time(first.date, config.timezone)}, before "
+                        f"{Path(opener.source).name} ({human_time(opener.date, config.timezone)}), "
+                        "which says it: check this file's date")
+        problems.items.append(Problem(first.source, 1, message))
 
 
 def _check_empty_components(updates: list[Update], config: SiteConfig, problems: Problems) -> None:

@@ -655,7 +655,8 @@ def test_earliest_update_lacks_title_impact_components(make_site, capsys):
     })
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:1: missing 'title', 'components': the earliest update of this "
-        "incident must say what the incident is",
+        "incident must say what the incident is; it is dated Nov 20, 2026, 11:00 CET, before 2.md "
+        "(Nov 20, 2026, 12:00 CET), which says it: check this file's date",
         "content/incidents/b/1.md:1: missing 'title', 'impact', 'components': the earliest update "
         "of this incident must say what the incident is",
     ]

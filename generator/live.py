@@ -51,6 +51,7 @@ class Rebuild:
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)  # the site's problems after it
     fixed: bool = False  # the site had problems before it and has none now
+    serving: bool = True  # a good build is being served (False until the first one)
     held: list[tuple[str, datetime]] = field(default_factory=list)  # updates dated after now, after it
 
     def describe(self) -> str:
@@ -59,8 +60,8 @@ class Rebuild:
         took = f"in {self.seconds * 1000:.0f} ms"
         if self.problems:
             count = len(self.problems)
-            return (f"{what}: {count} problem{'s' * (count != 1)}; "
-                    f"still serving the last good build ({took})")
+            serving = "still serving the last good build" if self.serving else "nothing to serve until fixed"
+            return f"{what}: {count} problem{'s' * (count != 1)}; {serving} ({took})"
         if self.full:
             return f"{what}: rebuilt everything, {self.rendered} files {took}"
         fixed = "problems fixed; " if self.fixed else ""
@@ -145,7 +146,7 @@ class LiveSite:
                                    *(p for ps in self._folder_problems.values() for p in ps)]).problems
         if self._state is not None:
             self.held = sorted(item for items in self._state.held.values() for item in items)
-        result.problems, result.held = self.problems, self.held
+        result.problems, result.held, result.serving = self.problems, self.held, bool(self.trees)
         result.fixed = bool(before) and not self.problems
         if result.rendered or result.removed or self.problems != before or self.held != held_before:
             self.generation += 1

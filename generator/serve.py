@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from generator.config import CONFIG_NAME
 from generator.errors import Problem, SiteError
 from generator.live import LiveSite, Rebuild
 from generator.watch import Watcher
@@ -70,6 +71,8 @@ class Preview:
         self.stopping = threading.Event()
         self.rebuilds = 0
         self.first = self.live.rebuild()
+        if not (site_dir / CONFIG_NAME).is_file():  # not a site at all (--site is wrong): nothing to wait for
+            raise SiteError(self.first.problems)
         try:
             self.server = _Server((bind, port), _Handler, self)
         except OSError as error:
@@ -202,7 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _page(self, page: bytes) -> bytes:
         """A served page with the reload script and, while the site has problems, the overlay."""
         live = self.server.preview.live
-        extra = _overlay(live.problems, live.held) + _RELOAD.format(events=EVENTS, generation=live.generation)
+        extra = _overlay(live.problems, live.held, bool(live.trees))
+        extra += _RELOAD.format(events=EVENTS, generation=live.generation)
         head, marker, tail = page.rpartition(b"</body>")
         if not marker:
             return page + extra.encode()
@@ -279,12 +283,13 @@ def _plain_page(title: str, body: str) -> bytes:
             f"<h1>{html.escape(title)}</h1>{body}</body></html>").encode()
 
 
-def _overlay(problems: list[Problem], held: list[tuple[str, datetime]]) -> str:
+def _overlay(problems: list[Problem], held: list[tuple[str, datetime]], serving: bool) -> str:
     """The problems (red), else the updates held back because they are dated after now (blue)."""
     if problems:
         lines = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
         count = len(problems)
-        title = f"statusgen: {count} problem{'s' * (count != 1)}; showing the last good build"
+        showing = "showing the last good build" if serving else "nothing built yet"
+        title = f"statusgen: {count} problem{'s' * (count != 1)}; {showing}"
         return _banner("statusgen-problems", "#2b0a0a", "#e5484d", title, lines)
     if held:
         lines = "".join(f"<li>{html.escape(source)}: dated {date.isoformat(timespec='minutes')}</li>"

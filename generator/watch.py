@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,11 @@ class Watcher:
         self.relevant = relevant
         self.events: queue.SimpleQueue[Path] = queue.SimpleQueue()
         self.note = ""  # set when watching fell back to polling
+        # A folder made with its subfolders (mkdir -p themes/x/templates) is watched twice over
+        # for a moment: once by the new watch on themes/, once as a new folder inside it.
+        # watchdog keeps one and says so with a warning, harmlessly; keep it off the terminal.
+        warnings.filterwarnings("ignore", message="Callback with id .* already exists",
+                                category=RuntimeWarning)
         self._handler = _Handler(self)
         self._subtrees: dict[str, ObservedWatch] = {}
         try:

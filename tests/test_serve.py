@@ -433,6 +433,12 @@ def test_cli_serve_starts_on_loopback_and_stops_cleanly_on_ctrl_c(make_site):
                 process.kill()
 
 
+def test_serve_outside_a_site_is_an_error(tmp_path, capsys):
+    assert main(["serve", "--site", str(tmp_path), "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert f"site.yml:1: no site.yml in {tmp_path}; is --site pointing at your status site?" in err
+
+
 def test_port_in_use_is_a_clear_error(make_site, capsys):
     site = make_site(FILES)
     preview = Preview(site, port=0, now=NOW)

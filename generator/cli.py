@@ -91,13 +91,15 @@ def _parser() -> argparse.ArgumentParser:
     new_kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
     incident = new_kinds.add_parser("incident", help="start a new incident (first update)")
     incident.add_argument("--title", required=True, help="what customers see, e.g. 'Elevated API errors'")
-    incident.add_argument("--impact", help="none, minor, major or critical (default: the template's)")
-    incident.add_argument("--components", metavar="IDS", help="affected component ids, comma separated")
+    incident.add_argument("--impact", help="none, minor, major or critical (needed unless the message "
+                                           "template sets it)")
+    incident.add_argument("--components", metavar="IDS", help="affected component ids, comma separated "
+                                                               "(needed unless the template sets them)")
     update = new_kinds.add_parser("update", help="add the next update to an incident or maintenance")
     update.add_argument("incident_id", metavar="ID", help="the incident's or maintenance's folder name")
     update.add_argument("--status", required=True,
                         help="incidents: investigating, identified, monitoring, resolved; maintenance: "
-                             "scheduled, in_progress, verifying, completed")
+                             "scheduled, in_progress, verifying, completed, cancelled")
     update.add_argument("--title", help="change the title")
     update.add_argument("--impact", help="change the impact")
     update.add_argument("--components", metavar="IDS", help="change the affected components")
@@ -109,11 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     maintenance.add_argument("--ends", required=True, metavar="TIMESTAMP", help="when the window ends")
     maintenance.add_argument("--components", metavar="IDS", required=True,
                              help="affected component ids, comma separated")
-    for kind_parser in (incident, update, maintenance):
+    for kind_parser, example in ((incident, "investigating"), (update, "identified"),
+                                 (maintenance, "scheduled")):
         _site_argument(kind_parser)
         kind_parser.add_argument("--template", metavar="NAME",
                                  help="message template in content/templates/ (default: the one "
-                                      "named after the status, e.g. identified)")
+                                      f"named after the status, e.g. {example})")
         kind_parser.add_argument("--date", metavar="TIMESTAMP", help="the update's time (default: now)")
         kind_parser.add_argument("--audience", help="make the whole update visible only to this audience")
         kind_parser.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")

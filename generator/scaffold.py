@@ -28,6 +28,14 @@ maintenance. Subscribe to the Atom or RSS feed to hear about updates.
 """
 
 
+def leftover_example(site_dir: Path) -> Path | None:
+    """The example incident `init` wrote, if it is still there unchanged in its first lines."""
+    for path in sorted(site_dir.glob("content/incidents/*-status-page-live/01-resolved.md")):
+        if "title: Our status page is live" in path.read_text(encoding="utf-8", errors="replace"):
+            return path.parent
+    return None
+
+
 def init_site(target: Path, title: str, now: datetime) -> list[Path]:
     """Write the starter site into target; refuses if any of its files exists already."""
     planned = {target / _destination(path.relative_to(STARTER)): path

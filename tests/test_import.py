@@ -687,3 +687,17 @@ def test_text_that_means_something_to_statusgen_is_kept_literal():
     rendered = BeautifulSoup(render_markdown(body), "html.parser")
     assert rendered.p.get_text() == "::: strategic\n[TODO: x] a<b and <nil>"
     assert rendered.code.get_text().strip("\n\u200b") == "::: public"
+
+
+def test_importing_into_a_new_init_site_points_at_the_example_to_delete(tmp_path, capsys):
+    site = tmp_path / "status"
+    assert run(capsys, "init", str(site))[0] == 0
+    source = copy_sources(tmp_path, ["rgy28jwprr1c"])
+    code, _, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0
+    example = next(site.glob("content/incidents/*-status-page-live"))
+    assert (f"content/incidents/{example.name}: note: the example from statusgen init is still here; "
+            "delete it") in err
+    shutil.rmtree(example)
+    code, _, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
+    assert code == 0 and "example from statusgen init" not in err

@@ -32,6 +32,7 @@ from generator.errors import Problem, Problems, SiteError
 from generator.importers.sitefile import add_components
 from generator.importers.source import Batch, SourceComponent, SourceItem, SourcePostmortem, SourceUpdate
 from generator.model import STATE_FROM_IMPACT, Kind
+from generator.scaffold import leftover_example
 
 MANIFEST = "content/.imported.json"
 EDITED = ("changed here since it was imported (edited by hand?) and changed in the source too; "
@@ -104,6 +105,11 @@ def import_batch(site_dir: Path, batch: Batch, force: bool = False) -> Report:
         _write_atomic(site_dir / "content" / write.path, write.text)
         manifest.files[write.path] = {"source": write.source, "sha256": _hash(write.text.encode("utf-8"))}
     report.components = [c.id for c in added]
+    example = leftover_example(site_dir)
+    if example is not None and planner.writes:
+        report.notes.append(f"content/incidents/{example.name}: the example from statusgen init is still "
+                            "here; delete it (and site.yml's example components, if no update uses them) "
+                            "when the imported history replaces it")
     manifest.components.update({key: value for key, value in ids.items()})
     if planner.writes or added or not (site_dir / MANIFEST).exists() or planner.adopted:
         _write_atomic(site_dir / MANIFEST, manifest.to_text())

@@ -348,13 +348,21 @@ class _Fields:
         return tuple(pairs)
 
 
+def _prompt(line: str) -> str:
+    """'[TODO: the symptoms customers notice]' from a line, shortened at a word if long."""
+    start = line.index(TODO)
+    end = line.find("]", start)
+    prompt = line[start:end + 1] if end != -1 else line[start:].rstrip()
+    return prompt if len(prompt) <= 70 else prompt[:70].rsplit(" ", 1)[0] + " ...]"
+
+
 def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: Problems,
           render: Callable[[str], str]) -> tuple[Segment, ...]:
     audience_ids = [a.id for a in config.audiences]
     raw_segments, errors = split_blocks(body, body_line, audience_ids)
     for offset, text in enumerate(body.split("\n")):
         if TODO in text:
-            errors.append((body_line + offset, f"{PROMPT_LEFT} {text.strip()[:50]!r} before publishing"))
+            errors.append((body_line + offset, f"{PROMPT_LEFT} {_prompt(text)!r} before publishing"))
     for number, message in errors:
         problems.add(path, number, message)
     ranks = {a.id: a.rank for a in config.audiences}

@@ -179,8 +179,8 @@ def test_template_prompts_must_be_answered_before_publishing(site, capsys):
     lines = path.read_text().split("\n")
     line = next(number for number, text in enumerate(lines, 1) if "[TODO:" in text)
     relative = path.relative_to(site).as_posix()
-    assert (f"{relative}:{line}: fill in or delete the template's prompt '**What we see:** [TODO: the "
-            "symptoms customers not' before publishing") in err
+    assert (f"{relative}:{line}: fill in or delete the template's prompt '[TODO: the symptoms customers "
+            "notice: errors, slowness, which ...]' before publishing") in err
 
 
 @pytest.mark.parametrize("answers", [True, False])

@@ -14,7 +14,8 @@ import gc
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -137,10 +138,17 @@ class LiveSite:
         # Editors' scratch files (sed's sedXXXXXX) come and go within a save: name only what stays.
         names = [self._relative(path) for path in paths if path.exists() or path.suffix in _SOURCE_SUFFIXES]
         keys, templates, needs_full = self._classify(paths)
-        if needs_full or self._state is None or self._site_problems:
-            result = self._full(names)
-        else:
-            result = self._incremental(self._state, names, keys, templates)
+        try:
+            if needs_full or self._state is None or self._site_problems:
+                result = self._full(names)
+            else:
+                result = self._incremental(self._state, names, keys, templates)
+        except Exception as error:  # a bug must not end the preview: report it, start afresh on the next save
+            self._site_problems = [Problem("statusgen", 0, f"unexpected error while rebuilding "
+                                                           f"({type(error).__name__}: {error}); save again "
+                                                           "to retry, or restart statusgen serve")]
+            self._state = None
+            result = Rebuild(names)
         before, held_before = self.problems, self.held
         self.problems = SiteError([*self._site_problems, *self._template_problems,
                                    *(p for ps in self._folder_problems.values() for p in ps)]).problems
@@ -151,7 +159,10 @@ class LiveSite:
         if result.rendered or result.removed or self.problems != before or self.held != held_before:
             self.generation += 1
         # Keep the collector off the site's million long-lived objects: scanning them on every
-        # rebuild would cost more than the rebuild. Garbage of this rebuild goes first.
+        # rebuild would cost more than the rebuild. Garbage of this rebuild goes first; a full
+        # rebuild replaced the whole state, so what was frozen before is collected too.
+        if result.full:
+            gc.unfreeze()
         gc.collect()
         gc.freeze()
         result.seconds = time.perf_counter() - started
@@ -164,8 +175,9 @@ class LiveSite:
         now = self._state.moment
         upcoming = [moment for incident in self._state.incidents.values() for moment in _moments(incident)
                     if moment > now]
-        if not upcoming:
-            return None
+        # Midnight in the site's time zone starts a new day on the front page's history.
+        zone = self._state.config.timezone
+        upcoming.append(datetime.combine(now.astimezone(zone).date() + timedelta(days=1), dt_time(), zone))
         return max(0.0, (min(upcoming) - datetime.now(timezone.utc)).total_seconds()) + 0.01
 
     def _now(self, config: SiteConfig) -> datetime:
@@ -286,7 +298,7 @@ class LiveSite:
             path = self.site_dir / "content" / directory / incident_id
             problems = Problems(self.site_dir)
             incident = None
-            if path.exists():
+            if path.exists() or path.is_symlink():  # a broken link is a problem, not a deletion
                 folder = folder_at(path, self.site_dir, problems)
                 other = "maintenance" if directory == "incidents" else "incidents"
                 if folder and (self.site_dir / "content" / other / incident_id).exists():

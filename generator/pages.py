@@ -70,7 +70,8 @@ class PageRenderer:
         """Render to bytes; a failing (site-overridden) template becomes a reported problem."""
         try:
             return self.env.get_template(template).render(**context).encode("utf-8")
-        except jinja2.TemplateError as error:
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
+                AttributeError) as error:  # e.g. a filter given the wrong type in an override
             raise SiteError([template_problem(error, self.site_dir)]) from None
 
     def index(self) -> dict[str, bytes]:

@@ -143,6 +143,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "statusgen-serve"
+    generation = 0  # of the trees this response is made from
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # the terminal shows rebuilds, not requests
@@ -156,6 +157,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, body: bool) -> None:
         preview = self.server.preview
         live = preview.live
+        # Read before the trees: a rebuild that lands between the two then costs one extra
+        # reload, instead of a stale page stamped as current (which would never reload).
+        self.generation = live.generation
         if not self._host_allowed():
             message = b"statusgen serve answers only requests addressed to this machine (Host: localhost)\n"
             return self._send(HTTPStatus.FORBIDDEN, CONTENT_TYPES[".txt"], message, body)
@@ -199,14 +203,17 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host")
         if host is None:
             return True
-        name = urlsplit("//" + host).hostname or ""
+        try:
+            name = urlsplit("//" + host).hostname or ""
+        except ValueError:  # not a host name at all
+            return False
         return name in ("localhost", "127.0.0.1", "::1", bound) or name.endswith(".localhost")
 
     def _page(self, page: bytes) -> bytes:
         """A served page with the reload script and, while the site has problems, the overlay."""
         live = self.server.preview.live
         extra = _overlay(live.problems, live.held, bool(live.trees))
-        extra += _RELOAD.format(events=EVENTS, generation=live.generation)
+        extra += _RELOAD.format(events=EVENTS, generation=self.generation)
         head, marker, tail = page.rpartition(b"</body>")
         if not marker:
             return page + extra.encode()

@@ -86,7 +86,8 @@ def template_problem(error: Exception, site_dir: Path) -> Problem:
                 filename, line = code, trace.tb_lineno
             trace = trace.tb_next
     message = (f"template not found: {error.name}" if isinstance(error, jinja2.TemplateNotFound)
-               else f"template error: {error}")
+               else f"template error: {error}" if isinstance(error, jinja2.TemplateError)
+               else f"template error: {type(error).__name__}: {error}")
     problems = Problems(site_dir)
     problems.add(filename, line, message)
     return problems.items[0]

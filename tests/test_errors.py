@@ -743,12 +743,19 @@ MISSING_INCLUDE = {
     "themes/default/templates/index.html": '<!doctype html>\n{% include "nope.html" %}\n',
 }
 
+WRONG_TYPE = {
+    "content/incidents/a/1.md": FIRST,
+    "themes/default/templates/index.html": '<!doctype html>\n<p>{{ "%d"|format("x") }}</p>\n',
+}
+
 
 @pytest.mark.parametrize("files, expected", [
     (UNDEFINED_NAME,
      "themes/default/templates/index.html:2: template error: 'no_such_name' is undefined"),
     (MISSING_INCLUDE, "themes/default/templates/index.html:2: template not found: nope.html"),
-], ids=["undefined-name", "missing-include"])
+    (WRONG_TYPE, "themes/default/templates/index.html:2: template error: TypeError: %d format: a real "
+                 "number is required, not str"),
+], ids=["undefined-name", "missing-include", "wrong-type"])
 def test_template_override_failing_while_rendering(make_site, capsys, tmp_path, files, expected):
     site = make_site(files)
     out = tmp_path / "out"

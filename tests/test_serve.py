@@ -252,7 +252,7 @@ def test_other_host_names_are_refused_on_loopback(serve):
     preview = serve()
     host, port = preview.server.server_address[:2]
     for name, status in ((f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200), ("localhost", 200),
-                         (f"attacker.example:{port}", 403), ("attacker.example", 403)):
+                         (f"attacker.example:{port}", 403), ("attacker.example", 403), ("[::1", 403)):
         connection = http.client.HTTPConnection(str(host), port, timeout=10)
         connection.putrequest("GET", "/strategic/", skip_host=True)
         connection.putheader("Host", name)
@@ -364,14 +364,14 @@ def test_theme_folder_made_after_start_is_watched(serve):
 
 
 def test_a_broken_site_waits_for_a_fix_not_for_the_clock(serve):
-    due = datetime.now(timezone.utc) + timedelta(seconds=1)
+    due = datetime.now(timezone.utc) + timedelta(seconds=2)
     held = incident(due.isoformat(timespec="seconds"), "resolved", "Resolved on schedule.")
     preview = serve({**FILES, "content/incidents/2026-10-05-slow-web/c.md": held}, now=None)
     config = preview.live.site_dir / "site.yml"
     config.write_text(config.read_text().replace("timezone:", "timezon:"))
-    wait_for(lambda: preview.live.problems != [])
+    wait_for(lambda: preview.live.problems != [] and preview.rebuilds >= 1)
     rebuilds = preview.rebuilds
-    time.sleep(2)  # past the held update's time: no rebuild may follow until site.yml is fixed
+    time.sleep(2.5)  # past the held update's time: no rebuild may follow until site.yml is fixed
     assert preview.rebuilds == rebuilds
     config.write_text(config.read_text().replace("timezon:", "timezone:"))
     wait_for(lambda: preview.live.problems == [])
@@ -394,6 +394,41 @@ def test_an_update_dated_after_now_is_named_on_every_page_until_it_is_not(serve)
     page = BeautifulSoup(fetch(preview, "/public/incidents/2026-10-05-slow-web/").body, "html.parser")
     assert page.find(id="statusgen-held") is None
     assert "Prepared in advance." in page.get_text()
+
+
+def test_a_template_that_raises_is_a_problem_and_the_preview_recovers(make_site):
+    site = make_site(FILES)
+    live = LiveSite(site, NOW)
+    live.rebuild()
+    template = site / "themes/default/templates/incident.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "default/incident.html" %}{% block title %}{{ "%d"|format("x") }}'
+                        '{% endblock %}')
+    result = live.rebuild([template])
+    assert [(p.path, p.line) for p in result.problems] == [("themes/default/templates/incident.html", 1)]
+    assert "TypeError" in result.problems[0].message
+    template.write_text('{% extends "default/incident.html" %}{% block title %}Fixed{% endblock %}')
+    result = live.rebuild([template])
+    assert result.problems == [] and result.full
+    assert b"<title>Fixed</title>" in live.trees["public"]["incidents/2026-10-05-slow-web/index.html"]
+
+
+def test_a_broken_link_as_incident_folder_is_a_problem_not_a_deletion(make_site):
+    site = make_site(FILES)
+    live = LiveSite(site, NOW)
+    live.rebuild()
+    link = site / "content/incidents/2026-11-27-link"
+    link.symlink_to(site / "nowhere")
+    result = live.rebuild([link])
+    assert [str(p) for p in result.problems] == [
+        "content/incidents/2026-11-27-link:1: broken symbolic link; refused"]
+
+
+def test_on_the_clock_the_preview_wakes_by_the_next_midnight_at_the_latest(make_site):
+    live = LiveSite(make_site(FILES))  # the clock; nothing held
+    live.rebuild()
+    wait = live.seconds_to_next_moment()
+    assert wait is not None and 0 < wait <= 24 * 3600 + 3600
 
 
 def test_reload_script_is_served_but_never_built(serve, build, make_site):

@@ -29,6 +29,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     target = tmp_path / "status"
     assert run(capsys, "init", str(target), "--title", "Acme Status")[0] == 0
+    # init dates its example at the real clock; tests build at NOW, so pin it before NOW.
+    example = next(target.glob("content/incidents/*-status-page-live/01-resolved.md"))
+    example.write_text(re.sub(r"(?m)^date: .*$", "date: 2026-11-27T07:59:00+00:00", example.read_text()))
     return target
 
 

@@ -215,12 +215,19 @@ def without_resolution(source: Path, name: str) -> dict:
     return full
 
 
-def test_a_folder_renamed_by_hand_is_followed(make_site, tmp_path, capsys):
-    site = make_site()
+def import_unresolved(site: Path, tmp_path: Path,
+                      capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict, Path]:
+    """Import an older export of rgy28jwprr1c (before it was resolved): its source, the newer
+    payload, and the folder it went to."""
     source = copy_sources(tmp_path, ["rgy28jwprr1c"])
     full = without_resolution(source, "rgy28jwprr1c")
     assert run(capsys, "import", "statuspage", str(source), "--site", str(site))[0] == 0
-    old = site / "content" / imported(site)["statuspage:rgy28jwprr1c"]
+    return source, full, site / "content" / imported(site)["statuspage:rgy28jwprr1c"]
+
+
+def test_a_folder_renamed_by_hand_is_followed(make_site, tmp_path, capsys):
+    site = make_site()
+    source, full, old = import_unresolved(site, tmp_path, capsys)
     renamed = old.with_name("2023-01-10-actions-outage")
     old.rename(renamed)
 
@@ -238,10 +245,7 @@ def test_a_folder_renamed_by_hand_is_followed(make_site, tmp_path, capsys):
 
 def test_a_folder_deleted_by_hand_is_not_imported_again_unless_forced(make_site, tmp_path, capsys):
     site = make_site()
-    source = copy_sources(tmp_path, ["rgy28jwprr1c"])
-    full = without_resolution(source, "rgy28jwprr1c")
-    assert run(capsys, "import", "statuspage", str(source), "--site", str(site))[0] == 0
-    folder = site / "content" / imported(site)["statuspage:rgy28jwprr1c"]
+    source, full, folder = import_unresolved(site, tmp_path, capsys)
     for path in folder.iterdir():
         path.unlink()
     folder.rmdir()

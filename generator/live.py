@@ -88,6 +88,7 @@ class _State:
     shared: dict[str, set[str]]  # audience id -> uris of its shared files
     orders: dict[str, _Orders]  # audience id -> its views in the orders pages and feeds read them
     held: dict[FolderKey, list[tuple[str, datetime]]]  # updates dated after now: (source, date)
+    moments: _Moments
     api_memo: dict[str, dict[str, Any]] = field(default_factory=dict)  # audience id -> the API's memo
 
 
@@ -110,6 +111,43 @@ class _Orders:
         for view in new:
             bisect.insort(self.by_start, view, key=by_start)
             bisect.insort(self.by_activity, view, key=activity)
+
+
+class _Moments:
+    """Every time at which the clock changes how an item looks (an update or postmortem coming
+    due, a window starting or ending), sorted and kept edit by edit: on the clock, each rebuild
+    asks what the clock passed, and the preview sleeps until the next one."""
+
+    def __init__(self, incidents: dict[FolderKey, Incident]):
+        self.of: dict[FolderKey, list[datetime]] = {}
+        self.order: list[tuple[datetime, FolderKey]] = []
+        for key, incident in incidents.items():
+            self.of[key] = sorted(set(_moments(incident)))
+            self.order += [(moment, key) for moment in self.of[key]]
+        self.order.sort()
+
+    def replace(self, key: FolderKey, incident: Incident | None) -> None:
+        for moment in self.of.pop(key, []):
+            del self.order[bisect.bisect_left(self.order, (moment, key))]
+        if incident is not None:
+            self.of[key] = sorted(set(_moments(incident)))
+            for moment in self.of[key]:
+                bisect.insort(self.order, (moment, key))
+
+    def passed(self, before: datetime, after: datetime) -> set[FolderKey]:
+        """The items with a moment in (before, after] (or (after, before] if the clock went back)."""
+        low, high = min(before, after), max(before, after)
+        start = bisect.bisect_right(self.order, low, key=_first)
+        end = bisect.bisect_right(self.order, high, key=_first)
+        return {key for _, key in self.order[start:end]}
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        index = bisect.bisect_right(self.order, moment, key=_first)
+        return self.order[index][0] if index < len(self.order) else None
+
+
+def _first(entry: tuple[datetime, FolderKey]) -> datetime:
+    return entry[0]
 
 
 class LiveSite:
@@ -173,11 +211,12 @@ class LiveSite:
         if self.fixed_now is not None or self._state is None or self._site_problems:
             return None  # a broken site is rebuilt by the save that fixes it, not by the clock
         now = self._state.moment
-        upcoming = [moment for incident in self._state.incidents.values() for moment in _moments(incident)
-                    if moment > now]
         # Midnight in the site's time zone starts a new day on the front page's history.
         zone = self._state.config.timezone
-        upcoming.append(datetime.combine(now.astimezone(zone).date() + timedelta(days=1), dt_time(), zone))
+        upcoming = [datetime.combine(now.astimezone(zone).date() + timedelta(days=1), dt_time(), zone)]
+        next_moment = self._state.moments.next_after(now)
+        if next_moment is not None:
+            upcoming.append(next_moment)
         return max(0.0, (min(upcoming) - datetime.now(timezone.utc)).total_seconds()) + 0.01
 
     def _now(self, config: SiteConfig) -> datetime:
@@ -231,6 +270,7 @@ class LiveSite:
             months={r.view.audience.id: r.month_keys() for r in renderers},
             orders={r.view.audience.id: _Orders(r.view.items) for r in renderers},
             held={key: found for key, incident in incidents.items() if (found := _held(incident, moment))},
+            moments=_Moments(incidents),
             shared={r.view.audience.id: {uri for uri in trees[r.view.audience.id]
                                          if not _is_item_or_month(uri)} for r in renderers},
         )
@@ -250,7 +290,7 @@ class LiveSite:
             load_templates(self.site_dir, state.config, problems)
             self._template_problems = problems.items
         moment = self._now(state.config)
-        changed |= _dated_between(state.incidents, state.moment, moment)
+        changed |= state.moments.passed(state.moment, moment)
         clock_moved, state.moment = moment != state.moment, moment
         for key in changed:
             incident = state.incidents.get(key)
@@ -316,6 +356,7 @@ class LiveSite:
                     del state.incidents[key]
                 else:
                     state.incidents[key] = incident
+                state.moments.replace(key, incident)
                 changed.add(key)
         return changed
 
@@ -363,16 +404,6 @@ class LiveSite:
             result.rendered += len(batch)
         result.month_pages += len(month_files)
         result.incident_pages += len(item_files)
-
-
-def _dated_between(incidents: dict[FolderKey, Incident], before: datetime, after: datetime) -> set[FolderKey]:
-    """Items whose look depends on the clock passing a time in (before, after]: a held update
-    coming due, a window starting or ending."""
-    low, high = min(before, after), max(before, after)
-    if low == high:
-        return set()
-    return {key for key, incident in incidents.items()
-            if any(low < moment <= high for moment in _moments(incident))}
 
 
 def _held(incident: Incident, now: datetime) -> list[tuple[str, datetime]]:

@@ -13,7 +13,17 @@ from datetime import date, datetime, tzinfo
 from markupsafe import escape
 
 from generator.config import Audience, SiteConfig
-from generator.model import IMPACTS, STATE_FROM_IMPACT, STATE_ORDER, Incident, Kind, Segment, Site, Update
+from generator.model import (
+    IMPACTS,
+    KIND_DIRS,
+    STATE_FROM_IMPACT,
+    STATE_ORDER,
+    Incident,
+    Kind,
+    Segment,
+    Site,
+    Update,
+)
 
 ACTIVE_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
@@ -76,7 +86,7 @@ class IncidentView:
         derived = {
             "active": self.status in ACTIVE_STATUSES,
             "upcoming": self.status == "scheduled",
-            "uri": f"{'incidents' if self.kind == 'incident' else 'maintenance'}/{self.id}/",
+            "uri": f"{KIND_DIRS[self.kind]}/{self.id}/",
             "month": f"{self.day.year:04d}-{self.day.month:02d}",
         }
         for name, value in derived.items():
@@ -117,6 +127,12 @@ def site_view(config: SiteConfig, audience: Audience, now: datetime,
 def by_start(view: IncidentView) -> tuple[datetime, str]:
     """The order pages list items in (newest first, when reversed)."""
     return view.started, view.id
+
+
+def held_back(incident: Incident, now: datetime) -> list[tuple[str, datetime]]:
+    """(source, date) of its updates and postmortem dated after now: nobody sees them yet."""
+    items = (*incident.updates, *((incident.postmortem,) if incident.postmortem else ()))
+    return [(item.source, item.date) for item in items if item.date > now]
 
 
 def audience_labels(config: SiteConfig) -> dict[int, str]:

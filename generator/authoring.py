@@ -19,7 +19,7 @@ from generator.content import CONTENT_DIRS, Folder, load_folder
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, SiteError, one_of
 from generator.markup import TODO, render_markdown
-from generator.model import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES, Incident, Kind
+from generator.model import IMPACTS, INCIDENT_STATUSES, KIND_DIRS, MAINTENANCE_STATUSES, Incident, Kind
 from generator.status import IMPACT_LABELS, STATUS_LABELS
 from generator.templates import TEMPLATES_DIR, MessageTemplate, fill, load_templates, template_version
 from generator.yamlsource import SourceError, load_yaml, read_text
@@ -197,7 +197,7 @@ def _fields(request: Request, kind: Kind, template: MessageTemplate | None, curr
 def _folder(site_dir: Path, kind: Kind, request: Request, current: Incident | None,
             fields: dict[str, object], moment: datetime, config: SiteConfig) -> tuple[Path, Path | None]:
     """The folder to write in, and the folder of a look-alike (same title and day) if one is there."""
-    dirname = "incidents" if kind == "incident" else "maintenance"
+    dirname = KIND_DIRS[kind]
     if current:
         return site_dir / "content" / dirname / current.id, None
     day = _local(moment if kind == "incident" else parse_timestamp(str(fields["starts"]), config.timezone),
@@ -302,7 +302,7 @@ def check_written(path: Path, site_dir: Path) -> None:
     config = load_config(site_dir, problems)
     problems.raise_if_any()
     assert config is not None
-    kind: Kind = "incident" if path.parent.parent.name == "incidents" else "maintenance"
+    kind = CONTENT_DIRS[path.parent.parent.name]
     found = folder_problems(path.parent, kind, config, site_dir)
     if found:
         raise SiteError(found)

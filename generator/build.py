@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 import jinja2
 
 from generator import output
-from generator.audience import SiteView, view_for
+from generator.audience import SiteView, held_back, view_for
 from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
@@ -134,16 +134,14 @@ Trees = dict[str, dict[str, bytes]]  # audience id -> uri -> file
 
 
 def render_site(site: Site, site_dir: Path, env: jinja2.Environment, now: datetime, workers: int,
-                staging: Path | None, trees: Trees | None = None) -> BuildReport:
-    """Render every audience's tree into staging, or into ``trees`` (in memory), or only to check."""
+                staging: Path | None) -> BuildReport:
+    """Render every audience's tree into staging (or only in memory, to check, when it is None)."""
     renderers = [PageRenderer(env, view_for(site, audience, now), site_dir)
                  for audience in site.config.audiences]
-    report = render_all(renderers, static_files(site.config, site_dir), staging, workers, trees)
+    report = render_all(renderers, static_files(site.config, site_dir), staging, workers, None)
     report.incidents = sum(1 for i in site.incidents if i.kind == "incident")
     report.maintenances = len(site.incidents) - report.incidents
-    report.held = sorted((item.source, item.date) for incident in site.incidents
-                         for item in (*incident.updates, incident.postmortem)
-                         if item is not None and item.date > now)
+    report.held = sorted(item for incident in site.incidents for item in held_back(incident, now))
     return report
 
 

@@ -17,6 +17,7 @@ from generator.model import (
     COMPONENT_STATES,
     IMPACTS,
     INCIDENT_STATUSES,
+    KIND_DIRS,
     MAINTENANCE_STATUSES,
     Incident,
     Kind,
@@ -26,7 +27,7 @@ from generator.model import (
 )
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
-CONTENT_DIRS: dict[str, Kind] = {"incidents": "incident", "maintenance": "maintenance"}
+CONTENT_DIRS: dict[str, Kind] = {dirname: kind for kind, dirname in KIND_DIRS.items()}
 RESERVED_IDS = ("unresolved", "upcoming", "active")  # api/v2/incidents/unresolved.json and so on
 PROMPT_LEFT = "fill in or delete the template's prompt"
 KNOWN_CONTENT_DIRS = ("incidents", "maintenance", "templates")  # templates: message templates

@@ -21,14 +21,22 @@ from typing import Any
 
 import jinja2
 
-from generator.audience import IncidentView, audience_labels, by_start, incident_view, site_view, view_for
+from generator.audience import (
+    IncidentView,
+    audience_labels,
+    by_start,
+    held_back,
+    incident_view,
+    site_view,
+    view_for,
+)
 from generator.build import Trees, load_site, render_all
 from generator.config import SiteConfig
 from generator.content import CONTENT_DIRS, folder_at, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, SiteError
 from generator.feeds import activity
-from generator.model import Incident
+from generator.model import KIND_DIRS, Incident
 from generator.pages import PageRenderer
 from generator.rendercache import RenderCache
 from generator.templates import TEMPLATES_DIR, load_templates
@@ -262,14 +270,15 @@ class LiveSite:
         self._site_problems = []
         self.cache.save()
         self.cache.take_log()
-        incidents = {(_dir(i.kind), i.id): i for i in site.incidents}
+        incidents = {(KIND_DIRS[i.kind], i.id): i for i in site.incidents}
         self._state = _State(
             config=site.config, env=env, moment=moment, incidents=incidents,
-            views={r.view.audience.id: {(_dir(v.kind), v.id): v for v in r.items_by_uri.values()}
+            views={r.view.audience.id: {(KIND_DIRS[v.kind], v.id): v for v in r.items_by_uri.values()}
                    for r in renderers},
             months={r.view.audience.id: r.month_keys() for r in renderers},
             orders={r.view.audience.id: _Orders(r.view.items) for r in renderers},
-            held={key: found for key, incident in incidents.items() if (found := _held(incident, moment))},
+            held={key: found for key, incident in incidents.items()
+                  if (found := held_back(incident, moment))},
             moments=_Moments(incidents),
             shared={r.view.audience.id: {uri for uri in trees[r.view.audience.id]
                                          if not _is_item_or_month(uri)} for r in renderers},
@@ -294,7 +303,7 @@ class LiveSite:
         clock_moved, state.moment = moment != state.moment, moment
         for key in changed:
             incident = state.incidents.get(key)
-            found = _held(incident, moment) if incident else []
+            found = held_back(incident, moment) if incident else []
             if found:
                 state.held[key] = found
             else:
@@ -406,11 +415,6 @@ class LiveSite:
         result.incident_pages += len(item_files)
 
 
-def _held(incident: Incident, now: datetime) -> list[tuple[str, datetime]]:
-    items = (*incident.updates, *((incident.postmortem,) if incident.postmortem else ()))
-    return [(item.source, item.date) for item in items if item.date > now]
-
-
 def _moments(incident: Incident) -> Iterator[datetime]:
     """The times at which the clock can change how the item looks."""
     for update in incident.updates:
@@ -421,10 +425,6 @@ def _moments(incident: Incident) -> Iterator[datetime]:
             yield update.ends
     if incident.postmortem:
         yield incident.postmortem.date
-
-
-def _dir(kind: str) -> str:
-    return "incidents" if kind == "incident" else "maintenance"
 
 
 def _is_item_or_month(uri: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Literal
 from generator.config import SiteConfig
 
 Kind = Literal["incident", "maintenance"]
+KIND_DIRS: dict[Kind, str] = {"incident": "incidents", "maintenance": "maintenance"}  # in content/
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "cancelled")

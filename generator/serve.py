@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from generator.config import CONFIG_NAME
 from generator.errors import Problem, SiteError
 from generator.live import LiveSite, Rebuild
-from generator.watch import Watcher
+from generator.watch import SUBTREES, Watcher
 
 PREFIX = "/_statusgen/"  # the preview's own pages; never an audience id (ids are [a-z0-9-])
 EVENTS = PREFIX + "events"
@@ -110,7 +110,7 @@ class Preview:
         except ValueError:
             return False
         logo = self.live.logo
-        return (parts[:1] in (("content",), ("themes",)) or parts == ("site.yml",)
+        return ((bool(parts) and parts[0] in SUBTREES) or parts == (CONFIG_NAME,)
                 or (logo is not None and path == site_dir / logo))
 
     def _rebuild_loop(self) -> None:

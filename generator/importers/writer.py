@@ -31,14 +31,13 @@ from generator.content import RESERVED_IDS, Folder, load_folder
 from generator.errors import Problem, Problems, SiteError
 from generator.importers.sitefile import add_components
 from generator.importers.source import Batch, SourceComponent, SourceItem, SourcePostmortem, SourceUpdate
-from generator.model import STATE_FROM_IMPACT, Kind
+from generator.model import KIND_DIRS, STATE_FROM_IMPACT, Kind
 from generator.scaffold import leftover_example
 
 MANIFEST = "content/.imported.json"
 EDITED = ("changed here since it was imported (edited by hand?) and changed in the source too; "
           "nothing was written: bring the source's change in by hand, or run the import with --force "
           "to replace your version with the source's text")
-_DIRS: dict[Kind, str] = {"incident": "incidents", "maintenance": "maintenance"}
 
 
 @dataclass
@@ -263,12 +262,12 @@ class _Planner:
         base = f"{day}-{slugify(item.title)}"[:60].rstrip("-")
         short = slugify(item.key.split(":", 1)[-1])[:8]
         candidates = [base, f"{base}-{short}"] + [f"{base}-{short}-{n}" for n in range(2, 1000)]
-        return next(f"{_DIRS[item.kind]}/{c}" for c in candidates if self._folder_free(c))
+        return next(f"{KIND_DIRS[item.kind]}/{c}" for c in candidates if self._folder_free(c))
 
     def _folder_free(self, name: str) -> bool:
         if name in RESERVED_IDS:
             return False
-        for dirname in _DIRS.values():  # an incident and a window may not share a name
+        for dirname in KIND_DIRS.values():  # an incident and a window may not share a name
             path = f"{dirname}/{name}"
             if path in self.claimed_folders or (self.site_dir / "content" / path).exists():
                 return False

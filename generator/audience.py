@@ -18,6 +18,7 @@ from generator.model import (
     KIND_DIRS,
     STATE_FROM_IMPACT,
     STATE_ORDER,
+    Body,
     Incident,
     Kind,
     Segment,
@@ -139,9 +140,9 @@ def audience_labels(config: SiteConfig) -> dict[int, str]:
     return {a.rank: a.title for a in config.audiences}
 
 
-def visible_html(segments: tuple[Segment, ...], audience: Audience, labels: dict[int, str]) -> str:
-    """The segments this audience may see; restricted ones are marked as such for it."""
-    return "\n".join(_marked(s, labels) for s in segments if s.audience_rank <= audience.rank)
+def visible_html(body: Body, audience: Audience, labels: dict[int, str]) -> str:
+    """The body as this audience sees it; restricted pieces are marked as such for it."""
+    return "\n".join(_marked(s, labels) for s in body[audience.rank] if s.audience_rank <= audience.rank)
 
 
 def _marked(segment: Segment, labels: dict[int, str]) -> str:

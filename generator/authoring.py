@@ -210,10 +210,17 @@ def _folder(site_dir: Path, kind: Kind, request: Request, current: Incident | No
     return folder, first if folder != first else None
 
 
+_SLUG_LENGTH = 60  # with the date in front, well within MAX_ID_LENGTH
+
+
 def slugify(text: str) -> str:
     """ASCII, lowercase, dashes: 'Élevated API errors (EU)' -> 'elevated-api-errors-eu'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "incident"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > _SLUG_LENGTH:  # ids have a length limit; cut at a word where there is one
+        cut = slug[:_SLUG_LENGTH + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[:_SLUG_LENGTH] else cut[:_SLUG_LENGTH]
+    return slug or "incident"
 
 
 def _free_path(folder: Path, stem: str) -> Path:

@@ -15,6 +15,8 @@ from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read
 
 CONFIG_NAME = "site.yml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LINK_SCHEMES = ("http", "https", "mailto", "")  # "": a path on this site; never javascript: or data:
+MAX_ID_LENGTH = 100  # ids name folders, files and URLs: well within every file system's limit
 DEFAULT_AUDIENCES = (
     {"id": "public", "title": "Public", "noindex": False},
     {"id": "strategic", "title": "Strategic customers", "noindex": True},
@@ -183,7 +185,7 @@ def _url(reader: _Reader, key: str, required: bool = False) -> str:
     if not value:
         return ""
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _safe_url(value, ("http", "https")) or not parts.netloc:
         reader.problem(key, f"{key!r} must be an absolute http(s) URL, not {value!r}")
         return ""
     return value if value.endswith("/") else value + "/"
@@ -198,16 +200,61 @@ def _timezone(reader: _Reader) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+# What an image file starts with, by suffix: a logo is copied into every tree, so anything
+# else (site.yml, .git/config) must never be published under that name.
+IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+    ".ico": (b"\x00\x00\x01\x00",),
+    ".svg": (b"<svg", b"<?xml"),
+}
+# An SVG opened on its own runs its scripts with the site's origin: a logo may have none.
+_ACTIVE_SVG = re.compile(rb"<script|<foreignobject|\son[a-z]+\s*=|javascript:|<iframe|<embed|<object",
+                         re.IGNORECASE)
+
+
 def _logo(reader: _Reader, site_dir: Path) -> str:
-    """An absolute image URL, or a file in the site that is copied to assets/."""
+    """An absolute image URL, or an image file in the site that is copied to assets/."""
     logo = reader.text("logo")
-    if not logo or urlsplit(logo).scheme in ("http", "https"):
+    if not logo or urlsplit(logo).scheme in ("http", "https") and _safe_url(logo, ("http", "https")):
         return logo
     path = (site_dir / logo).resolve()
     if site_dir.resolve() not in path.parents or not path.is_file():
         reader.problem("logo", f"logo {logo!r} must be an http(s) URL or an image file inside the site")
         return ""
+    problem = _image_problem(path)
+    if problem:
+        reader.problem("logo", f"logo {logo!r} {problem}")
+        return ""
     return logo
+
+
+def _image_problem(path: Path) -> str:
+    """Why the file is not a publishable image ("" if it is one)."""
+    signatures = IMAGE_SIGNATURES.get(path.suffix.lower())
+    if signatures is None:
+        return f"must be an image: {', '.join(IMAGE_SIGNATURES)}"
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return f"cannot be read: {error.strerror or error}"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(signatures) or path.suffix.lower() == ".webp" and data[8:12] != b"WEBP":
+        return f"is not a {path.suffix.lower()[1:].upper()} image (its content says otherwise)"
+    if path.suffix.lower() == ".svg" and _ACTIVE_SVG.search(data):
+        return "is an SVG with scripts, event handlers or embedded content; export a plain SVG or a PNG"
+    return ""
+
+
+def _safe_url(url: str, schemes: tuple[str, ...]) -> bool:
+    """No spaces or control characters (browsers drop some, changing the scheme), a known scheme."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return False
+    scheme = urlsplit(url).scheme.lower()
+    return scheme in schemes if scheme else "" in schemes
 
 
 def _require_approval(reader: _Reader) -> bool:
@@ -258,6 +305,8 @@ def _unique_ids(entries: list[tuple[_Reader, int]], what: str) -> Callable[[_Rea
         value = entry.text("id", required=True)
         if value and not SLUG.match(value):
             entry.problem("id", f"{what} id {value!r} must match [a-z0-9][a-z0-9-]*")
+        elif len(value) > MAX_ID_LENGTH:
+            entry.problem("id", f"{what} id is {len(value)} characters long; the limit is {MAX_ID_LENGTH}")
         elif value in seen:
             entry.problem("id", f"duplicate {what} id {value!r} (first on line {seen[value]})")
         else:
@@ -287,7 +336,12 @@ def _links(reader: _Reader) -> tuple[Link, ...]:
     links = []
     for entry, _ in _items(reader, "links"):
         entry.check_keys(("title", "url"))
-        links.append(Link(title=entry.text("title", required=True), url=entry.text("url", required=True)))
+        url = entry.text("url", required=True)
+        if url and not _safe_url(url, LINK_SCHEMES):
+            entry.problem("url", f"link {url!r} must be an http(s) or mailto: URL, or a path on this "
+                                 "site (no other scheme, no spaces)")
+            url = ""
+        links.append(Link(title=entry.text("title", required=True), url=url))
     return tuple(links)
 
 

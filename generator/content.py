@@ -9,23 +9,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from generator.config import SLUG, SiteConfig
+from generator.config import MAX_ID_LENGTH, SLUG, SiteConfig
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, one_of
-from generator.markup import TODO, render_markdown, split_blocks
+from generator.markup import TODO, audience_texts, body_limits, render_markdown, split_blocks
 from generator.model import (
     COMPONENT_STATES,
     IMPACTS,
     INCIDENT_STATUSES,
     KIND_DIRS,
     MAINTENANCE_STATUSES,
+    Body,
     Incident,
     Kind,
     Postmortem,
     Segment,
     Update,
 )
-from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
+from generator.yamlsource import CONTROL_CHARACTERS, SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONTENT_DIRS: dict[str, Kind] = {dirname: kind for kind, dirname in KIND_DIRS.items()}
 RESERVED_IDS = ("unresolved", "upcoming", "active")  # api/v2/incidents/unresolved.json and so on
@@ -44,7 +45,6 @@ _REQUIRED_FIRST: dict[Kind, tuple[str, ...]] = {
     "maintenance": ("title", "components", "starts", "ends"),
 }
 _POSTMORTEM_KEYS = ("date", "title", "audience")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,10 @@ def folder_at(entry: Path, site_dir: Path, problems: Problems) -> Folder | None:
     if not SLUG.match(entry.name):
         problems.add(entry, 1, f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
                                f"(lowercase letters, digits and dashes; it is the page's URL)")
+        return None
+    if len(entry.name) > MAX_ID_LENGTH:
+        problems.add(entry, 1, f"{kind} folder name is {len(entry.name)} characters long; the limit "
+                               f"is {MAX_ID_LENGTH} (it is the page's URL)")
         return None
     if entry.name in RESERVED_IDS:
         problems.add(entry, 1, f"{kind} folder name {entry.name!r} is reserved (the JSON API "
@@ -224,7 +228,7 @@ def split_front_matter(path: Path, problems: Problems) -> tuple[YamlMap, str, in
     except SourceError as error:
         problems.add(path, error.line, error.message)
         return None
-    control = _CONTROL.search(text)
+    control = CONTROL_CHARACTERS.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
         problems.add(path, line, f"invisible control character U+{ord(control.group()):04X} "
@@ -303,8 +307,13 @@ class _Fields:
         return str(value).strip()
 
     def audience_rank(self) -> int:
-        value = self.front.get("audience")
-        if value is None:
+        if "audience" not in self.front:
+            return 0
+        value = self.front["audience"]
+        if value is None or not str(value).strip():
+            # Fail closed: an empty value must not quietly make a restricted update public.
+            self.problem("audience", "'audience' has no value; name an audience, or delete the "
+                                     "line to make this public")
             return 0
         audience = self.config.audience(str(value))
         if audience is None:
@@ -358,19 +367,27 @@ def _prompt(line: str) -> str:
 
 
 def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: Problems,
-          render: Callable[[str], str]) -> tuple[Segment, ...]:
+          render: Callable[[str], str]) -> Body:
     audience_ids = [a.id for a in config.audiences]
     raw_segments, errors = split_blocks(body, body_line, audience_ids)
+    errors.extend(body_limits(body, body_line))
     for offset, text in enumerate(body.split("\n")):
         if TODO in text:
             errors.append((body_line + offset, f"{PROMPT_LEFT} {_prompt(text)!r} before publishing"))
     for number, message in errors:
         problems.add(path, number, message)
-    ranks = {a.id: a.rank for a in config.audiences}
     if errors:  # a misplaced marker could put restricted words in the wrong piece: render nothing
         return ()
-    return tuple(Segment(ranks.get(s.audience, 0) if s.audience else 0, render(s.text))
-                 for s in raw_segments)
+    ranks = {a.id: a.rank for a in config.audiences}
+    rendered: dict[tuple[int, str], Segment] = {}  # audiences that see the same piece share it
+
+    def segment(rank: int, text: str) -> Segment:
+        if (rank, text) not in rendered:
+            rendered[rank, text] = Segment(rank, render(text))
+        return rendered[rank, text]
+
+    return tuple(tuple(segment(rank, text) for rank, text in pieces)
+                 for pieces in audience_texts(raw_segments, ranks, len(config.audiences)))
 
 
 def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: int,
@@ -378,7 +395,9 @@ def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: in
     fields = _Fields(path, front, config, problems)
     before = len(problems.items)
     fields.check_keys(_KEYS[folder.kind])
-    if not _STEM.match(path.stem):
+    if len(path.stem) > MAX_ID_LENGTH:
+        problems.add(path, 1, f"file name is {len(path.stem)} characters long; the limit is {MAX_ID_LENGTH}")
+    elif not _STEM.match(path.stem):
         problems.add(path, 1, f"file name {path.name!r} must match [A-Za-z0-9][A-Za-z0-9._-]*.md "
                               "(it is part of the update's permanent id)")
     statuses = INCIDENT_STATUSES if folder.kind == "incident" else MAINTENANCE_STATUSES

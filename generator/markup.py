@@ -1,12 +1,18 @@
-"""Markdown bodies: split ``::: audience`` blocks, render each piece once, sanitize."""
+"""Markdown bodies: split ``::: audience`` blocks, render each audience's text, sanitize last."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from html import escape
+from html.parser import HTMLParser
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 from generator.errors import one_of
 
@@ -14,7 +20,17 @@ from generator.errors import one_of
 TODO = "[TODO:"
 _OPEN = re.compile(r"^:::[ \t]*([^\s:]+)[ \t]*$")
 _CLOSE = re.compile(r"^:::[ \t]*$")
+# What may stand before ':::' on a line that is still taken as meant for a marker: spaces, quote
+# markers, list bullets and numbers. Checked on the line folded by _fold (invisible characters
+# gone, look-alike colons made plain), so no such character can hide a marker from us.
+_MARKER_LIKE = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*:::")
+_COLON_LIKES = str.maketrans({c: ":" for c in "\u2236\ua789\u02d0\u02f8\u05c3\u0703\u0704\u1361\u16ec"})
 _EXTENSIONS = ("tables", "fenced_code", "sane_lists")
+# Limits that keep any body's rendering within a second or two (Python-Markdown slows down
+# sharply on some inputs): see README, "Limits".
+MAX_BODY_CHARS = 64_000
+MAX_NESTING = 16  # list and quote levels on one line
+_BRACKET_BUDGET = 1_500_000  # characters Python-Markdown scans for the ends of '[' and '('
 # Python-Markdown's extensions and processors that can only act on a text containing one of
 # these strings. Leaving out those that cannot match gives the same HTML much faster (most
 # incident updates are plain prose), so each text is rendered by a Markdown set up for it.
@@ -53,13 +69,45 @@ _FENCE = re.compile(r"^(~{3,}|`{3,})")
 _MARKER_HELP = "write audience markers alone at the start of a line: '::: <audience>' and ':::'"
 
 
+def looks_like_marker(line: str) -> bool:
+    """Is this line meant as an audience marker (valid or not)? See README, "Audience blocks"."""
+    if line.isascii():  # most lines: nothing to fold but control characters
+        return ":::" in line.replace("\x7f", "") and bool(_MARKER_LIKE.match(_fold(line)))
+    return bool(_MARKER_LIKE.match(_fold(line)))
+
+
+def defuse_marker(line: str) -> str:
+    """The line with its first colon written as an HTML entity: it shows the same but is text."""
+    for index, char in enumerate(line):
+        if _fold(char) == ":":
+            return f"{line[:index]}&#{ord(char)};{line[index + 1:]}"
+    return line
+
+
+def _fold(line: str) -> str:
+    """The line as a reader sees it: compatibility forms made plain, invisible characters gone."""
+    folded = unicodedata.normalize("NFKC", line).translate(_COLON_LIKES)
+    return "".join(c for c in folded if not _invisible(c))
+
+
+def _invisible(char: str) -> bool:
+    """Format, control and combining characters: they change no glyph a writer would notice."""
+    return unicodedata.category(char) in ("Cf", "Cc", "Mn", "Me") and char != "\t"
+
+
+def _odd(char: str) -> bool:
+    """A character that is not what it looks like: invisible, a look-alike, or an unusual space."""
+    return _invisible(char) or char != _fold(char) or (char.isspace() and char not in " \t")
+
+
 def split_blocks(
     body: str, first_line: int, audiences: list[str]
 ) -> tuple[list[RawSegment], list[tuple[int, str]]]:
     """Split a body into audience segments; returns (segments, [(line, message)]).
 
-    Fails closed: a line that looks like a marker but is not exactly one (indented, quoted,
-    more colons, odd spaces, inside a fenced code block) is an error, never public text.
+    Fails closed: a line that looks meant as a marker but is not exactly one (quoted, in a
+    list, indented, with invisible characters, inside a fenced code block) is an error, never
+    public text.
     """
     lines = body.split("\n")
     code_lines = _fenced_code_lines(lines)
@@ -77,11 +125,12 @@ def split_blocks(
 
     for index, line in enumerate(lines):
         number = first_line + index
-        if not line.lstrip().lstrip(">").lstrip().startswith(":::"):
+        if not looks_like_marker(line):
             current.append(line)
             continue
         stripped = line.rstrip()
-        opening, closing = _OPEN.match(stripped), _CLOSE.match(stripped)
+        exact = not any(_odd(c) for c in stripped)
+        opening, closing = exact and _OPEN.match(stripped), exact and _CLOSE.match(stripped)
         if index in code_lines:
             errors.append((number, f"audience marker inside the fenced code block opened on line "
                                    f"{first_line + code_lines[index]}; {_MARKER_HELP}, outside code"))
@@ -102,12 +151,21 @@ def split_blocks(
             flush(number + 1)
             current_audience = None
         else:
-            errors.append((number, f"not an audience marker: {stripped[:40]!r}; {_MARKER_HELP}"))
+            errors.append((number, _not_a_marker(stripped)))
     if current_audience is not None:
         errors.append((opened_at, f"'::: {current_audience}' block is never closed; "
                                   "add a line ':::' after it"))
     flush(0)
     return segments, errors
+
+
+def _not_a_marker(line: str) -> str:
+    hidden = sorted({f"U+{ord(c):04X}" for c in line if _odd(c)})
+    folded = _fold(line).strip()
+    if hidden and (_OPEN.match(folded) or _CLOSE.match(folded)):
+        return (f"audience marker with invisible or look-alike characters ({', '.join(hidden)}); "
+                f"retype the line as '::: <audience>' or ':::'")
+    return f"not an audience marker: {line[:40]!r}; {_MARKER_HELP} (not quoted, listed or indented)"
 
 
 def _fenced_code_lines(lines: list[str]) -> dict[int, int]:
@@ -126,43 +184,170 @@ def _fenced_code_lines(lines: list[str]) -> dict[int, int]:
     return inside
 
 
+def audience_texts(segments: list[RawSegment], ranks: dict[str, int],
+                   audience_count: int) -> list[list[tuple[int, str]]]:
+    """For each audience rank, the (rank, text) pieces it sees, to be rendered one by one.
+
+    Consecutive pieces of the same rank are one text: the public sees the body as if the
+    restricted blocks had never been written (no list split in two, no ``start="4"``).
+    """
+    views: list[list[tuple[int, str]]] = []
+    for audience in range(audience_count):
+        pieces: list[tuple[int, list[str]]] = []
+        for segment in segments:
+            rank = ranks[segment.audience] if segment.audience else 0
+            if rank > audience:
+                continue
+            if pieces and pieces[-1][0] == rank:
+                pieces[-1][1].append(segment.text)
+            else:
+                pieces.append((rank, [segment.text]))
+        views.append([(rank, "\n".join(texts)) for rank, texts in pieces])
+    return views
+
+
+def body_limits(body: str, first_line: int) -> list[tuple[int, str]]:
+    """Problems with a body too large or too tangled to render quickly (see MAX_* above)."""
+    if len(body) > MAX_BODY_CHARS:
+        return [(first_line, f"body is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,} "
+                             "(split it over several updates, or link to a longer document)")]
+    errors = []
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if _nesting(line) > MAX_NESTING:
+            errors.append((first_line + index, f"nested more than {MAX_NESTING} levels deep "
+                                               "(lists, quotes or indentation); flatten it"))
+            break
+    start = 0
+    for index in range(len(lines) + 1):
+        if index == len(lines) or not lines[index].strip():
+            if _bracket_scan("\n".join(lines[start:index])) > _BRACKET_BUDGET:
+                errors.append((first_line + start, "too many unclosed '[' or '(' in this paragraph "
+                                                   "to render it in reasonable time; close them or "
+                                                   "write \\[ and \\("))
+            start = index + 1
+    return errors
+
+
+_NESTING_STEP = re.compile(r"[ \t]*(?:>|[-*+]|\d{1,9}[.)])(?=\s|$)")
+
+
+def _nesting(line: str) -> int:
+    """List and quote levels a line opens or sits in (by its markers and its indentation)."""
+    depth, position = 0, 0
+    while True:
+        step = _NESTING_STEP.match(line, position)
+        if step is None:
+            break
+        depth, position = depth + 1, step.end()
+    indent = len(line) - len(line.lstrip(" \t"))
+    return max(depth, depth + line.expandtabs(4).count(" ", 0, indent) // 4)
+
+
+def _bracket_scan(block: str) -> int:
+    """How many characters Python-Markdown reads to find where each '[' and '(' ends.
+
+    It scans from every opener to its matching closer, or to the end of the text when there
+    is none, so unclosed openers cost their distance to the end: quadratic on '[[[[...'.
+    """
+    total = 0
+    opened: dict[str, list[int]] = {"[": [], "(": []}
+    closers = {"]": "[", ")": "("}
+    skip = False
+    for position, char in enumerate(block):
+        if skip:
+            skip = False
+        elif char == "\\":
+            skip = True
+        elif char in opened:
+            opened[char].append(position)
+        elif char in closers and opened[closers[char]]:
+            total += position - opened[closers[char]].pop()
+    return total + sum(len(block) - start for starts in opened.values() for start in starts)
+
+
 def render_markdown(text: str) -> str:
-    """Markdown to HTML with raw HTML sanitized (no scripts, handlers, styles, iframes)."""
+    """Markdown to HTML, raw HTML sanitized last (no scripts, handlers, styles, iframes)."""
     renderer = _renderer_for(text)
     renderer.reset()
-    return _outline_headings(_IMG_WITHOUT_ALT.sub(r'\g<0> alt=""', nh3.clean(renderer.convert(text))))
-
-
-# An image written as raw HTML without alt text is treated as decorative (HTML requires an alt).
-_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+    return nh3.clean(renderer.convert(text))
 
 
 # Bodies sit under the page's h1 and an h2 ("Updates", "Postmortem"): their headings start at h3.
-_HEADING = re.compile(r"<(/?)h([1-6])\b")
 _TOP_LEVEL = 3
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
 
 
-def _outline_headings(html: str) -> str:
-    """Renumber headings from h3 down, never skipping a level (valid outline whatever was written).
+class _PageOutline(Treeprocessor):
+    """Fit the body into the page, on the element tree, before anything is serialized.
 
-    The first heading becomes h3; a deeper heading goes one level below its parent, a heading at
-    the same or a higher written level takes the level its written peer got.
+    Markdown headings are renumbered from h3 down, never skipping a level (the first heading
+    becomes h3; a deeper heading goes one below its parent; a heading at the same or a higher
+    written level takes the level its written peer got). Raw HTML, which Python-Markdown keeps
+    aside, is tidied by a real HTML tokenizer: its headings move two levels down (h1 -> h3)
+    and an image without alt text gets an empty one (decorative), as HTML requires.
     """
-    parents: list[tuple[int, int]] = []  # (written level, page level) of the open headings
-    closing: list[int] = []
 
-    def renumber(match: re.Match[str]) -> str:
-        if match.group(1):  # closing tag: same level as the heading it closes
-            return f"</h{closing.pop()}"
-        written = int(match.group(2))
-        while parents and parents[-1][0] >= written:
-            parents.pop()
-        level = min(6, parents[-1][1] + 1 if parents else _TOP_LEVEL)
-        parents.append((written, level))
-        closing.append(level)
-        return f"<h{level}"
+    def run(self, root: etree.Element) -> None:
+        parents: list[tuple[int, int]] = []  # (written level, page level) of the open headings
+        for element in root.iter():
+            written = _HEADINGS.get(element.tag)
+            if written is not None:
+                while parents and parents[-1][0] >= written:
+                    parents.pop()
+                level = min(6, parents[-1][1] + 1 if parents else _TOP_LEVEL)
+                parents.append((written, level))
+                element.tag = f"h{level}"
+            elif element.tag == "img" and element.get("alt") is None:
+                element.set("alt", "")
+        stash = self.md.htmlStash.rawHtmlBlocks
+        stash[:] = [_RawHtml.tidy(block) if isinstance(block, str) else block for block in stash]
 
-    return _HEADING.sub(renumber, html)
+
+class _RawHtml(HTMLParser):
+    """Re-serializes raw HTML with headings shifted and images given alt text; nh3 runs after."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+
+    @classmethod
+    def tidy(cls, html: str) -> str:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        return "".join(parser.out)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and not any(name == "alt" for name, _ in attrs):
+            attrs = [("alt", ""), *attrs]
+        shown = "".join(f' {name}="{escape(value or "", quote=True)}"' for name, value in attrs)
+        self.out.append(f"<{_shifted(tag)}{shown}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{_shifted(tag)}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(escape(data, quote=False))
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+
+def _shifted(tag: str) -> str:
+    level = _HEADINGS.get(tag)
+    return f"h{min(6, level + 2)}" if level else tag
+
+
+class _PageOutlineExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        md.treeprocessors.register(_PageOutline(md), "statusgen-outline", 5)  # after 'inline'
 
 
 def _renderer_for(text: str) -> markdown.Markdown:
@@ -172,7 +357,8 @@ def _renderer_for(text: str) -> markdown.Markdown:
     renderer = _renderers.get(idle)
     if renderer is None:
         renderer = markdown.Markdown(
-            extensions=[name for name in _EXTENSIONS if name not in idle], output_format="html")
+            extensions=[*(name for name in _EXTENSIONS if name not in idle), _PageOutlineExtension()],
+            output_format="html")
         for registry in (renderer.inlinePatterns, renderer.preprocessors):
             for name in idle:
                 if name in registry:

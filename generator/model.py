@@ -34,6 +34,11 @@ class Segment:
     html: str
 
 
+# A body as each audience sees it, indexed by audience rank: every audience's text is rendered
+# from its own source, so nothing of a block it does not see shapes its HTML.
+Body = tuple[tuple[Segment, ...], ...]
+
+
 @dataclass(frozen=True)
 class Update:
     id: str  # "<incident-id>/<file stem>": permanent, used in feeds and anchors
@@ -42,7 +47,7 @@ class Update:
     date: datetime
     status: str
     audience_rank: int
-    body: tuple[Segment, ...]
+    body: Body
     title: str | None = None
     impact: str | None = None
     # None: not given. Each pair is (component id, state); state None = from impact.
@@ -58,7 +63,7 @@ class Postmortem:
     source: str
     date: datetime
     audience_rank: int
-    body: tuple[Segment, ...]
+    body: Body
     title: str | None = None
 
 

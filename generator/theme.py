@@ -7,6 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.config import SiteConfig
 from generator.dates import human_time, iso
@@ -28,7 +29,10 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
         problems.add(path, 1, "symbolic link leads outside the site directory; refused")
     own = [str(d / "templates") for d in theme_dirs(config, site_dir)[:-1]]
     default = jinja2.FileSystemLoader(str(DEFAULT_THEME / "templates"))
-    env = jinja2.Environment(
+    # Sandboxed: a theme is data a pull request can change, and `check` runs it in CI. It may
+    # read what it is given and call Jinja's filters, never reach Python's internals or change
+    # the site (see README, "Themes").
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(own),
             # An override can extend the template it replaces: {% extends "default/base.html" %}
@@ -58,19 +62,26 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
 
 
 def _links_leaving_site(config: SiteConfig, site_dir: Path) -> list[Path]:
-    """Symlinks in the site's own theme that lead outside the site (or nowhere)."""
+    """Paths of the site's own theme that lead outside the site (or nowhere) through a symlink.
+
+    Resolved one by one, the theme folder first: a symlinked themes/ or themes/<name>/ would
+    otherwise publish whatever it points at.
+    """
     site = site_dir.resolve()
     found = []
     for theme_dir in theme_dirs(config, site_dir)[:-1]:
-        for path in [theme_dir, *sorted(theme_dir.rglob("*"))]:
-            if path.is_symlink():
-                try:
-                    target = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    target = None
-                if target is None or site not in target.parents:
-                    found.append(path)
+        if not _resolves_inside(theme_dir, site):
+            return [theme_dir]
+        found.extend(path for path in sorted(theme_dir.rglob("*")) if not _resolves_inside(path, site))
     return found
+
+
+def _resolves_inside(path: Path, site: Path) -> bool:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return site in target.parents
 
 
 def template_problem(error: Exception, site_dir: Path) -> Problem:

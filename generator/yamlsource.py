@@ -7,6 +7,7 @@ PyYAML has it: front matter of 40,000 files adds up.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +42,26 @@ class SourceError(Exception):
         self.message = message
 
 
+# Characters no page, feed or YAML file may carry: C0 and C1 controls (but tab and line ends),
+# lone surrogates and the two non-characters XML refuses.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Every line end YAML and editors know, made "\n": YAML, Markdown and our audience markers
+# then agree on where each line starts.
+_LINE_ENDS = re.compile("\r\n?|[\x85\u2028\u2029]")
+
+
 def read_text(path: Path) -> str:
-    """A user's file as text with Unix line ends; raises SourceError if it is not UTF-8."""
-    data = path.read_bytes()
+    """A user's file as text with Unix line ends; raises SourceError if unreadable or not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(1, f"cannot read this file: {error.strerror or error}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(line, f"not valid UTF-8 text ({error.reason}); save the file as UTF-8") from None
-    return text.lstrip("\ufeff").replace("\r\n", "\n")
+    return _LINE_ENDS.sub("\n", text.lstrip("\ufeff"))
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -84,6 +96,16 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> YamlList:
     return result
 
 
+def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """Text, refused if it carries a control character (written as a YAML escape like \\x01)."""
+    text = loader.construct_scalar(node)
+    control = CONTROL_CHARACTERS.search(text)
+    if control:
+        raise SourceError(loader.line(node), f"control character U+{ord(control.group()):04X} in "
+                                             f"{text[:40]!r}; delete it: pages and feeds cannot carry it")
+    return str(text)
+
+
 def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(node.value)
 
@@ -91,6 +113,7 @@ def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_text)
 
 
 def load_yaml(text: str, first_line: int = 1) -> Any:
@@ -103,6 +126,8 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
         raise SourceError(_error_line(error) + first_line - 1, _error_message(error)) from None
     except yaml.YAMLError as error:
         raise SourceError(first_line, f"invalid YAML: {error}") from None
+    except RecursionError:
+        raise SourceError(first_line, "YAML nested too deeply to read; flatten it") from None
     finally:
         loader.dispose()
 

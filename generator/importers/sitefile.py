@@ -15,6 +15,7 @@ import yaml
 
 from generator.config import Component
 from generator.errors import Problem, SiteError
+from generator.importers.text import without_controls
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .()/&,+_-]*$")
@@ -126,6 +127,7 @@ def _entry(component: Component, indent: str) -> list[str]:
 
 def _scalar(text: str) -> str:
     """Plain when YAML reads it back unchanged, else double-quoted (JSON is valid YAML)."""
+    text = without_controls(text)
     if _PLAIN.match(text) and text.strip() == text and yaml.safe_load(text) == text:
         return text
     return json.dumps(text, ensure_ascii=False)

@@ -10,28 +10,33 @@ open an HTML tag (the sanitizer would swallow the text after it).
 
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
 
-from generator.markup import TODO
+from generator.markup import TODO, defuse_marker, looks_like_marker
+from generator.yamlsource import CONTROL_CHARACTERS
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])[ \t]+\S")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
-_MARKER = re.compile(r"^(\s*(?:>\s*)*):::")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _KEEP = re.compile(r"<(?:!--|(?:https?|ftp)://[^<>\s]*>|mailto:[^<>\s]*>|/?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>)",
                    re.IGNORECASE)
 _URL = re.compile(r"(?<![\w<\[\"'=>/`@])(?<!\]\()(?:https?://|www\.)[^\s<>\"'`\[\]]+", re.IGNORECASE)
 _KNOWN_TAGS = frozenset(nh3.ALLOWED_TAGS)
-_ZERO_WIDTH = "\u200b"  # keeps a code line that starts with ::: from reading as a marker
+_ZERO_WIDTH = "\u200b"  # keeps a [TODO: prompt in code from reading as one
+
+
+def without_controls(text: str) -> str:
+    """Text from another system with the control characters our files may not carry taken out."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def convert(text: str, hard_breaks: bool) -> str:
     """Convert a body; ``hard_breaks``: every line break shows (Statuspage), else CommonMark."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    text = without_controls(text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
     lines = text.split("\n")
     out: list[str] = []
     fence: str | None = None
@@ -60,7 +65,37 @@ def convert(text: str, hard_breaks: bool) -> str:
         if hard_breaks and line.strip() and not _HEADING.match(line) and _continues(lines, index):
             line = line.rstrip() + "  "
         out.append(line)
-    return "\n".join(out).rstrip() + "\n"
+    if fence is not None:
+        out.append(fence)  # CommonMark runs an unclosed fence to the end; ours needs the closer
+    return "\n".join(_marker_free_code(out)).rstrip() + "\n"
+
+
+def _marker_free_code(lines: list[str]) -> list[str]:
+    """Fenced code blocks holding a line that reads as an audience marker, as raw HTML.
+
+    A marker-like line is an error anywhere, code included, and inside a fence nothing can
+    escape it; in HTML an entity can (``&#58;::``), and the reader sees the same code.
+    """
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        closer = next((j for j in range(index + 1, len(lines)) if opening
+                       and lines[j].strip().startswith(opening.group(1))
+                       and not lines[j].strip().strip(opening.group(1)[0])), None)
+        if opening is None or closer is None:
+            out.append(lines[index])
+            index += 1
+            continue
+        code = lines[index + 1:closer]
+        if any(looks_like_marker(line) for line in code):
+            shown = [defuse_marker(html.escape(line, quote=False)) if looks_like_marker(line)
+                     else html.escape(line, quote=False) for line in code]
+            out.extend(["", "<pre><code>" + "\n".join(shown) + "</code></pre>", ""])
+        else:
+            out.extend(lines[index:closer + 1])
+        index = closer + 1
+    return out
 
 
 def _continues(lines: list[str], index: int) -> bool:
@@ -72,13 +107,12 @@ def _continues(lines: list[str], index: int) -> bool:
 
 
 def _code_line(line: str) -> str:
-    if _MARKER.match(line):
-        line = _MARKER.sub(lambda m: m.group(1) + _ZERO_WIDTH + ":::", line, count=1)
     return line.replace(TODO, TODO[:-1] + _ZERO_WIDTH + ":")
 
 
 def _prose_line(line: str) -> str:
-    line = _MARKER.sub(lambda m: m.group(1) + "&#58;::", line, count=1)
+    if looks_like_marker(line):
+        line = defuse_marker(line)
     parts = _CODE_SPAN.split(line)
     spans = [m.group(0) for m in _CODE_SPAN.finditer(line)]
     # split() with a group returns the text between spans and each span's backticks: rebuild.

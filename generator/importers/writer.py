@@ -31,6 +31,7 @@ from generator.content import RESERVED_IDS, Folder, load_folder
 from generator.errors import Problem, Problems, SiteError
 from generator.importers.sitefile import add_components
 from generator.importers.source import Batch, SourceComponent, SourceItem, SourcePostmortem, SourceUpdate
+from generator.importers.text import without_controls
 from generator.model import KIND_DIRS, STATE_FROM_IMPACT, Kind
 from generator.scaffold import leftover_example
 
@@ -366,7 +367,8 @@ def _document(front: dict[str, Any], body: str) -> str:
         elif key in ("date", "starts", "ends", "status", "impact"):  # ISO timestamps and fixed words
             lines.append(f"{key}: {value}")
         else:
-            lines.append(yaml.safe_dump({key: value}, allow_unicode=True, width=10_000).rstrip("\n"))
+            text = without_controls(value) if isinstance(value, str) else value
+            lines.append(yaml.safe_dump({key: text}, allow_unicode=True, width=10_000).rstrip("\n"))
     return "\n".join(lines) + "\n---\n" + body
 
 

@@ -199,14 +199,17 @@ def test_public_html_is_exactly_that_of_the_file_without_its_blocks(make_site, b
         (twin / path).parent.mkdir(parents=True)
         (twin / path).write_text(text)
     out_without = build(twin, tmp_path / "without")
-    files = sorted(p.relative_to(out_with / "public") for p in (out_with / "public").rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(out_without / "public")
-                           for p in (out_without / "public").rglob("*") if p.is_file())
+    files = _files(out_with / "public")
+    assert files == _files(out_without / "public")
     for relative in files:
         assert (out_with / "public" / relative).read_bytes() == (
             out_without / "public" / relative).read_bytes(), relative
     assert SECRET in (out_with / "strategic/incidents/i0/index.html").read_text() or any(
         SECRET in (out_with / f"strategic/incidents/i{n}/index.html").read_text() for n in range(12))
+
+
+def _files(tree: Path) -> list[Path]:
+    return sorted(p.relative_to(tree) for p in tree.rglob("*") if p.is_file())
 
 
 def test_a_block_in_a_numbered_list_leaves_no_gap_or_split(make_site, build):
@@ -383,7 +386,8 @@ def test_a_sandboxed_theme_can_still_do_what_themes_do(make_site, build):
         "content/incidents/x/a.md": update("x"),
         "themes/mine/templates/index.html": '{% extends "default/index.html" %}{% block main %}'
                                             "<p id=mine>{{ site.title | upper }} {{ groups | length }} "
-                                            "{% for group in groups %}{{ group.components[0][0].name }}{% endfor %}"
+                                            "{% for group in groups %}{{ group.components[0][0].name }}"
+                                            "{% endfor %}"
                                             "{{ now | iso }}</p>{{ super() }}{% endblock %}",
     }, site_yml=_site_yml() + "theme: mine\n")
     page = html(build(site) / "public/index.html")
@@ -393,8 +397,8 @@ def test_a_sandboxed_theme_can_still_do_what_themes_do(make_site, build):
 # --------------------------------------------------------------------------- URLs and files
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<script>x</script>",
-                                 "java\\tscript:alert(1)", "vbscript:x", "javascript\\n:alert(1)",
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)",
+                                 "data:text/html,<script>x</script>", "java\\tscript:alert(1)", "vbscript:x", "javascript\\n:alert(1)",
                                  "file:///etc/passwd", "https://exa mple.com/"])
 def test_link_urls_must_be_http_mailto_or_relative(make_site, capsys, tmp_path, url):
     yml = _site_yml() + f'links:\n  - title: Help\n    url: "{url}"\n'
@@ -406,7 +410,8 @@ def test_link_urls_must_be_http_mailto_or_relative(make_site, capsys, tmp_path, 
                                  "/about/", "../faq.html", "#components", "contact.html"])
 def test_safe_link_urls_are_kept(make_site, build, url):
     yml = _site_yml() + f'links:\n  - title: Help\n    url: "{url}"\n'
-    page = html(build(make_site({"content/incidents/x/a.md": update("x")}, site_yml=yml)) / "public/index.html")
+    out = build(make_site({"content/incidents/x/a.md": update("x")}, site_yml=yml))
+    page = html(out / "public/index.html")
     assert url in [a["href"] for a in page.find_all("a")]
 
 
@@ -418,7 +423,8 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     ("site.yml", None, "must be an image"),
     (".git/config", b"[core]\n", "must be an image"),
     ("logo.png", b"not a png", "is not a PNG image"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG with scripts"),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+     "SVG with scripts"),
     ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "SVG with scripts"),
     ("data:image/png;base64,iVBORw0KGgo=", None, "must be an http(s) URL or an image file"),
     ("javascript:alert(1)", None, "must be an http(s) URL or an image file"),

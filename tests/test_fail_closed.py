@@ -398,7 +398,8 @@ def test_a_sandboxed_theme_can_still_do_what_themes_do(make_site, build):
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)",
-                                 "data:text/html,<script>x</script>", "java\\tscript:alert(1)", "vbscript:x", "javascript\\n:alert(1)",
+                                 "data:text/html,<script>x</script>", "java\\tscript:alert(1)", "vbscript:x",
+                                 "javascript\\n:alert(1)",
                                  "file:///etc/passwd", "https://exa mple.com/"])
 def test_link_urls_must_be_http_mailto_or_relative(make_site, capsys, tmp_path, url):
     yml = _site_yml() + f'links:\n  - title: Help\n    url: "{url}"\n'

@@ -140,11 +140,20 @@ def _template(request: Request, kind: Kind, status: str, templates: dict[str, Me
         problems.add("--template", 0, f"template {name!r} is for {template.kind} updates, not {kind} updates")
     elif template.status != status:
         problems.add("--template", 0, f"template {name!r} is for status {template.status!r}, not {status!r}; "
-                                      f"use --status {template.status} or another template")
+                                      + _status_hint(request, kind, status, template.status))
     if config.require_approval and not template.approved:
         problems.add(template.source, 1, f"template {name!r} is not approved as it stands; "
                                          "it needs approval before use (statusgen approve)")
     return template
+
+
+def _status_hint(request: Request, kind: Kind, status: str, wanted: str) -> str:
+    """How to use a template of another stage: only `new update` has --status."""
+    if request.incident_id:
+        return f"use --status {wanted} or another template"
+    first = "an incident" if kind == "incident" else "a maintenance window"
+    return (f"{first} starts as {status!r}: use a template for that stage, then add the {wanted!r} "
+            f"update with `statusgen new update ID --status {wanted}`")
 
 
 def _fields(request: Request, kind: Kind, template: MessageTemplate | None, current: Incident | None,

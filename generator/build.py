@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import jinja2
 
 from generator import output
+from generator.advice import setup_warnings
 from generator.audience import SiteView, held_back, view_for
 from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
@@ -41,6 +42,7 @@ class BuildReport:
     maintenances: int = 0
     seconds: float = 0.0
     held: list[tuple[str, datetime]] = field(default_factory=list)  # (source, date) not yet published
+    warnings: list[Problem] = field(default_factory=list)  # setup mistakes that do not stop a build
 
 
 def default_workers() -> int:
@@ -57,6 +59,7 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
         staging = output.staging_dir(out_dir)
         try:
             report = render_site(site, site_dir, env, moment, workers, staging)
+            report.warnings = setup_warnings(site_dir, site.config)
             output.swap_in(staging, out_dir)
         except BaseException:
             output.discard(staging)
@@ -70,7 +73,9 @@ def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: boo
     """Validate config, content and templates, rendering every page in memory; write nothing."""
     site, moment, env = load_site(site_dir, now, workers, (), RenderCache(site_dir if cache else None),
                                   checking=True)
-    return render_site(site, site_dir, env, moment, workers, staging=None)
+    report = render_site(site, site_dir, env, moment, workers, staging=None)
+    report.warnings = setup_warnings(site_dir, site.config)
+    return report
 
 
 def load_site(site_dir: Path, now: str | datetime, workers: int = 1,

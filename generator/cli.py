@@ -24,7 +24,7 @@ from generator.importers.statuspage import read_statuspage
 from generator.importers.writer import import_batch
 from generator.live import Rebuild
 from generator.markup import TODO
-from generator.scaffold import init_site
+from generator.scaffold import init_site, installed_requirement
 from generator.serve import Preview, is_loopback
 
 DESCRIPTION = """\
@@ -111,8 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     maintenance.add_argument("--ends", required=True, metavar="TIMESTAMP", help="when the window ends")
     maintenance.add_argument("--components", metavar="IDS", required=True,
                              help="affected component ids, comma separated")
-    for kind_parser, example in ((incident, "investigating"), (update, "identified"),
-                                 (maintenance, "scheduled")):
+    for kind_parser, example in ((incident, "investigating"),
+                                 (update, "identified; for maintenance maintenance-in_progress"),
+                                 (maintenance, "maintenance-scheduled")):
         _site_argument(kind_parser)
         kind_parser.add_argument("--template", metavar="NAME",
                                  help="message template in content/templates/ (default: the one "
@@ -257,6 +258,7 @@ def _now(args: argparse.Namespace) -> str | datetime:
 def _build(args: argparse.Namespace, site_dir: Path) -> int:
     out_dir = (args.out or site_dir / "_site").absolute()
     report = build_site(site_dir, out_dir, _now(args), args.jobs or default_workers(), args.cache)
+    _print_warnings(report.warnings, args)
     _print_held(report.held)
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
     print(f"Built {_count(report.incidents, 'incident')} and "
@@ -267,6 +269,7 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
 
 def _check(args: argparse.Namespace, site_dir: Path) -> int:
     report = check_site(site_dir, _now(args), args.jobs or default_workers(), args.cache)
+    _print_warnings(report.warnings, args)
     _print_held(report.held)
     if args.format == "github":
         for source, date in report.held:
@@ -387,6 +390,9 @@ def _init(args: argparse.Namespace) -> int:
     written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc))
     for path in written:
         print(path)
+    _, note = installed_requirement()
+    if note:
+        print(f"{args.dir / 'requirements.txt'}: note: {note}", file=sys.stderr)
     print(f"Created a status site in {args.dir}. Next: cd {shlex.quote(str(args.dir))} && statusgen build")
     return 0
 
@@ -404,6 +410,14 @@ def _annotation(problem: Problem, site: Path, level: str = "error") -> str:
     path = os.path.relpath((site / problem.path).absolute(), workspace)
     return (f"::{level} file={escape(path, True)},line={problem.line},title=statusgen::"
             f"{escape(problem.message)}")
+
+
+def _print_warnings(warnings: list[Problem], args: argparse.Namespace) -> None:
+    """Setup mistakes that do not stop a build (a placeholder base_url, another statusgen in CI)."""
+    for warning in warnings:
+        if getattr(args, "format", "text") == "github":
+            print(_annotation(warning, args.site, "warning"))
+        print(f"{warning.path}:{warning.line}: warning: {warning.message}", file=sys.stderr, flush=True)
 
 
 def _print_held(held: list[tuple[str, datetime]]) -> None:

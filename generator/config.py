@@ -17,6 +17,9 @@ CONFIG_NAME = "site.yml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LINK_SCHEMES = ("http", "https", "mailto", "")  # "": a path on this site; never javascript: or data:
 MAX_ID_LENGTH = 100  # ids name folders, files and URLs: well within every file system's limit
+# Every top-level key site.yml may have (the starter site.yml shows each one; a test holds them to it).
+SITE_KEYS = ("title", "base_url", "timezone", "language", "description", "logo", "links",
+             "history_days", "feed_size", "theme", "components", "audiences", "templates")
 DEFAULT_AUDIENCES = (
     {"id": "public", "title": "Public", "noindex": False},
     {"id": "strategic", "title": "Strategic customers", "noindex": True},
@@ -136,8 +139,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     if data is None:
         return None
     reader = _Reader(data, problems, path)
-    reader.check_keys(("title", "base_url", "timezone", "language", "description", "logo", "links",
-                       "history_days", "feed_size", "theme", "components", "audiences", "templates"))
+    reader.check_keys(SITE_KEYS)
     base_url = _url(reader, "base_url", required=True) or "https://example.invalid/"
     zone = _timezone(reader)
     history_days = reader.number("history_days", 14, 1, 366)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from generator import __version__
 from generator.errors import Problem, SiteError
 from generator.templates import fill
 
 STARTER = Path(str(files("generator"))) / "starter"
+PLACEHOLDER_OWNER = "OWNER"
 # Packaged without their leading dot (package data skips hidden files), renamed on the way out.
 _RENAMES = {"dot-gitignore": ".gitignore", "dot-github": ".github", "dot-gitlab-ci.yml": ".gitlab-ci.yml",
             "dot-pre-commit-config.yaml": ".pre-commit-config.yaml"}
@@ -36,6 +39,40 @@ def leftover_example(site_dir: Path) -> Path | None:
     return None
 
 
+def requirement(version: str = __version__, direct_url: dict | None = None) -> tuple[str, str]:
+    """The requirements.txt line that installs this statusgen in CI, and a note if CI cannot reach it.
+
+    direct_url is how pip recorded this install (PEP 610): absent for an install from a package
+    index by name, a git URL and commit for `pip install git+...`, a local path for a checkout or a
+    wheel file. Never a bare name for a version that came from elsewhere: whoever registered the
+    name on an index would have their code run in every such CI.
+    """
+    if direct_url is None:
+        return f"statusgen=={version}", ""
+    url = str(direct_url.get("url", ""))
+    vcs = direct_url.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and vcs.get("commit_id"):
+        return f"statusgen @ git+{url}@{vcs['commit_id']}", ""
+    if "archive_info" in direct_url and urlsplit(url).scheme in ("http", "https"):
+        return f"statusgen @ {url}", ""
+    return (f"statusgen @ git+https://github.com/{PLACEHOLDER_OWNER}/statusgen@v{version}",
+            f"statusgen was installed from {url or 'a local folder'}, which CI cannot reach: point "
+            "this line at a release or a git tag (see Deployment in statusgen's README)")
+
+
+def installed_requirement() -> tuple[str, str]:
+    """requirement() for the statusgen that is running, from its installation's metadata."""
+    try:
+        recorded = metadata.distribution("statusgen").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:  # run from a checkout without installing it
+        recorded = "{}"
+    try:
+        direct_url = json.loads(recorded) if recorded is not None else None
+    except ValueError:
+        direct_url = {}
+    return requirement(__version__, direct_url)
+
+
 def init_site(target: Path, title: str, now: datetime) -> list[Path]:
     """Write the starter site into target; refuses if any of its files exists already."""
     planned = {target / _destination(path.relative_to(STARTER)): path
@@ -46,7 +83,8 @@ def init_site(target: Path, title: str, now: datetime) -> list[Path]:
     if existing:
         raise SiteError([Problem(str(path), 0, "already exists; init never overwrites files "
                                                "(choose an empty folder)") for path in existing])
-    values = {"title": json.dumps(title), "version": __version__}
+    line, _ = installed_requirement()
+    values = {"title": json.dumps(title), "version": __version__, "requirement": line}
     for destination, source in planned.items():
         destination.parent.mkdir(parents=True, exist_ok=True)
         text = source.read_text(encoding="utf-8")

@@ -159,8 +159,14 @@ def test_approval_is_required_and_tied_to_the_wording(site, capsys):
     (["maintenance", "--title", "X", "--starts", "2026-12-05T03:00:00Z", "--ends", "2026-12-05T02:00:00Z",
       "--components", "api"], "--ends: the window must end after it starts"),
     (["incident", "--title", "X", "--components", "api", "--template", "resolved"],
-     "--template: template 'resolved' is for status 'resolved', not 'investigating'; use --status "
-     "resolved or another template"),
+     "--template: template 'resolved' is for status 'resolved', not 'investigating'; an incident starts "
+     "as 'investigating': use a template for that stage, then add the 'resolved' update with "
+     "`statusgen new update ID --status resolved`"),
+    (["maintenance", "--title", "X", "--starts", "2026-12-05T02:00:00Z", "--ends", "2026-12-05T03:00:00Z",
+      "--components", "api", "--template", "maintenance-completed"],
+     "--template: template 'maintenance-completed' is for status 'completed', not 'scheduled'; a "
+     "maintenance window starts as 'scheduled': use a template for that stage, then add the "
+     "'completed' update with `statusgen new update ID --status completed`"),
     (["incident", "--title", "X", "--components", "api"],
      "--impact: a new incident needs --impact (none, minor, major, critical)"),
 ])
@@ -234,9 +240,9 @@ def test_check_format_github_warns_about_held_updates(site, capsys, monkeypatch)
                      "components: []\n---\nSoon.\n")
     code, out, _ = run(capsys, "check", "--site", str(site), "--format", "github", "--now", NOW)
     assert code == 0
-    assert out.splitlines()[0] == ("::warning file=content/incidents/later/1.md,line=1,title=statusgen::"
-                                   "dated 2027-01-01T09:00+00:00, after now: held back until a "
-                                   "build after that time")
+    assert ("::warning file=content/incidents/later/1.md,line=1,title=statusgen::"
+            "dated 2027-01-01T09:00+00:00, after now: held back until a "
+            "build after that time") in out.splitlines()
 
 
 def test_template_approval_never_blocks_a_build(site, capsys, tmp_path):

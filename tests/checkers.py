@@ -95,14 +95,32 @@ def vnu_errors(files: list[Path], relative_to: Path) -> list[VnuMessage]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    not_found: Path | None = None  # the page a missing path gets, as static hosts do
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code != 404 or self.not_found is None:
+            return super().send_error(code, message, explain)
+        page = self.not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(page)
+
 
 @contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve a folder over HTTP on a free loopback port; yields the base URL ending with "/"."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve(directory: Path, not_found: str | None = None) -> Iterator[str]:
+    """Serve a folder over HTTP on a free loopback port; yields the base URL ending with "/".
+
+    ``not_found`` (a path in the folder, like "status/404.html") answers every missing path, as
+    GitHub Pages, Netlify, nginx's error_page or Apache's ErrorDocument do."""
+    page = directory / not_found if not_found else None
+    handler_class = type("Handler", (_QuietHandler,), {"not_found": page})
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -19,7 +19,8 @@ LINK_SCHEMES = ("http", "https", "mailto", "")  # "": a path on this site; never
 MAX_ID_LENGTH = 100  # ids name folders, files and URLs: well within every file system's limit
 # Every top-level key site.yml may have (the starter site.yml shows each one; a test holds them to it).
 SITE_KEYS = ("title", "base_url", "timezone", "language", "description", "logo", "links",
-             "history_days", "feed_size", "theme", "components", "audiences", "templates")
+             "history_days", "feed_size", "author", "theme", "components", "audiences", "templates")
+EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 DEFAULT_AUDIENCES = (
     {"id": "public", "title": "Public", "noindex": False},
     {"id": "strategic", "title": "Strategic customers", "noindex": True},
@@ -51,6 +52,14 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who publishes the feeds (Atom requires an author: RFC 4287 4.1.1)."""
+    name: str
+    email: str = ""
+    uri: str = ""
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     base_url: str
@@ -64,8 +73,13 @@ class SiteConfig:
     history_days: int = 14
     feed_size: int = 50
     theme: str = "default"
+    author: Author | None = None  # None: the feeds name the site's title
     require_approval: bool = False  # message templates must be approved (templates.require_approval)
     component_ids: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def feed_author(self) -> Author:
+        return self.author or Author(self.title)
 
     @property
     def logo_uri(self) -> str:
@@ -156,6 +170,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         links=_links(reader),
         history_days=history_days,
         feed_size=feed_size,
+        author=_author(reader),
         theme=theme,
         components=components,
         audiences=_audiences(reader, base_url),
@@ -191,6 +206,23 @@ def _url(reader: _Reader, key: str, required: bool = False) -> str:
         reader.problem(key, f"{key!r} must be an absolute http(s) URL, not {value!r}")
         return ""
     return value if value.endswith("/") else value + "/"
+
+
+def _author(reader: _Reader) -> Author | None:
+    """The feeds' author: a name, optionally an email address and a web page."""
+    data = reader.get("author", YamlMap)
+    if data is None:
+        return None
+    author = _Reader(data, reader.problems, reader.path, " in author")
+    author.check_keys(("name", "email", "uri"))
+    name, email, uri = author.text("name", required=True), author.text("email"), author.text("uri")
+    if email and not EMAIL.match(email):
+        author.problem("email", f"'email' must be an address like ops@example.com, not {email!r}")
+        email = ""
+    if uri and not (_safe_url(uri, ("http", "https")) and urlsplit(uri).netloc):
+        author.problem("uri", f"'uri' must be an absolute http(s) URL, not {uri!r}")
+        uri = ""
+    return Author(name, email, uri) if name else None
 
 
 def _timezone(reader: _Reader) -> ZoneInfo:

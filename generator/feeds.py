@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
@@ -15,6 +17,9 @@ from generator.dates import human_time
 from generator.status import IMPACT_LABELS, STATUS_LABELS
 
 FEEDS = {"atom": "history.atom", "rss": "history.rss"}
+MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+# Sanitized HTML (nh3) always quotes attribute values with double quotes.
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 # Feeds need a date even when nothing has happened yet; never the wall clock.
 _EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -112,7 +117,8 @@ def render_feeds(view: SiteView, component_id: str | None = None,
     feed.id(page)
     feed.title(title)
     feed.subtitle(view.config.description or f"Incident and maintenance updates for {view.config.title}")
-    feed.link(href=page, rel="alternate")
+    _author(feed, view)
+    feed.link(href=page, rel="alternate", type="text/html")
     feed.language(view.config.language)
     feed.generator("statusgen")
     updated = entries[0].date if entries else _EMPTY_FEED_DATE
@@ -123,14 +129,29 @@ def render_feeds(view: SiteView, component_id: str | None = None,
         entry.id(item.link)
         entry.guid(item.link, permalink=True)
         entry.title(item.title)
-        entry.link(href=item.link)
+        entry.link(href=item.link, rel="alternate", type="text/html")
         entry.published(item.date)
         entry.updated(item.date)
-        entry.content(item.html or f"<p>{escape(item.title)}</p>", type="html")
-    feed.link(href=base + uris["atom"], rel="self")
+        entry.content(absolute_urls(item.html, item.link) or f"<p>{escape(item.title)}</p>", type="html")
+    feed.link(href=base + uris["atom"], rel="self", type=MEDIA_TYPES["atom"])
     atom = feed.atom_str(pretty=True)
     # feedgen takes RSS's <link> from the last link given, so the page goes last.
-    feed.link([{"href": base + uris["rss"], "rel": "self"}, {"href": page, "rel": "alternate"}],
-              replace=True)
+    feed.link([{"href": base + uris["rss"], "rel": "self", "type": MEDIA_TYPES["rss"]},
+               {"href": page, "rel": "alternate"}], replace=True)
     rss = feed.rss_str(pretty=True)
     return {uris["atom"]: atom, uris["rss"]: rss}
+
+
+def _author(feed: FeedGenerator, view: SiteView) -> None:
+    """Atom's required author; RSS's managingEditor, which must be an email address, only with one."""
+    author = view.config.feed_author
+    feed.author({key: value for key, value in
+                 (("name", author.name), ("email", author.email), ("uri", author.uri)) if value})
+    if author.email:
+        feed.managingEditor(f"{author.email} ({author.name})")
+
+
+def absolute_urls(html: str, page_url: str) -> str:
+    """Links and images of an update's HTML, made absolute: in a feed, a relative URL would
+    resolve against the feed's address, not the page the update was written for."""
+    return _URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(page_url, m[2])}"', html)

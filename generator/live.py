@@ -37,7 +37,7 @@ from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, SiteError
 from generator.feeds import activity
 from generator.model import KIND_DIRS, Incident
-from generator.pages import PageRenderer
+from generator.pages import PageRenderer, tree_root
 from generator.rendercache import RenderCache
 from generator.templates import TEMPLATES_DIR, load_templates
 from generator.theme import static_files
@@ -168,6 +168,7 @@ class LiveSite:
         self.cache = RenderCache(site_dir)
         self.trees: Trees = {}
         self.audiences: list[tuple[str, str]] = []  # (id, title) of the last good site
+        self.roots: dict[str, str] = {}  # audience id: the path its 404 page links from (tree_root)
         self.logo: str | None = None  # the logo's site-relative path, when it is a file of the site
         self.problems: list[Problem] = []
         self.held: list[tuple[str, datetime]] = []  # (source, date) of updates dated after now
@@ -285,6 +286,7 @@ class LiveSite:
         )
         self.trees = trees
         self.audiences = [(a.id, a.title) for a in site.config.audiences]
+        self.roots = {a.id: tree_root(a) for a in site.config.audiences}
         self.logo = site.config.logo if site.config.logo_uri else None
         return Rebuild(names, full=True, rendered=sum(report.files.values()))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -12,7 +13,7 @@ from generator.api import ApiWriter
 from generator.audience import IncidentView, SiteView
 from generator.badges import badge_svg
 from generator.calendar import render_calendar
-from generator.config import Component
+from generator.config import Audience, Component
 from generator.errors import SiteError
 from generator.feeds import FEEDS, by_activity, component_feed_uris, render_feeds
 from generator.status import (
@@ -134,11 +135,14 @@ class PageRenderer:
         return pages
 
     def not_found(self) -> dict[str, bytes]:
-        # Served at any depth by static hosts, so links in it must not be relative.
-        base = self.view.audience.base_url
+        """Hosts serve 404.html at whatever path was asked for, so its links cannot be relative to
+        it; root-relative ones (base_url's path) work at any depth, on any host, and before
+        base_url's host is live."""
+        root = tree_root(self.view.audience)
         return {"404.html": self._render(
             "404.html", site=self.view.config, audience=self.view.audience, now=self.view.now,
-            root=base, canonical=base, feeds={kind: base + name for kind, name in FEEDS.items()},
+            root=root, canonical=self.view.audience.base_url,
+            feeds={kind: root + name for kind, name in FEEDS.items()},
             component_names=self.component_names, tab_state=self.overall)}
 
     def components(self, only: Collection[str] | None = None) -> dict[str, bytes]:
@@ -177,6 +181,11 @@ class PageRenderer:
         if self.view.audience.noindex:
             return {"robots.txt": b"User-agent: *\nDisallow: /\n"}
         return {}
+
+
+def tree_root(audience: Audience) -> str:
+    """The root-relative path an audience's tree is published at: base_url's path ("/", "/status/")."""
+    return urlsplit(audience.base_url).path or "/"
 
 
 def _count_items(items: list[IncidentView]) -> str:

@@ -10,6 +10,7 @@ import html
 import ipaddress
 import json
 import mimetypes
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -230,6 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_found(self, body: bool, audience: str | None = None) -> None:
         live = self.server.preview.live
         page = live.trees.get(audience or "", {}).get("404.html")
+        if page is not None and audience:
+            page = _rebase(page, live.roots.get(audience, "/"), f"/{audience}/")
         if page is None:
             links = "".join(f'<li><a href="/{html.escape(aid)}/">{html.escape(title)}</a></li>'
                             for aid, title in live.audiences)
@@ -275,6 +278,13 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page was closed or reloaded
         self.close_connection = True
+
+
+def _rebase(page: bytes, root: str, mount: str) -> bytes:
+    """The 404 page's links, which start at where the tree is published (base_url's path), made to
+    start at where the preview serves it; like a static host, it answers any missing path with it."""
+    links = re.compile(rb'((?:href|src)=")' + re.escape(root.encode()) + rb"(?!/)")  # not //host/
+    return links.sub(lambda match: match[1] + mount.encode(), page)
 
 
 def _unsafe(part: str) -> bool:

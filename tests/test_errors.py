@@ -249,7 +249,7 @@ def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
     site = make_site(site_yml=SITE_YML.replace("    name: Web app", "    nmae: Web app")
                      .replace("    title: Public", "    titel: Public") + "histroy_days: 3\n")
     top = ("expected one of title, base_url, timezone, language, description, logo, links, "
-           "history_days, feed_size, theme, components, audiences, templates")
+           "history_days, feed_size, author, theme, components, audiences, templates")
     assert problems(capsys, site) == [
         "site.yml:8: missing required key 'name' in components",
         "site.yml:9: unknown key in components 'nmae'; expected one of id, name, description, "
@@ -296,6 +296,26 @@ def test_wrong_types_in_site_yml(make_site, capsys):
         "site.yml:7: 'components' must be a list, not 'api'",
         "site.yml:11: 'noindex' must be true or false, not 'yes'",
     ]
+
+
+def test_mistakes_in_the_feed_author_are_reported_together(make_site, capsys):
+    site = make_site(site_yml=SITE_YML + """\
+author:
+  email: ops at example.com
+  uri: acme.example/ops
+  url: https://acme.example/
+""")
+    assert problems(capsys, site) == [
+        f"site.yml:{NEXT_LINE + 1}: 'email' must be an address like ops@example.com, "
+        "not 'ops at example.com'",
+        f"site.yml:{NEXT_LINE + 1}: missing required key 'name' in author",
+        f"site.yml:{NEXT_LINE + 2}: 'uri' must be an absolute http(s) URL, not 'acme.example/ops'",
+        f"site.yml:{NEXT_LINE + 3}: unknown key in author 'url'; expected one of name, email, uri "
+        "(did you mean 'uri'?)",
+    ]
+    site = make_site(site_yml=SITE_YML + "author: Acme Operations\n")
+    assert problems(capsys, site) == [
+        f"site.yml:{NEXT_LINE}: 'author' must be a mapping, not 'Acme Operations'"]
 
 
 def test_wrong_entries_in_site_yml_lists(make_site, capsys):
@@ -942,7 +962,7 @@ MANY_MISTAKES = {
 }
 MANY_PROBLEMS = [
     "site.yml:20: unknown key 'histroy_days'; expected one of title, base_url, timezone, "
-    "language, description, logo, links, history_days, feed_size, theme, components, audiences, "
+    "language, description, logo, links, history_days, feed_size, author, theme, components, audiences, "
     "templates (did you mean 'history_days'?)",
     "content/incidents/Bad_Name:1: incident folder name 'Bad_Name' must match [a-z0-9][a-z0-9-]* "
     "(lowercase letters, digits and dashes; it is the page's URL)",

@@ -267,7 +267,12 @@ def test_404_inside_a_tree_is_that_audiences_page(serve):
     preview = serve()
     response = fetch(preview, "/strategic/no/such/page/")
     assert response.status == 404
-    assert response.body.startswith(preview.live.trees["strategic"]["404.html"].split(b"</body>")[0])
+    # The tree's page, its root-relative links (strategic's base_url is at its host's root) rebased
+    # to where the preview serves the tree; tests/test_not_found.py follows them.
+    built = preview.live.trees["strategic"]["404.html"]
+    assert b'href="/assets/style.css"' in built
+    rebased = built.replace(b'="/', b'="/strategic/')
+    assert response.body.startswith(rebased.split(b"</body>")[0])
 
 
 class EventStream:

@@ -6,7 +6,11 @@ Each class of attack is tested with several variants; the property tests draw ma
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -484,3 +488,20 @@ def test_imported_control_characters_and_markers_are_neutralised(make_site, buil
     assert page.h1.get_text() == "Errors on API"
     body = page.select_one(".update .body")
     assert body.li.get_text().startswith("::: strategic") and body.code.get_text() == "::: x"
+
+
+# --------------------------------------------------------------------------- unreadable files
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0,
+                    reason="needs root and setpriv to drop the capability to read any file")
+def test_unreadable_files_are_problems_not_tracebacks(make_site, tmp_path):
+    """Root reads every file; without CAP_DAC_OVERRIDE it meets file modes like anyone, so EACCES is real."""
+    site = make_site({"content/incidents/x/a.md": update("x"), "content/incidents/x/b.md": update("y")})
+    (site / "content/incidents/x/b.md").chmod(0o000)
+    without_override = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+    command = [sys.executable, "-m", "generator", "check", "--site", str(site), "--now", NOW]
+    result = subprocess.run([*without_override, *command], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "content/incidents/x/b.md:1: cannot read this file: Permission denied" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -23,6 +23,30 @@ def theme_dirs(config: SiteConfig, site_dir: Path) -> list[Path]:
     return [own, DEFAULT_THEME] if own.is_dir() else [DEFAULT_THEME]
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, keyed by name and source checksum.
+
+    Compiling the theme is most of a small build's time; `serve`, the tests and forked workers
+    build again and again from unchanged templates. Jinja checks each entry against the
+    source's checksum, so an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+# One per kind of environment: the sandbox compiles calls differently.
+_COMPILED = {False: _CompiledTemplates(), True: _CompiledTemplates()}
+
+
 def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.Environment:
     """Build the environment and compile every template, so template mistakes are problems."""
     for path in _links_leaving_site(config, site_dir):
@@ -46,6 +70,7 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_COMPILED[bool(own)],
     )
     zone = config.timezone
     env.filters["iso"] = iso

@@ -52,6 +52,7 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
     """Build every audience's tree into out_dir, or change nothing."""
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
+    output.recover(out_dir)  # a build killed while swapping: its previous output first
     site, moment, env = load_site(site_dir, now, workers, output.out_dir_problems(out_dir, site_dir),
                                   render_cache)
     with output.exclusive(out_dir):

@@ -97,28 +97,37 @@ def _work_dirs(out_dir: Path) -> tuple[Path, Path]:
 def exclusive(out_dir: Path) -> Iterator[None]:
     """One build at a time per output folder: two would share (and wipe) one staging folder.
 
-    The lock is on the folder that holds the output (no lock file is left behind); it is
-    released when the process ends, however it ends. Folders made for it are removed again
-    when the build fails: a failed build writes nothing.
+    Folders made for it are removed again when the build fails: a failed build writes nothing.
     """
     made: list[Path] = []
     try:
         made = [parent for parent in (out_dir.parent, *out_dir.parent.parents) if not parent.exists()]
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(out_dir.parent, os.O_RDONLY)
     except OSError as error:
         _remove_empty(made)
         raise cannot_write(out_dir, error) from None
     try:
-        if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        recover(out_dir)
-        yield
+        with _locked(out_dir):
+            yield
     except BaseException:
-        os.close(handle)
         _remove_empty(made)
         raise
-    os.close(handle)  # closing releases the lock
+
+
+@contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """The lock is on the folder that holds the output (no lock file is left behind); it is
+    released when the process ends, however it ends."""
+    try:
+        handle = os.open(out_dir.parent, os.O_RDONLY)
+    except OSError as error:
+        raise cannot_write(out_dir, error) from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def _remove_empty(folders: list[Path]) -> None:
@@ -132,15 +141,23 @@ def _remove_empty(folders: list[Path]) -> None:
 def recover(out_dir: Path) -> None:
     """Repair what a build killed in the middle of its swap left: put the previous output back.
 
-    Call it holding the lock. The output folder is missing only between the swap's two renames,
-    when the staging folder is complete and ``.old`` is the whole previous output.
+    The output folder is missing only between the swap's two renames, when ``.old`` is the
+    whole previous output. Done first thing, before a build can fail for another reason.
     """
-    staging, old = _work_dirs(out_dir)
+    _, old = _work_dirs(out_dir)
     try:
-        if not os.path.lexists(out_dir) and (old / MARKER).is_file() and staging.is_dir():
-            os.replace(old, out_dir)
-    except OSError as error:
-        raise cannot_write(out_dir, error) from None
+        if not _interrupted_swap(out_dir):
+            return
+        with _locked(out_dir):  # a build still running finishes its swap first
+            if _interrupted_swap(out_dir):
+                os.replace(old, out_dir)
+    except OSError:
+        return  # the build reports what is wrong with the output folder
+
+
+def _interrupted_swap(out_dir: Path) -> bool:
+    staging, old = _work_dirs(out_dir)
+    return not os.path.lexists(out_dir) and (old / MARKER).is_file() and staging.is_dir()
 
 
 def staging_dir(out_dir: Path) -> Path:

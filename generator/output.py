@@ -77,9 +77,8 @@ def _source_of(out_dir: Path, site_dir: Path) -> str:
 
 
 def _real(path: Path) -> Path:
-    """The path with its existing part's symbolic links resolved (the rest need not exist)."""
-    path = Path(os.path.abspath(path))
-    return path.resolve() if not path.name else path.parent.resolve() / path.name
+    """The path with every symbolic link in it resolved (the part that exists)."""
+    return Path(os.path.abspath(path)).resolve()
 
 
 def _ours_or_absent(path: Path) -> bool:

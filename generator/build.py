@@ -54,13 +54,18 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
     """Build every audience's tree into out_dir, or change nothing."""
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
-    site, moment, env = load_site(site_dir, now, workers, output.out_dir_problems(out_dir), render_cache)
+    output.recover(out_dir)  # a build killed while swapping: its previous output first
+    site, moment, env = load_site(site_dir, now, workers, output.out_dir_problems(out_dir, site_dir),
+                                  render_cache)
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
             report = render_site(site, site_dir, env, moment, workers, staging)
             report.warnings = setup_warnings(site_dir, site.config)
             output.swap_in(staging, out_dir)
+        except output.OutputError as error:  # a full disk, a read-only folder: one clear line
+            output.discard(staging)
+            raise output.cannot_write(out_dir, error) from None
         except BaseException:
             output.discard(staging)
             raise

@@ -13,17 +13,19 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TextIO
 
 from generator import __version__
 from generator.authoring import Request, approve, check_written, create
 from generator.build import build_site, check_site, default_workers
 from generator.dates import parse_timestamp
-from generator.errors import Problem, SiteError
+from generator.errors import Problem, SiteError, log_line
 from generator.importers.cstate import read_cstate
 from generator.importers.statuspage import read_statuspage
 from generator.importers.writer import import_batch
 from generator.live import Rebuild
 from generator.markup import TODO
+from generator.output import Swapped
 from generator.scaffold import init_site, installed_requirement
 from generator.serve import Preview, is_loopback
 
@@ -225,7 +227,7 @@ def _main(argv: Sequence[str] | None) -> int:
     site_dir = args.site.resolve()
     if not site_dir.is_dir():
         what = "is a file" if site_dir.exists() else "does not exist"
-        parser.error(f"--site {args.site} {what}; give the folder that holds site.yml")
+        parser.error(log_line(f"--site {args.site} {what}; give the folder that holds site.yml"))
     handler = {"build": _build, "check": _check, "serve": _serve, "new": _new, "approve": _approve,
                "import": _import}[args.command]
     return _run(args, lambda: handler(args, site_dir))
@@ -240,14 +242,18 @@ def _run(args: argparse.Namespace, action: object) -> int:
             for problem in error.problems:
                 print(_annotation(problem, args.site))
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            _print(problem, file=sys.stderr)
         edited = args.command == "new" and getattr(args, "edit", False)
         writes = args.command in ("build", "new", "init", "approve", "import") and not edited
         outcome = "; nothing was written" if writes else ""
-        print(f"statusgen: {_count(len(error.problems), 'problem')}{outcome}.", file=sys.stderr)
+        _print(f"statusgen: {_count(len(error.problems), 'problem')}{outcome}.", file=sys.stderr)
         return error.exit_code
+    except Swapped:
+        _print("statusgen: interrupted just after the new output was swapped in; it is whole.",
+               file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
-        print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)
+        _print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)
         return 130
 
 
@@ -256,14 +262,17 @@ def _now(args: argparse.Namespace) -> str | datetime:
 
 
 def _build(args: argparse.Namespace, site_dir: Path) -> int:
-    out_dir = (args.out or site_dir / "_site").absolute()
+    if args.out is not None and str(args.out).startswith("~"):
+        raise SiteError([Problem("--out", 0, f"{str(args.out)!r} starts with a literal ~ (no shell expanded "
+                                             "it); write the folder's full path, e.g. $HOME/...")])
+    out_dir = Path(os.path.abspath(args.out or site_dir / "_site"))  # a/b/.. is a, never a folder named ..
     report = build_site(site_dir, out_dir, _now(args), args.jobs or default_workers(), args.cache)
     _print_warnings(report.warnings, args)
     _print_held(report.held)
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
-    print(f"Built {_count(report.incidents, 'incident')} and "
-          f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
-          f"in {report.seconds:.2f} s")
+    _print(f"Built {_count(report.incidents, 'incident')} and "
+           f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
+           f"in {report.seconds:.2f} s")
     return 0
 
 
@@ -276,8 +285,8 @@ def _check(args: argparse.Namespace, site_dir: Path) -> int:
             print(_annotation(Problem(source, 1, f"dated {date.isoformat(timespec='minutes')}, after now: "
                                                  "held back until a build after that time"),
                               args.site, "warning"))
-    print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
-          f"{_count(report.maintenances, 'maintenance window')})")
+    _print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
+           f"{_count(report.maintenances, 'maintenance window')})")
     return 0
 
 
@@ -289,30 +298,30 @@ def _serve(args: argparse.Namespace, site_dir: Path) -> int:
         nonlocal last_problems, last_held
         if result.problems != last_problems:
             for problem in result.problems:
-                print(problem, file=sys.stderr, flush=True)
+                _print(problem, file=sys.stderr, flush=True)
             last_problems = result.problems
         if result.held != last_held:
             _print_held([item for item in result.held if item not in last_held])
             last_held = result.held
-        print(result.describe(), flush=True)
+        _print(result.describe(), flush=True)
 
     preview = Preview(site_dir, args.bind, args.port, args.now, args.jobs or default_workers(), report)
     try:
         report(preview.first)
         if not is_loopback(args.bind):
-            print(f"statusgen: warning: listening on {args.bind}: anyone who can reach it sees every "
-                  "audience's tree, restricted ones included", file=sys.stderr, flush=True)
+            _print(f"statusgen: warning: listening on {args.bind}: anyone who can reach it sees every "
+                   "audience's tree, restricted ones included", file=sys.stderr, flush=True)
         if preview.watcher.note:
-            print(f"statusgen: {preview.watcher.note}", file=sys.stderr, flush=True)
+            _print(f"statusgen: {preview.watcher.note}", file=sys.stderr, flush=True)
         trees = ", ".join(f"{preview.url}{audience}/" for audience, _ in preview.live.audiences)
-        print(f"Serving {trees or preview.url} (Ctrl-C to stop)", flush=True)
+        _print(f"Serving {trees or preview.url} (Ctrl-C to stop)", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
         preview.stop()
-    print("statusgen: stopped.", file=sys.stderr)
+    _print("statusgen: stopped.", file=sys.stderr)
     return 0
 
 
@@ -332,33 +341,33 @@ def _new(args: argparse.Namespace, site_dir: Path) -> int:
     )
     written = create(site_dir, request, datetime.now(timezone.utc))
     path = written.path
-    print(path)
+    _print(path)
     for note in written.notes:
-        print(f"{path}: note: {note}", file=sys.stderr)
+        _print(f"{path}: note: {note}", file=sys.stderr)
     if args.edit:
         _edit(path)
         check_written(path, site_dir)  # raises with what a build would say about the edited file
     elif TODO in path.read_text(encoding="utf-8"):
-        print(f"{path}: note: fill in the {TODO} ...] prompts or delete them; check and build refuse "
-              "files that still have them", file=sys.stderr)
+        _print(f"{path}: note: fill in the {TODO} ...] prompts or delete them; check and build refuse "
+               "files that still have them", file=sys.stderr)
     return 0
 
 
 def _edit(path: Path) -> None:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
-        print(f"{path}: note: set $EDITOR to edit it from here; the file is written", file=sys.stderr)
+        _print(f"{path}: note: set $EDITOR to edit it from here; the file is written", file=sys.stderr)
         return
     try:
         subprocess.call([*shlex.split(editor), str(path)])
     except OSError as error:
-        print(f"{path}: note: could not start {editor!r} ({error.strerror}); the file is written",
-              file=sys.stderr)
+        _print(f"{path}: note: could not start {editor!r} ({error.strerror}); the file is written",
+               file=sys.stderr)
 
 
 def _approve(args: argparse.Namespace, site_dir: Path) -> int:
     path = approve(site_dir, args.template, args.by, datetime.now(timezone.utc))
-    print(f"{path}: approved by {args.by.strip()}")
+    _print(f"{path}: approved by {args.by.strip()}")
     return 0
 
 
@@ -369,38 +378,38 @@ def _import(args: argparse.Namespace, site_dir: Path) -> int:
         batch = read_cstate(args.source.absolute())
     report = import_batch(site_dir, batch, args.force)
     for line in report.skipped:
-        print(f"{line}", file=sys.stderr)
+        _print(f"{line}", file=sys.stderr)
     for line in report.notes:
         where, _, what = line.partition(": ")
-        print(f"{where}: note: {what}", file=sys.stderr)
+        _print(f"{where}: note: {what}", file=sys.stderr)
     for path in report.forced:
-        print(f"{path}: replaced with the source's text (--force)", file=sys.stderr)
-    print(f"Imported from {batch.source}: {_count(report.incidents, 'new incident')}, "
-          f"{_count(report.maintenances, 'new maintenance window')}, {_count(report.updates, 'new update')}"
-          + (f", {_count(report.postmortems, 'postmortem')}" if report.postmortems else "")
-          + f", {_count(len(report.components), 'new component')}"
-          + (f" ({', '.join(report.components)})" if report.components else "")
-          + f"; {report.changed} changed, {len(report.forced)} replaced, {report.unchanged} unchanged, "
-          + (f"{report.kept} kept as edited here, " if report.kept else "")
-          + f"{len(report.skipped)} skipped.")
+        _print(f"{path}: replaced with the source's text (--force)", file=sys.stderr)
+    _print(f"Imported from {batch.source}: {_count(report.incidents, 'new incident')}, "
+           f"{_count(report.maintenances, 'new maintenance window')}, {_count(report.updates, 'new update')}"
+           + (f", {_count(report.postmortems, 'postmortem')}" if report.postmortems else "")
+           + f", {_count(len(report.components), 'new component')}"
+           + (f" ({', '.join(report.components)})" if report.components else "")
+           + f"; {report.changed} changed, {len(report.forced)} replaced, {report.unchanged} unchanged, "
+           + (f"{report.kept} kept as edited here, " if report.kept else "")
+           + f"{len(report.skipped)} skipped.")
     return 0
 
 
 def _init(args: argparse.Namespace) -> int:
     written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc))
     for path in written:
-        print(path)
+        _print(path)
     _, note = installed_requirement()
     if note:
-        print(f"{args.dir / 'requirements.txt'}: note: {note}", file=sys.stderr)
-    print(f"Created a status site in {args.dir}. Next: cd {shlex.quote(str(args.dir))} && statusgen build")
+        _print(f"{args.dir / 'requirements.txt'}: note: {note}", file=sys.stderr)
+    _print(f"Created a status site in {args.dir}. Next: cd {shlex.quote(str(args.dir))} && statusgen build")
     return 0
 
 
 def _annotation(problem: Problem, site: Path, level: str = "error") -> str:
     """A GitHub Actions workflow command that puts the problem on the pull request's diff."""
     def escape(text: str, properties: bool = False) -> str:
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        text = log_line(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if properties else text
 
     if not problem.line:
@@ -417,14 +426,20 @@ def _print_warnings(warnings: list[Problem], args: argparse.Namespace) -> None:
     for warning in warnings:
         if getattr(args, "format", "text") == "github":
             print(_annotation(warning, args.site, "warning"))
-        print(f"{warning.path}:{warning.line}: warning: {warning.message}", file=sys.stderr, flush=True)
+        _print(f"{warning.path}:{warning.line}: warning: {warning.message}", file=sys.stderr, flush=True)
 
 
 def _print_held(held: list[tuple[str, datetime]]) -> None:
     """Updates dated in the future are valid (prepared in advance) but easy to do by mistake."""
     for source, date in held:
-        print(f"{source}: note: dated {date.isoformat(timespec='minutes')}, after now; "
-              "held back until a build after that time", file=sys.stderr, flush=True)
+        _print(f"{source}: note: dated {date.isoformat(timespec='minutes')}, after now; "
+               "held back until a build after that time", file=sys.stderr, flush=True)
+
+
+def _print(text: object, file: TextIO | None = None, flush: bool = False) -> None:
+    """Every line the CLI prints: names and messages from the site's files or an imported page
+    must never start a line of their own in a CI log (see errors.log_line)."""
+    print(log_line(str(text)), file=file, flush=flush)
 
 
 def _count(number: int, noun: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,41 @@ class Problem:
 
     def __str__(self) -> str:
         # Line 0: a problem with no file behind it, such as a command-line option.
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        text = f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        return log_line(text)
+
+
+# Characters a log would act on: line breaks, terminal escapes, bidi and other invisible format
+# characters.
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
+# What a CI runner reads as a command: "##[" anywhere (GitHub's v1 syntax), "::" at the start of a
+# line after spaces (v2: ::error::, ::add-mask::, ::stop-commands::).
+_COMMAND = re.compile(r"##\[|^(\s*)::")
+
+
+def log_line(text: str) -> str:
+    """Text made safe to print as one line of a terminal or CI log.
+
+    Names and messages come from the site's files (and imported pages): a file name with a
+    newline must not start a line of its own, where GitHub Actions would run it as a workflow
+    command. Such characters are shown as Python escapes (\\n, \\x1b, \\u202e), and ``##[`` or
+    a leading ``::`` as ``#\\x23[`` and ``\\x3a:``. Escaping twice changes nothing.
+    """
+    if not text.isprintable():
+        text = "".join(_escape(char) if unicodedata.category(char) in _INVISIBLE else char for char in text)
+    return _COMMAND.sub(_defuse, text)
+
+
+def _defuse(found: re.Match[str]) -> str:
+    return "#\\x23[" if found.group() == "##[" else found.group(1) + "\\x3a:"
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named:
+        return named
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 class SiteError(Exception):

@@ -181,21 +181,34 @@ class LiveSite:
     def rebuild(self, changed: Iterable[Path] = ()) -> Rebuild:
         """Bring the trees up to date with the files; ``changed`` are absolute paths."""
         started = time.perf_counter()
-        paths = sorted(set(changed))
-        # Editors' scratch files (sed's sedXXXXXX) come and go within a save: name only what stays.
-        names = [self._relative(path) for path in paths if path.exists() or path.suffix in _SOURCE_SUFFIXES]
-        keys, templates, needs_full = self._classify(paths)
+        names: list[str] = []
         try:
+            paths = sorted(set(changed))
+            # Editors' scratch files (sed's sedXXXXXX) come and go within a save: name only what stays.
+            names = [self._relative(path) for path in paths
+                     if path.exists() or path.suffix in _SOURCE_SUFFIXES]
+            keys, templates, needs_full = self._classify(paths)
             if needs_full or self._state is None or self._site_problems:
                 result = self._full(names)
             else:
                 result = self._incremental(self._state, names, keys, templates)
         except Exception as error:  # a bug must not end the preview: report it, start afresh on the next save
-            self._site_problems = [Problem("statusgen", 0, f"unexpected error while rebuilding "
-                                                           f"({type(error).__name__}: {error}); save again "
-                                                           "to retry, or restart statusgen serve")]
-            self._state = None
-            result = Rebuild(names)
+            result = self._failed(error, names)
+        return self._settle(result, started)
+
+    def failed(self, error: Exception) -> Rebuild:
+        """An error outside a rebuild (watching files, printing): shown like a problem of the site."""
+        return self._settle(self._failed(error, []), time.perf_counter())
+
+    def _failed(self, error: Exception, names: list[str]) -> Rebuild:
+        self._site_problems = [Problem("statusgen", 0, f"unexpected error in the preview "
+                                                       f"({type(error).__name__}: {error}); save again "
+                                                       "to retry, or restart statusgen serve")]
+        self._state = None
+        return Rebuild(names)
+
+    def _settle(self, result: Rebuild, started: float) -> Rebuild:
+        """Publish the problems and held updates after a rebuild; a change of either is a new generation."""
         before, held_before = self.problems, self.held
         self.problems = SiteError([*self._site_problems, *self._template_problems,
                                    *(p for ps in self._folder_problems.values() for p in ps)]).problems

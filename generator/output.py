@@ -1,10 +1,19 @@
-"""Writing output trees: staging directory, safe paths, and an all-or-nothing swap."""
+"""Writing output trees: staging directory, safe paths, and an all-or-nothing swap.
+
+The swap is two renames: the output folder to ``.<name>.old``, then the staging folder to the
+output folder. Signals wait until both are done, and a process killed between them (kill -9, a
+crash, power loss) is repaired by the next build before it starts: while the output folder is
+missing, ``.<name>.old`` is the previous output and is put back. The output path stays a plain
+folder, so tools that publish it (upload-artifact, rsync, cp -r) see what they always saw.
+"""
 
 from __future__ import annotations
 
 import errno
 import os
 import shutil
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,10 +27,33 @@ from generator.errors import Problem, SiteError
 
 MARKER = ".statusgen-output"
 _MARKER_TEXT = b"This folder is written by statusgen build; it replaces it whole on every build.\n"
+# The site's own folders: an output inside one would be read back as input by the next build.
+SOURCE_DIRS = ("content", "themes", ".statusgen-cache", ".git")
+_DEFERRED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-def out_dir_problems(out_dir: Path) -> list[Problem]:
+class OutputError(OSError):
+    """Writing a file of the output failed (a full disk, a read-only folder); kept apart from
+    failures to read the site, and picklable, since worker processes write too."""
+
+
+class Swapped(KeyboardInterrupt):
+    """Interrupted just after the new output was swapped in: it is whole, and it is the new one."""
+
+
+def out_dir_problems(out_dir: Path, site_dir: Path | None = None) -> list[Problem]:
     """Refuse to replace a folder that statusgen did not make (a typo must not wipe files)."""
+    try:
+        return _out_dir_problems(out_dir, site_dir)
+    except OSError as error:  # e.g. a name too long for the file system
+        return [Problem(str(out_dir), 0, f"cannot use this output folder: {error.strerror or error}")]
+
+
+def _out_dir_problems(out_dir: Path, site_dir: Path | None) -> list[Problem]:
+    inside = site_dir is not None and _source_of(out_dir, site_dir)
+    if inside:
+        return [Problem(str(out_dir), 0, f"the output folder must not be {inside}: a build replaces it "
+                                         "whole; choose another --out (default: _site in the site folder)")]
     if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
         return [Problem(str(out_dir), 1, "output path exists and is not a folder; choose another --out")]
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
@@ -29,7 +61,30 @@ def out_dir_problems(out_dir: Path) -> list[Problem]:
                                          "refusing to replace it (choose another --out or empty it)")]
     return [Problem(str(path), 1, "this folder is in the way of statusgen's own working folder and "
                                   "was not made by statusgen; move it or choose another --out")
-            for path in _work_dirs(out_dir) if path.exists() and not (path / MARKER).is_file()]
+            for path in _work_dirs(out_dir) if not _ours_or_absent(path)]
+
+
+def _source_of(out_dir: Path, site_dir: Path) -> str:
+    """What of the site an output folder would replace or sit inside ('' when nothing)."""
+    out = _real(out_dir)
+    site = site_dir.resolve()
+    if out == site or out in site.parents:
+        return "the site folder or a folder holding it"
+    for name in SOURCE_DIRS:
+        if out == site / name or site / name in out.parents:
+            return f"the site's {name}/ folder or inside it"
+    return ""
+
+
+def _real(path: Path) -> Path:
+    """The path with every symbolic link in it resolved (the part that exists)."""
+    return Path(os.path.abspath(path)).resolve()
+
+
+def _ours_or_absent(path: Path) -> bool:
+    if not os.path.lexists(path):
+        return True
+    return not path.is_symlink() and path.is_dir() and ((path / MARKER).is_file() or not any(path.iterdir()))
 
 
 def _work_dirs(out_dir: Path) -> tuple[Path, Path]:
@@ -41,14 +96,31 @@ def _work_dirs(out_dir: Path) -> tuple[Path, Path]:
 def exclusive(out_dir: Path) -> Iterator[None]:
     """One build at a time per output folder: two would share (and wipe) one staging folder.
 
-    The lock is on the folder that holds the output (no lock file is left behind); it is
-    released when the process ends, however it ends.
+    Folders made for it are removed again when the build fails: a failed build writes nothing.
     """
+    made: list[Path] = []
     try:
+        made = [parent for parent in (out_dir.parent, *out_dir.parent.parents) if not parent.exists()]
         out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _remove_empty(made)
+        raise cannot_write(out_dir, error) from None
+    try:
+        with _locked(out_dir):
+            yield
+    except BaseException:
+        _remove_empty(made)
+        raise
+
+
+@contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """The lock is on the folder that holds the output (no lock file is left behind); it is
+    released when the process ends, however it ends."""
+    try:
         handle = os.open(out_dir.parent, os.O_RDONLY)
     except OSError as error:
-        raise _cannot_write(out_dir, error) from None
+        raise cannot_write(out_dir, error) from None
     try:
         if fcntl is not None:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -57,16 +129,45 @@ def exclusive(out_dir: Path) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (another build uses it) or already gone
+
+
+def recover(out_dir: Path) -> None:
+    """Repair what a build killed in the middle of its swap left: put the previous output back.
+
+    The output folder is missing only between the swap's two renames, when ``.old`` is the
+    whole previous output. Done first thing, before a build can fail for another reason.
+    """
+    _, old = _work_dirs(out_dir)
+    try:
+        if not _interrupted_swap(out_dir):
+            return
+        with _locked(out_dir):  # a build still running finishes its swap first
+            if _interrupted_swap(out_dir):
+                os.replace(old, out_dir)
+    except OSError:
+        return  # the build reports what is wrong with the output folder
+
+
+def _interrupted_swap(out_dir: Path) -> bool:
+    staging, old = _work_dirs(out_dir)
+    return not os.path.lexists(out_dir) and (old / MARKER).is_file() and staging.is_dir()
+
+
 def staging_dir(out_dir: Path) -> Path:
     """A fresh sibling of the output folder; a leftover from an interrupted build is removed."""
     staging, _ = _work_dirs(out_dir)
     try:
-        if staging.exists():
-            shutil.rmtree(staging)
+        remove_tree(staging)
         staging.mkdir(parents=True)
         (staging / MARKER).write_bytes(_MARKER_TEXT)
     except OSError as error:
-        raise _cannot_write(out_dir, error) from None
+        raise cannot_write(out_dir, error) from None
     return staging
 
 
@@ -80,40 +181,86 @@ def safe_path(root: Path, uri: str) -> Path:
 
 def write_files(root: Path, files: dict[str, bytes]) -> int:
     made: set[Path] = set()
-    for uri, data in files.items():
-        path = safe_path(root, uri)
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        with open(path, "xb") as handle:  # "x": two outputs may never claim one file
-            handle.write(data)
+    try:
+        for uri, data in files.items():
+            path = safe_path(root, uri)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            with open(path, "xb") as handle:  # "x": two outputs may never claim one file
+                handle.write(data)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        raise OutputError(error.errno, error.strerror or str(error)) from None
     return len(files)
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:
-    """Replace the output folder by the staging folder with two renames."""
+    """Replace the output folder by the staging folder with two renames, signals held between."""
     _, old = _work_dirs(out_dir)
     try:
-        if old.exists():
-            shutil.rmtree(old)
-        if out_dir.exists():
-            os.replace(out_dir, old)
-        try:
-            os.replace(staging, out_dir)
-        except OSError:
-            if old.exists():
-                os.replace(old, out_dir)  # put the previous output back
-            raise
-        if old.exists():
-            shutil.rmtree(old)
+        remove_tree(old)  # a leftover: the output folder exists (recover() ran), so it is stale
+        with _signals_held():
+            if out_dir.exists():
+                os.replace(out_dir, old)
+            try:
+                os.replace(staging, out_dir)
+            except OSError:
+                if old.exists():
+                    os.replace(old, out_dir)  # put the previous output back
+                raise
+        remove_tree(old)
     except OSError as error:
-        raise _cannot_write(out_dir, error) from None
+        raise cannot_write(out_dir, error) from None
 
 
-def _cannot_write(out_dir: Path, error: OSError) -> SiteError:
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends, then take effect as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python runs signal handlers in the main thread only: nothing interrupts this one
+        return
+    caught: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum))
+                for signum in _DEFERRED}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    try:
+        for signum in caught:
+            signal.raise_signal(signum)
+    except KeyboardInterrupt:
+        raise Swapped from None
+
+
+def remove_tree(path: Path) -> None:
+    """Remove one of statusgen's folders, its marker last: a removal cut short leaves a folder
+    that is still recognisably statusgen's, never one a later build refuses to touch."""
+    if not os.path.lexists(path):
+        return
+    if path.is_symlink():
+        path.unlink()  # never followed: what it points to is not statusgen's
+        return
+    for child in path.iterdir():
+        if child.name != MARKER:
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    (path / MARKER).unlink(missing_ok=True)
+    path.rmdir()
+
+
+def cannot_write(out_dir: Path, error: OSError) -> SiteError:
     hint = "; if it is a mount point, use a folder inside it as --out" if error.errno == errno.EBUSY else ""
     return SiteError([Problem(str(out_dir), 0, f"cannot write the output: {error.strerror or error}{hint}")])
 
 
 def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        remove_tree(staging)
+    except OSError:
+        pass  # the next build removes it

@@ -116,18 +116,39 @@ class Preview:
 
     def _rebuild_loop(self) -> None:
         while not self.stopping.is_set():
-            # On the clock, also wake when a held update comes due or a window starts or ends.
-            due = self.live.seconds_to_next_moment()
-            batch = self.watcher.next_batch(self.stopping, due)
-            if self.stopping.is_set() or (not batch and due is None):
-                continue
-            generation = self.live.generation
-            result = self.live.rebuild(batch)
-            self.rebuilds += 1
+            try:
+                self._rebuild_once()
+            except Exception as error:  # anything: a dead loop would serve stale pages with no banner
+                self._survive(error)
+
+    def _rebuild_once(self) -> None:
+        # On the clock, also wake when a held update comes due or a window starts or ends.
+        due = self.live.seconds_to_next_moment()
+        batch = self.watcher.next_batch(self.stopping, due)
+        if self.stopping.is_set() or (not batch and due is None):
+            return
+        generation = self.live.generation
+        result = self.live.rebuild(batch)
+        self.rebuilds += 1
+        self._announce(generation)
+        self.report(result)
+
+    def _survive(self, error: Exception) -> None:
+        """Show the error on every page and in the terminal, and keep watching."""
+        generation = self.live.generation
+        result = self.live.failed(error)
+        self._announce(generation)
+        try:
             self.report(result)
-            if self.live.generation != generation:
-                with self.changed:
-                    self.changed.notify_all()
+        except Exception:
+            pass  # the terminal is what fails (a closed pipe): the pages show the problem
+        self.stopping.wait(1.0)  # an error that comes back at once must not spin
+
+    def _announce(self, generation: int) -> None:
+        """Wake the open pages' event streams when what is served changed."""
+        if self.live.generation != generation:
+            with self.changed:
+                self.changed.notify_all()
 
 
 class _Server(ThreadingHTTPServer):
@@ -149,6 +170,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass  # the terminal shows rebuilds, not requests
 
+    def end_headers(self) -> None:
+        # Every response, errors included: other sites' pages may not embed any of it (a badge's
+        # width, whether an image loads, would tell them a restricted tree's states).
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        super().end_headers()
+
     def do_GET(self) -> None:
         self._respond(body=True)
 
@@ -163,6 +190,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.generation = live.generation
         if not self._host_allowed():
             message = b"statusgen serve answers only requests addressed to this machine (Host: localhost)\n"
+            return self._send(HTTPStatus.FORBIDDEN, CONTENT_TYPES[".txt"], message, body)
+        if self.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+            message = (b"statusgen serve does not answer requests made by other sites' pages "
+                       b"(Sec-Fetch-Site: cross-site); open the preview's address directly\n")
             return self._send(HTTPStatus.FORBIDDEN, CONTENT_TYPES[".txt"], message, body)
         path = urlsplit(self.path).path
         if path == "/":

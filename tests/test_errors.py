@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from generator.errors import Problem, log_line
 
 from conftest import NOW, SITE_YML, incident
 
@@ -1176,3 +1177,52 @@ def test_incident_and_maintenance_may_not_share_a_name(make_site, capsys):
         "content/maintenance/db:1: an incident is named 'db' too; feeds and the JSON API identify both "
         "by name, so give the maintenance window another",
     ]
+
+
+# ---- every printed line is one line of a CI log, never a workflow command -------------------------
+
+HOSTILE_NAMES = [
+    "x\n::error::injected", "x\r::add-mask::secret", "x\r\n::stop-commands::token", "x\n  ::warning::w",
+    "x\x0b::error::vt", "x\x0c::error::ff", "x\x85::error::nel", "x\u2028::error::ls", "x\u2029::error::ps",
+    "x\x1b[2K\x1b[1G::error::erased", "x ##[set-env name=PATH]/tmp", "x\u202e::error::rtl", "x\t::error::tab",
+    "::error::leading",
+]
+
+
+def assert_log_safe(lines: list[str]) -> None:
+    for line in lines:
+        assert line.isprintable(), repr(line)
+        assert not line.lstrip().startswith("::") and "##[" not in line, repr(line)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("where", ["folder", "file"])
+def test_hostile_file_names_cannot_inject_ci_log_lines(make_site, capsys, monkeypatch, name, where):
+    path = f"content/incidents/{name}/a.md" if where == "folder" else f"content/incidents/ok/{name}.md"
+    site = make_site({path: incident("2026-11-20T10:00:00Z", "nope", title="T", impact="minor",
+                                     components=["api"])})
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(site))
+    for command in (["check"], ["check", "--format", "github"], ["build", "--out", str(site.parent / "out")]):
+        assert main([*command, "--site", str(site), "--now", NOW]) == 1
+        captured = capsys.readouterr()
+        err = captured.err.split("\n")
+        assert err[-1] == "" and err[-2].startswith("statusgen: "), err
+        assert_log_safe(err[:-1])
+        assert len(err) - 2 >= 1 and all(line.startswith("content/incidents/") for line in err[:-2]), err
+        if "github" in command:
+            out = captured.out.split("\n")
+            assert out[-1] == "" and len(out) - 1 == len(err) - 2, out
+            assert all(line.startswith("::error file=content/incidents/") for line in out[:-1]), out
+            for line in out[:-1]:  # the command and its properties end at the first "::"
+                command_part = line[2:line.index("::", 2)]
+                assert re.fullmatch(r"error file=[^:,]+,line=\d+,title=statusgen", command_part), line
+
+
+@pytest.mark.parametrize("text", [*HOSTILE_NAMES, "plain: path:3: message", "café ✓ 🙂", "  ::x::", "#[x] #"])
+def test_log_line_makes_any_text_one_safe_line_and_is_idempotent(text):
+    line = log_line(text)
+    assert_log_safe([line])
+    assert log_line(line) == line
+    assert str(Problem(text, 3, text)) == log_line(f"{text}:3: {text}")
+    if text.isprintable() and "##[" not in text and not text.lstrip().startswith("::"):
+        assert line == text, "ordinary text is printed as it is"

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -106,3 +114,311 @@ def test_empty_existing_out_is_fine(make_site, build, tmp_path):
 def test_safe_path_refuses_escapes(tmp_path, uri):
     with pytest.raises(ValueError):
         safe_path(tmp_path, uri)
+
+
+# ---- the swap window: kill -9 and signals at every step of the swap ----------------------------
+
+# A real build in a child process, paused at one step of writing or swapping (by wrapping the
+# os call that step makes) so the test can kill it exactly there. Production code is unchanged.
+_PAUSED_BUILD = """
+import os, shutil, sys, time
+from generator import output
+from generator.cli import main
+where, pause = sys.argv[1], float(sys.argv[2])
+real_replace, real_rmtree, real_open = os.replace, shutil.rmtree, open
+
+def stop():
+    print("paused", flush=True)
+    time.sleep(pause)
+
+def replace(src, dst):
+    if where == "before-first-rename" and str(dst).endswith(".old"):
+        stop()
+    real_replace(src, dst)
+    if where == "window" and str(dst).endswith(".old"):
+        stop()
+    if where == "after-swap" and str(src).endswith(".staging"):
+        stop()
+
+def rmtree(path, *args, **kwargs):
+    real_rmtree(path, *args, **kwargs)
+    if where == "removing-old" and ".old" in str(path):
+        stop()
+
+def writing(path, *args, **kwargs):
+    handle = real_open(path, *args, **kwargs)
+    if where == "writing" and str(path).endswith("badge.svg"):
+        stop()
+    return handle
+
+os.replace, shutil.rmtree = replace, rmtree
+output.open = writing
+sys.exit(main(["build", *sys.argv[3:]]))
+"""
+
+
+def paused_build(site: Path, out: Path, where: str, pause: float = 120.0) -> subprocess.Popen[str]:
+    """Start a build that stops at ``where``; returns once it is there."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _PAUSED_BUILD, where, str(pause), "--site", str(site), "--out", str(out),
+         "--now", NOW, "--jobs", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    assert line == "paused\n", (line, process.stderr.read())
+    return process
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+@pytest.mark.parametrize("where, survivor", [
+    ("writing", "previous"), ("before-first-rename", "previous"), ("window", "previous"),
+    ("after-swap", "new"), ("removing-old", "new"),
+])
+@pytest.mark.parametrize("next_build", ["fails", "succeeds"])
+def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(make_site, build, tmp_path, where, survivor,
+                                                          next_build):
+    """kill -9 cannot be caught: whatever step it hits, the output folder the next build finds (and
+    leaves, if it fails) is a whole tree, the previous one unless the new one was already in."""
+    site = make_site(LEAKY_SITE)
+    out = build(site)
+    previous = tree_bytes(out)
+    (site / "content/incidents/mixed/04.md").write_text(
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+    new = tree_bytes(build(site, tmp_path / "reference"))
+    assert new != previous
+
+    process = paused_build(site, out, where)
+    if where == "window":
+        assert not out.exists(), "the test must kill the build while no output folder exists"
+    process.kill()
+    process.wait(timeout=10)
+    process.stdout.close()
+    process.stderr.close()
+
+    if next_build == "fails":
+        broken = site / "content/incidents/mixed/05.md"
+        broken.write_text("---\nstatus: nope\n---\n")
+        assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 1
+        assert tree_bytes(out) == (previous if survivor == "previous" else new)
+        broken.unlink()
+    build(site, out)
+    assert tree_bytes(out) == new
+    assert leftovers(out) == []
+
+
+def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
+    """A cancelled CI job (SIGTERM) between the two renames: the swap finishes first."""
+    site = make_site(LEAKY_SITE)
+    out = build(site)
+    (site / "content/incidents/mixed/04.md").write_text(
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+    process = paused_build(site, out, "window", pause=1.0)
+    assert not out.exists()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 130
+    err = process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+    assert err.splitlines()[-1] == ("statusgen: interrupted just after the new output was swapped in; "
+                                    "it is whole.")
+    assert "All good now." in (out / "public/incidents/mixed/index.html").read_text()
+    build(site, out)  # the .old left by the interrupted clean-up is removed
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, signum):
+    site = make_site(LEAKY_SITE)
+    out = build(site)
+    previous = tree_bytes(out)
+    (site / "content/incidents/mixed/04.md").write_text(
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+    process = paused_build(site, out, "writing")
+    process.send_signal(signum)
+    assert process.wait(timeout=20) == 130
+    err = process.stderr.read().splitlines()
+    assert err[-1] == "statusgen: interrupted; the previous output is untouched."
+    process.stdout.close()
+    process.stderr.close()
+    assert tree_bytes(out) == previous
+    assert leftovers(out) == []
+
+
+def test_random_kill_9_during_real_builds_never_loses_the_output(make_site, build, tmp_path):
+    """Unpatched builds killed at random moments: the next build, even a failing one, finds
+    the previous output or the new one, whole."""
+    site = make_site(many_incidents(15))
+    out = build(site)
+    command = [sys.executable, "-m", "generator", "build", "--site", str(site), "--out", str(out),
+               "--now", NOW, "--jobs", "1"]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    duration = time.perf_counter() - started
+    previous = tree_bytes(out)
+    broken = site / "content/incidents/zz/a.md"
+    rng = random.Random(12)
+    for run in range(6):
+        (site / "content/incidents/i000/c.md").write_text(
+            incident("2026-01-01T10:00:00Z", "resolved", f"Run {run}."))
+        new = tree_bytes(build(site, tmp_path / f"reference{run}"))
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.1) * duration)
+        process.kill()
+        process.wait()
+        broken.parent.mkdir(exist_ok=True)
+        broken.write_text("---\nstatus: nope\n---\n")
+        assert subprocess.run(command, capture_output=True).returncode == 1
+        broken.unlink()
+        broken.parent.rmdir()
+        found = tree_bytes(out)
+        assert found in (previous, new), f"run {run}"
+        previous = found
+
+
+# ---- --out: paths refused, and write errors as one clear line ----------------------------------
+
+
+@pytest.mark.parametrize("out", ["~", "~/status", "~root/status", "~x"])
+def test_a_literal_tilde_out_is_refused(make_site, capsys, tmp_path, monkeypatch, out):
+    site = make_site(LEAKY_SITE)
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--site", str(site), "--out", out, "--now", NOW]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"--out: {out!r} starts with a literal ~ (no shell expanded it); write the folder's "
+                   "full path, e.g. $HOME/...", "statusgen: 1 problem; nothing was written."]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.mark.parametrize("out", [
+    ".", "..", "content", "content/incidents", "content/incidents/x", "content/new/deep",
+    "themes", "themes/default/x", ".statusgen-cache", ".git/out", "content/../content/x",
+    "via-link/x", "via-link",
+])
+def test_out_inside_the_sites_own_folders_is_refused(make_site, capsys, out):
+    site = make_site(LEAKY_SITE)
+    (site / "themes/default").mkdir(parents=True)
+    (site / ".git").mkdir()
+    (site / "via-link").symlink_to("content")
+    before = sorted(str(p.relative_to(site.parent)) for p in site.parent.rglob("*"))
+    assert main(["build", "--site", str(site), "--out", str(site / out), "--now", NOW]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "the output folder must not be" in err[0], err
+    assert sorted(str(p.relative_to(site.parent)) for p in site.parent.rglob("*")) == before
+    # The build still works into an ordinary folder of the site, and the check did not break it.
+    assert main(["build", "--site", str(site), "--out", str(site / "public-out"), "--now", NOW]) == 0
+
+
+def test_out_elsewhere_inside_the_site_is_fine(make_site, build):
+    site = make_site(LEAKY_SITE)
+    assert (build(site, site / "_site") / "public/index.html").is_file()
+    assert (build(site, site / "build/www") / "public/index.html").is_file()
+    assert (build(site, site / "contents") / "public/index.html").is_file()  # content/ is not a prefix
+
+
+def failing_theme(site: Path) -> None:
+    """A theme template that fails only while rendering, i.e. after the output folder is locked."""
+    template = site / "themes/default/templates/incident.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "default/incident.html" %}{% block title %}{{ "%d"|format("x") }}'
+                        '{% endblock %}')
+
+
+def test_a_build_failing_while_rendering_leaves_no_parent_folders(make_site, capsys, tmp_path):
+    site = make_site(LEAKY_SITE)
+    failing_theme(site)
+    out = tmp_path / "new" / "deeper" / "out"
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == "statusgen: 1 problem; nothing was written."
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("name", ["x" * 256, "x" * 250, "deep/" * 1000 + "out", "new/" + "y" * 300])
+def test_a_name_too_long_for_the_file_system_is_one_clear_line(make_site, build, capsys, tmp_path, name):
+    site = make_site(LEAKY_SITE)
+    out = tmp_path / name
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and err[0].endswith("File name too long"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """A real small file system (tmpfs; needs root): mount(size) returns its folder."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    mounted: list[Path] = []
+
+    def mount(size: str, where: str = "disk") -> Path:
+        point = tmp_path / where
+        point.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=755", "tmpfs", str(point)],
+                                capture_output=True, text=True)
+        if result.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", str(point)], check=True)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_is_one_clear_line_and_keeps_the_previous_output(make_site, build, capsys, disk,
+                                                                     monkeypatch, jobs):
+    site = make_site(LEAKY_SITE)
+    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 1)  # jobs 2: workers hit the full disk
+    mount = disk("700k")
+    out = build(site, mount / "out", NOW, "--no-cache")  # about 500 KB: a second copy does not fit
+    previous = tree_bytes(out)
+    (site / "content/incidents/mixed/04.md").write_text(
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+    code = main(["build", "--site", str(site), "--out", str(out), "--now", NOW, "--no-cache", "--jobs", jobs])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err == [f"{out}: cannot write the output: No space left on device",
+                   "statusgen: 1 problem; nothing was written."]
+    assert tree_bytes(out) == previous
+    assert sorted(p.name for p in mount.iterdir()) == ["out"], "nothing half-written may be left"
+
+
+def test_a_read_only_output_folder_is_one_clear_line(make_site, build, capsys, disk):
+    site = make_site(LEAKY_SITE)
+    mount = disk("4m")
+    out = build(site, mount / "out", NOW, "--no-cache")
+    previous = tree_bytes(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    for target in (out, mount / "new" / "out"):
+        assert main(["build", "--site", str(site), "--out", str(target), "--now", NOW, "--no-cache"]) == 1
+        err = capsys.readouterr().err.splitlines()
+        assert err == [f"{target}: cannot write the output: Read-only file system",
+                       "statusgen: 1 problem; nothing was written."]
+    assert tree_bytes(out) == previous
+    assert sorted(p.name for p in mount.iterdir()) == ["out"]
+
+
+def test_an_output_folder_the_user_may_not_write_is_one_clear_line(make_site, build, tmp_path):
+    """Real EACCES: root ignores permissions, so the build runs without that power (the
+    capabilities to override them dropped with setpriv)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run the build without permission overrides")
+    site = make_site(LEAKY_SITE)
+    published = tmp_path / "published"
+    out = build(site, published / "out", NOW, "--no-cache")
+    previous = tree_bytes(out)
+    published.chmod(0o555)
+    try:
+        for target in (out, published / "new" / "out"):
+            result = subprocess.run(
+                ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", sys.executable, "-m",
+                 "generator", "build", "--site", str(site), "--out", str(target), "--now", NOW, "--no-cache"],
+                capture_output=True, text=True)
+            assert result.returncode == 1, result.stderr
+            assert result.stderr.splitlines() == [f"{target}: cannot write the output: Permission denied",
+                                                  "statusgen: 1 problem; nothing was written."]
+    finally:
+        published.chmod(0o755)
+    assert tree_bytes(out) == previous
+    assert sorted(p.name for p in published.iterdir()) == ["out"]

@@ -491,3 +491,117 @@ def test_port_in_use_is_a_clear_error(make_site, capsys):
         assert "Traceback" not in err
     finally:
         preview.stop()
+
+
+# ---- cross-site requests, and a rebuild loop that survives any error ------------------------------
+
+
+def fetch_with(preview: Preview, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+    host, port = preview.server.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), port, timeout=10)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.body = response.read()  # type: ignore[attr-defined]
+    connection.close()
+    return response
+
+
+@pytest.mark.parametrize("path", [
+    "/strategic/", "/strategic/badge.svg", "/strategic/incidents/2026-11-26-strategic-only/",
+    "/strategic/incidents/no-such-id/", "/_statusgen/status.json", "/_statusgen/events", "/", "/public/",
+])
+def test_cross_site_requests_are_refused(serve, path):
+    """Another site's page (an <img> of a badge, a probe for an incident id) learns nothing."""
+    preview = serve()
+    for value in ("cross-site", "Cross-Site", " cross-site "):
+        response = fetch_with(preview, path, {"Sec-Fetch-Site": value})
+        assert response.status == 403, (path, value)
+        assert b"Strategic" not in response.body and b"strategic-only" not in response.body
+        assert response.getheader("Cross-Origin-Resource-Policy") == "same-origin"
+    if path != "/_statusgen/events":  # an event stream does not end by itself
+        for value in ("same-origin", "none", "same-site"):
+            assert fetch_with(preview, path, {"Sec-Fetch-Site": value}).status != 403, (path, value)
+
+
+def test_every_response_forbids_cross_origin_embedding(serve):
+    preview = serve()
+    responses = [fetch(preview, "/"), fetch(preview, "/public/"), fetch(preview, "/public/badge.svg"),
+                 fetch(preview, "/public/nope/"), fetch(preview, "/public/", "HEAD"),
+                 fetch(preview, "/_statusgen/status.json"), fetch(preview, "/_statusgen/"),
+                 fetch_with(preview, "/public/", {"Host": "attacker.example"}),
+                 fetch(preview, "/public/", "POST")]
+    assert [r.status for r in responses] == [302, 200, 200, 404, 200, 200, 200, 403, 501]
+    for response in responses:
+        assert response.getheader("Cross-Origin-Resource-Policy") == "same-origin"
+    host, port = preview.server.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), port, timeout=10)
+    connection.request("GET", "/_statusgen/events")
+    response = connection.getresponse()
+    assert response.getheader("Cross-Origin-Resource-Policy") == "same-origin"
+    connection.close()
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), BrokenPipeError(32, "Broken pipe"),
+                                   RuntimeError("a bug")])
+def test_an_error_outside_the_rebuild_is_shown_and_the_preview_keeps_rebuilding(make_site, error):
+    """Here the terminal fails (the report callback raises): the error must reach the pages,
+    and later saves must still be served."""
+    failures = [error]
+
+    def report(result: object) -> None:
+        if failures:
+            raise failures.pop()
+
+    preview = Preview(make_site(FILES), port=0, now=NOW, report=report)
+    try:
+        path = preview.live.site_dir / "content/incidents/2026-10-05-slow-web/b.md"
+        generation = preview.live.generation
+        path.write_text(path.read_text().replace("Done.", "Done, first save."))
+        wait_for(lambda: preview.live.generation > generation + 1)
+        status = json.loads(fetch(preview, "/_statusgen/status.json").body)
+        assert len(status["problems"]) == 1 and type(error).__name__ in status["problems"][0], status
+        overlay = BeautifulSoup(fetch(preview, "/public/").body, "html.parser").find(id="statusgen-problems")
+        assert overlay is not None and str(error) in overlay.get_text()
+        generation = preview.live.generation
+        path.write_text(path.read_text().replace("first save", "second save"))
+        wait_for(lambda: preview.live.generation > generation)
+        page = BeautifulSoup(fetch(preview, "/public/incidents/2026-10-05-slow-web/").body, "html.parser")
+        assert "Done, second save." in page.get_text()
+        assert page.find(id="statusgen-problems") is None
+        assert all(thread.is_alive() for thread in preview._threads)
+    finally:
+        preview.stop()
+
+
+def test_cli_serve_survives_its_terminal_going_away(make_site):
+    """A real closed pipe: `statusgen serve | head -1` once head has exited."""
+    site = make_site(FILES)
+    command = [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", "0", "--now", NOW]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            line = ""
+            while not line.startswith("Serving"):
+                line = process.stdout.readline()
+                assert line, process.stderr.read()
+            url = urlsplit(line.split()[1].rstrip(","))
+            process.stdout.close()  # the next line printed meets a broken pipe
+
+            def get(path: str) -> bytes:
+                connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+                connection.request("GET", path)
+                body = connection.getresponse().read()
+                connection.close()
+                return body
+
+            path = site / "content/incidents/2026-10-05-slow-web/b.md"
+            path.write_text(path.read_text().replace("Done.", "Done, first save."))
+            wait_for(lambda: b"BrokenPipeError" in get("/_statusgen/status.json"))
+            path.write_text(path.read_text().replace("first save", "second save"))
+            wait_for(lambda: b"Done, second save." in get("/public/incidents/2026-10-05-slow-web/"))
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)
+            err = process.stderr.read()
+            assert "BrokenPipeError" in err and "Traceback" not in err, err
+        finally:
+            if process.poll() is None:
+                process.kill()

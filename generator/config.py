@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problems, one_of
@@ -245,9 +246,12 @@ IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".ico": (b"\x00\x00\x01\x00",),
     ".svg": (b"<svg", b"<?xml"),
 }
-# An SVG opened on its own runs its scripts with the site's origin: a logo may have none.
-_ACTIVE_SVG = re.compile(rb"<script|<foreignobject|\son[a-z]+\s*=|javascript:|<iframe|<embed|<object",
-                         re.IGNORECASE)
+# An SVG opened on its own runs its scripts with the site's origin: a logo may hold only
+# these drawing elements, in the SVG namespace, with no event handler and no link out.
+_SVG = "{http://www.w3.org/2000/svg}"
+_SVG_ELEMENTS = frozenset((
+    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan",
+    "title", "desc", "defs", "linearGradient", "radialGradient", "stop", "clipPath", "mask", "symbol"))
 
 
 def _logo(reader: _Reader, site_dir: Path) -> str:
@@ -277,9 +281,30 @@ def _image_problem(path: Path) -> str:
         return f"cannot be read: {error.strerror or error}"
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(signatures) or path.suffix.lower() == ".webp" and data[8:12] != b"WEBP":
-        return f"is not a {path.suffix.lower()[1:].upper()} image (its content says otherwise)"
-    if path.suffix.lower() == ".svg" and _ACTIVE_SVG.search(data):
-        return "is an SVG with scripts, event handlers or embedded content; export a plain SVG or a PNG"
+        return f"is not a {path.suffix.lower()} file by its content"
+    if path.suffix.lower() == ".svg":
+        return _svg_problem(data)
+    return ""
+
+
+def _svg_problem(data: bytes) -> str:
+    """Why an SVG is not a plain drawing ("" if it is one): parsed, then held to an allowlist."""
+    plain = "; export a plain SVG (or a PNG)"
+    if b"<!doctype" in data.lower() or b"<!entity" in data.lower():
+        return "is an SVG with a DOCTYPE or entities" + plain
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        return f"is not a well-formed SVG ({error})"
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        name = tag[len(_SVG):] if tag.startswith(_SVG) else ""
+        if name not in _SVG_ELEMENTS:
+            return f"is an SVG with a <{element.tag}> element: only drawing elements may be in a logo" + plain
+        for attribute, value in element.attrib.items():
+            local = attribute.rsplit("}", 1)[-1].lower()
+            if local.startswith("on") or local == "href" and not value.strip().startswith("#"):
+                return f"is an SVG with an attribute {local}={value[:30]!r}: no scripts or links" + plain
     return ""
 
 

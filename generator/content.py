@@ -73,7 +73,7 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
             problems.add(entry, 1, one_of(entry.name, KNOWN_CONTENT_DIRS, "folder in content/"))
     for dirname, kind in CONTENT_DIRS.items():
         root = content / dirname
-        if not root.exists() or not _inside_site(root, site_dir, problems):
+        if not root.exists() or not inside_site(root, site_dir, problems):
             continue
         if not root.is_dir():
             problems.add(root, 1, f"content/{dirname} must be a folder with one folder per {kind}")
@@ -94,7 +94,7 @@ def folder_at(entry: Path, site_dir: Path, problems: Problems) -> Folder | None:
     """The incident or maintenance folder at content/<incidents|maintenance>/<entry>, if it is one."""
     dirname = entry.parent.name
     kind = CONTENT_DIRS[dirname]
-    if _is_editor_file(entry) or not _inside_site(entry, site_dir, problems):
+    if _is_editor_file(entry) or not inside_site(entry, site_dir, problems):
         return None
     if not entry.is_dir():
         if _looks_like_update(entry):
@@ -130,14 +130,14 @@ def _content_dir(site_dir: Path, problems: Problems) -> Path | None:
         for path in misspelled:
             problems.add(path, 1, f"found {path.name}/; the content folder must be named content/")
         return None
-    if not _inside_site(content, site_dir, problems):
+    if not inside_site(content, site_dir, problems):
         return None
     return content
 
 
 def _is_update_file(path: Path, site_dir: Path, problems: Problems) -> bool:
     """An update file to read; other files are fine unless they look like misnamed updates."""
-    if _is_editor_file(path) or not _inside_site(path, site_dir, problems):
+    if _is_editor_file(path) or not inside_site(path, site_dir, problems):
         return False
     if path.suffix == ".md":
         return _is_file(path, problems)
@@ -170,7 +170,7 @@ def _is_file(path: Path, problems: Problems) -> bool:
     return False
 
 
-def _inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
+def inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
     """Refuse symlinks that lead outside the site directory, or nowhere."""
     if not path.is_symlink():
         return True
@@ -370,6 +370,7 @@ def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: P
           render: Callable[[str], str]) -> Body:
     audience_ids = [a.id for a in config.audiences]
     raw_segments, errors = split_blocks(body, body_line, audience_ids)
+    errors.extend(_front_matter_in_body(body, body_line))
     errors.extend(body_limits(body, body_line))
     for offset, text in enumerate(body.split("\n")):
         if TODO in text:
@@ -388,6 +389,25 @@ def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: P
 
     return tuple(tuple(segment(rank, text) for rank, text in pieces)
                  for pieces in audience_texts(raw_segments, ranks, len(config.audiences)))
+
+
+_FRONT_MATTER_KEY = re.compile(r"^\s*(audience|date|status|title|impact|components|starts|ends)\s*:",
+                               re.IGNORECASE)
+
+
+def _front_matter_in_body(body: str, body_line: int) -> list[tuple[int, str]]:
+    """A body that opens with a front matter key: a '---' too many, or a key below the closing one.
+
+    Published as text, an ``audience:`` meant to restrict the update would make it public.
+    """
+    for offset, line in enumerate(body.split("\n")):
+        if line.strip():
+            key = _FRONT_MATTER_KEY.match(line)
+            if key:
+                return [(body_line + offset, f"{key.group(1)!r} below the front matter's closing '---'; "
+                                             "move it up between the '---' lines (or reword the first line)")]
+            return []
+    return []
 
 
 def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: int,

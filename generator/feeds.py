@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
 from generator.audience import IncidentView, SiteView, UpdateView
 from generator.dates import human_time
+from generator.markup import absolute_links
 from generator.status import IMPACT_LABELS, STATUS_LABELS
 
 FEEDS = {"atom": "history.atom", "rss": "history.rss"}
 MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 # Sanitized HTML (nh3) always quotes attribute values with double quotes.
-_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 # Feeds need a date even when nothing has happened yet; never the wall clock.
 _EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -154,4 +152,4 @@ def _author(feed: FeedGenerator, view: SiteView) -> None:
 def absolute_urls(html: str, page_url: str) -> str:
     """Links and images of an update's HTML, made absolute: in a feed, a relative URL would
     resolve against the feed's address, not the page the update was written for."""
-    return _URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(page_url, m[2])}"', html)
+    return absolute_links(html, page_url)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import markdown
 import nh3
@@ -24,13 +26,26 @@ _CLOSE = re.compile(r"^:::[ \t]*$")
 # markers, list bullets and numbers. Checked on the line folded by _fold (invisible characters
 # gone, look-alike colons made plain), so no such character can hide a marker from us.
 _MARKER_LIKE = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*:::")
-_COLON_LIKES = str.maketrans({c: ":" for c in "\u2236\ua789\u02d0\u02f8\u05c3\u0703\u0704\u1361\u16ec"})
+# Characters that look like a colon: Unicode's confusables for ':' (UTS #39) and other two-dot
+# marks (NFKC already folds the full-width and small forms).
+_COLON_LIKES = str.maketrans({c: ":" for c in (
+    "\u0589\u05c3\u0703\u0704\u0903\u0a83\u1361\u1365\u16ec\u17d6\u1803\u1804\u1809\u205a"
+    "\u205d\u2236\u2982\u02d0\u02f8\ua4fd\ua6f4\ua789\ufe30\ufe13")})
+# An opening marker written with characters we do not know: a short token with no ASCII letter
+# or digit, then an audience id (the closing ':::' alone cannot leak: an opener is needed).
+_STRANGE_OPENER = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*([^\sA-Za-z0-9]{1,8})\s*([^\s]+)\s*$")
+# Unicode's Default_Ignorable_Code_Point ranges, and characters that render as nothing.
+_IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+              (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+              (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+              (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF), (0x2800, 0x2800), (0x1D159, 0x1D159))
 _EXTENSIONS = ("tables", "fenced_code", "sane_lists")
 # Limits that keep any body's rendering within a second or two (Python-Markdown slows down
 # sharply on some inputs): see README, "Limits".
 MAX_BODY_CHARS = 64_000
 MAX_NESTING = 16  # list and quote levels on one line
-_BRACKET_BUDGET = 1_500_000  # characters Python-Markdown scans for the ends of '[' and '('
+MAX_BLOCK_LINES = 1_000  # lines between blank lines: some block processors rescan them all
+_BRACKET_BUDGET = 1_500_000  # characters Python-Markdown scans for the ends of '[', '(' and '<'
 # Python-Markdown's extensions and processors that can only act on a text containing one of
 # these strings. Leaving out those that cannot match gives the same HTML much faster (most
 # incident updates are plain prose), so each text is rendered by a Markdown set up for it.
@@ -69,11 +84,18 @@ _FENCE = re.compile(r"^(~{3,}|`{3,})")
 _MARKER_HELP = "write audience markers alone at the start of a line: '::: <audience>' and ':::'"
 
 
-def looks_like_marker(line: str) -> bool:
-    """Is this line meant as an audience marker (valid or not)? See README, "Audience blocks"."""
+def looks_like_marker(line: str, audiences: Iterable[str] = ()) -> bool:
+    """Is this line meant as an audience marker (valid or not)? See README, "Audience blocks".
+
+    With ``audiences``, a line of a few strange characters and an audience id is one too.
+    """
     if line.isascii():  # most lines: nothing to fold but control characters
         return ":::" in line.replace("\x7f", "") and bool(_MARKER_LIKE.match(_fold(line)))
-    return bool(_MARKER_LIKE.match(_fold(line)))
+    folded = _fold(line)
+    if _MARKER_LIKE.match(folded):
+        return True
+    opener = _STRANGE_OPENER.match(folded)
+    return bool(opener and not opener.group(1).isascii() and opener.group(2).lower() in audiences)
 
 
 def defuse_marker(line: str) -> str:
@@ -91,8 +113,12 @@ def _fold(line: str) -> str:
 
 
 def _invisible(char: str) -> bool:
-    """Format, control and combining characters: they change no glyph a writer would notice."""
-    return unicodedata.category(char) in ("Cf", "Cc", "Mn", "Me") and char != "\t"
+    """Format, control, combining and ignorable characters: nothing a writer would notice."""
+    if char == "\t":
+        return False
+    code = ord(char)
+    return (unicodedata.category(char) in ("Cf", "Cc", "Mn", "Me")
+            or any(low <= code <= high for low, high in _IGNORABLE))
 
 
 def _odd(char: str) -> bool:
@@ -125,7 +151,7 @@ def split_blocks(
 
     for index, line in enumerate(lines):
         number = first_line + index
-        if not looks_like_marker(line):
+        if not looks_like_marker(line, audiences):
             current.append(line)
             continue
         stripped = line.rstrip()
@@ -218,13 +244,18 @@ def body_limits(body: str, first_line: int) -> list[tuple[int, str]]:
             errors.append((first_line + index, f"nested more than {MAX_NESTING} levels deep "
                                                "(lists, quotes or indentation); flatten it"))
             break
+    code = _fenced_code_lines(lines)
     start = 0
     for index in range(len(lines) + 1):
         if index == len(lines) or not lines[index].strip():
             if _bracket_scan("\n".join(lines[start:index])) > _BRACKET_BUDGET:
-                errors.append((first_line + start, "too many unclosed '[' or '(' in this paragraph "
+                errors.append((first_line + start, "too many unclosed '[', '(' or '<' in this paragraph "
                                                    "to render it in reasonable time; close them or "
-                                                   "write \\[ and \\("))
+                                                   "write \\[, \\( and &lt;"))
+            elif sum(1 for n in range(start, index) if n not in code) > MAX_BLOCK_LINES:
+                errors.append((first_line + start, f"more than {MAX_BLOCK_LINES} lines without a blank "
+                                                   "line between them; add blank lines (code in ``` "
+                                                   "fences does not count)"))
             start = index + 1
     return errors
 
@@ -245,14 +276,14 @@ def _nesting(line: str) -> int:
 
 
 def _bracket_scan(block: str) -> int:
-    """How many characters Python-Markdown reads to find where each '[' and '(' ends.
+    """How many characters Python-Markdown reads to find where each '[', '(' and '<' ends.
 
     It scans from every opener to its matching closer, or to the end of the text when there
     is none, so unclosed openers cost their distance to the end: quadratic on '[[[[...'.
     """
     total = 0
-    opened: dict[str, list[int]] = {"[": [], "(": []}
-    closers = {"]": "[", ")": "("}
+    opened: dict[str, list[int]] = {"[": [], "(": [], "<": []}
+    closers = {"]": "[", ")": "(", ">": "<"}
     skip = False
     for position, char in enumerate(block):
         if skip:
@@ -304,12 +335,22 @@ class _PageOutline(Treeprocessor):
         stash[:] = [_RawHtml.tidy(block) if isinstance(block, str) else block for block in stash]
 
 
+def absolute_links(html: str, base: str) -> str:
+    """Sanitized HTML with its href and src made absolute against ``base`` (for feeds, where a
+    relative URL would resolve against the feed). Done on parsed HTML, sanitized again after."""
+    parser = _RawHtml(shift=False, url=lambda value: urljoin(base, value))
+    parser.feed(html)
+    parser.close()
+    return nh3.clean("".join(parser.out))
+
+
 class _RawHtml(HTMLParser):
     """Re-serializes raw HTML with headings shifted and images given alt text; nh3 runs after."""
 
-    def __init__(self) -> None:
+    def __init__(self, shift: bool = True, url: Callable[[str], str] | None = None) -> None:
         super().__init__(convert_charrefs=False)
         self.out: list[str] = []
+        self.shift, self.url = shift, url
 
     @classmethod
     def tidy(cls, html: str) -> str:
@@ -321,14 +362,20 @@ class _RawHtml(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "img" and not any(name == "alt" for name, _ in attrs):
             attrs = [("alt", ""), *attrs]
+        if self.url:
+            attrs = [(name, self.url(value) if name in ("href", "src") and value else value)
+                     for name, value in attrs]
         shown = "".join(f' {name}="{escape(value or "", quote=True)}"' for name, value in attrs)
-        self.out.append(f"<{_shifted(tag)}{shown}>")
+        self.out.append(f"<{self._name(tag)}{shown}>")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        self.out.append(f"</{_shifted(tag)}>")
+        self.out.append(f"</{self._name(tag)}>")
+
+    def _name(self, tag: str) -> str:
+        return _shifted(tag) if self.shift else tag
 
     def handle_data(self, data: str) -> None:
         self.out.append(escape(data, quote=False))

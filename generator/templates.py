@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.config import SiteConfig
-from generator.content import split_front_matter
+from generator.content import inside_site, split_front_matter
 from generator.errors import Problems, one_of
 from generator.model import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES, Kind, Site
 from generator.yamlsource import YamlMap
@@ -76,7 +76,11 @@ def load_templates(site_dir: Path, config: SiteConfig, problems: Problems) -> di
     templates: dict[str, MessageTemplate] = {}
     if not folder.is_dir():
         return templates
+    if not inside_site(folder, site_dir, problems):
+        return templates
     for path in sorted(folder.glob("*.md")):
+        if not inside_site(path, site_dir, problems):
+            continue
         document = split_front_matter(path, problems)
         if document is not None:
             template = _template(path, *document, config, problems)

@@ -61,7 +61,11 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(line, f"not valid UTF-8 text ({error.reason}); save the file as UTF-8") from None
-    return _LINE_ENDS.sub("\n", text.lstrip("\ufeff"))
+    return normalise_line_ends(text.lstrip("\ufeff"))
+
+
+def normalise_line_ends(text: str) -> str:
+    return _LINE_ENDS.sub("\n", text)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]

@@ -77,6 +77,16 @@ MARKER_TRICKS = {
     "closing with zero-width space": "::: strategic\nSECRET\n:::\u200b\n",
     "closed inside a fence": "::: strategic\n```\ncode\n:::\n```\nSECRET\n::: strategic\nmore\n:::\n",
     "opened inside a fence": "```\n::: strategic\n```\nSECRET\n",
+    # Both lines mangled alike: blank-looking characters and colons from other scripts.
+    "hangul filler": "\u3164::: strategic\nSECRET\n\u3164:::\n",
+    "halfwidth hangul filler": "\uffa0::: strategic\nSECRET\n\uffa0:::\n",
+    "braille blank": "\u2800::: strategic\nSECRET\n\u2800:::\n",
+    "tag characters": "\U000e0020::: strategic\nSECRET\n\U000e0020:::\n",
+    "armenian full stops": "\u0589\u0589\u0589 strategic\nSECRET\n\u0589\u0589\u0589\n",
+    "mongolian colons": "\u1804\u1804\u1804 strategic\nSECRET\n\u1804\u1804\u1804\n",
+    "lisu tone letters": "\ua4fd\ua4fd\ua4fd strategic\nSECRET\n\ua4fd\ua4fd\ua4fd\n",
+    "z notation colons": "\u2982\u2982\u2982 Strategic\nSECRET\n\u2982\u2982\u2982\n",
+    "unknown symbols": "\u2e2c\u2e2c\u2e2c strategic\nSECRET\n\u2e2c\u2e2c\u2e2c\n",
 }
 
 
@@ -158,6 +168,13 @@ def test_an_empty_audience_is_an_error_not_public(make_site, capsys, tmp_path, v
     err = failed_build(site, tmp_path, capsys)
     assert "content/incidents/x/b.md:2: 'audience' has no value" in err
     assert "content/incidents/y/postmortem.md:3: 'audience' has no value" in err
+
+
+@pytest.mark.parametrize("first", ["audience: strategic\n---\n", "audience: strategic\n", "Title: X\n---\n"])
+def test_front_matter_below_the_closing_dashes_is_an_error(make_site, capsys, tmp_path, first):
+    site = make_site({"content/incidents/x/a.md": update(f"{first}{SECRET}\n")})
+    err = failed_build(site, tmp_path, capsys)
+    assert "content/incidents/x/a.md:8:" in err and "below the front matter's closing '---'" in err
 
 
 # --------------------------------------------------------------------------- structure
@@ -293,6 +310,23 @@ def test_pathological_markdown_is_refused_fast(make_site, capsys, tmp_path):
     assert "too many unclosed '['" in err and "nested more than" in err and "the limit is 64,000" in err
 
 
+def test_markdown_that_rescans_its_blocks_is_refused_fast(make_site, capsys, tmp_path):
+    bodies = {
+        "tags": "<a " * 21_000,
+        "divs": "<div\n" * 12_000,
+        "setext": "a\n=\n" * 15_000,
+        "autolinks": "<http://" * 7_500,
+        "rules": "- - -\n" * 10_000,
+        "mails": "<a@" * 20_000,
+    }
+    site = make_site({f"content/incidents/{name}/a.md": update(body) for name, body in bodies.items()})
+    started = time.perf_counter()
+    err = failed_build(site, tmp_path, capsys)
+    assert time.perf_counter() - started < 20
+    for name in bodies:
+        assert f"content/incidents/{name}/a.md:8:" in err, name
+
+
 @pytest.mark.parametrize("body", [
     "[" * 1_600,
     "![" * 1_200,
@@ -300,7 +334,10 @@ def test_pathological_markdown_is_refused_fast(make_site, capsys, tmp_path):
     "\n".join("    " * depth + "- x" for depth in range(16)),
     "> " * 16 + "x",
     ("Some words [a link](https://example.com/x) and (a remark) " * 800)[:MAX_BODY_CHARS],
-    ("line with [x] and (y)\n" * 3000)[:MAX_BODY_CHARS],
+    (("line with [x] and (y)\n" * 999 + "\n") * 3)[:MAX_BODY_CHARS],
+    "a\n=\n" * 500,
+    "- - -\n" * 1000,
+    "Latency < 200 ms, errors > 1 % and <b>bold</b> " * 1000,
 ])
 def test_anything_within_the_limits_renders_within_two_seconds(body):
     from generator.markup import body_limits
@@ -358,6 +395,8 @@ ESCAPES = [
     "{% set x = [] %}{{ x.append(1) }}",
     "{{ lipsum.__globals__['os'].popen('touch PWNED').read() }}",
     "{{ range.__self__.open('site.yml').read() }}",
+    # GHSA-cpwx-vrp4-4pq7 (Jinja before 3.1.6): str.format reached through |attr
+    '{{ ("{0.audience.__globals__}"|attr("format"))(site) }}',
 ]
 
 
@@ -427,13 +466,24 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("site.yml", None, "must be an image"),
     (".git/config", b"[core]\n", "must be an image"),
-    ("logo.png", b"not a png", "is not a PNG image"),
+    ("logo.png", b"not a png", "is not a .png file by its content"),
     ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-     "SVG with scripts"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "SVG with scripts"),
+     "script> element"),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "attribute onload"),
     ("data:image/png;base64,iVBORw0KGgo=", None, "must be an http(s) URL or an image file"),
     ("javascript:alert(1)", None, "must be an http(s) URL or an image file"),
     ("../outside.png", PNG, "must be an http(s) URL or an image file"),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><x:script xmlns:x="http://www.w3.org/2000/svg">'
+                 b'fetch("/p")</x:script></svg>', "<{http://www.w3.org/2000/svg}script> element"),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink">'
+                 b'<a l:href="jav&#x61;script:alert(1)"><rect/></a></svg>', "element"),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink">'
+                 b'<rect l:href="https://evil.example/x"/></svg>', "no scripts or links"),
+    ("logo.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>', "is not"),
+    ("logo.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>',
+     "DOCTYPE"),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject/></svg>', "foreignObject"),
+    ("logo.svg", b"<svg", "not a well-formed SVG"),
 ])
 def test_a_logo_must_be_an_image_inside_the_site(make_site, capsys, tmp_path, name, content, message):
     site = make_site({"content/incidents/x/a.md": update("x")}, site_yml=_site_yml() + f'logo: "{name}"\n')
@@ -442,6 +492,15 @@ def test_a_logo_must_be_an_image_inside_the_site(make_site, capsys, tmp_path, na
         (site / name).write_bytes(content)
     err = failed_build(site, tmp_path, capsys)
     assert "site.yml:" in err and message in err
+
+
+def test_a_plain_svg_logo_is_published(make_site, build):
+    svg = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+           b'<title>Acme</title><defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>'
+           b'<g fill="url(#g)"><rect width="10" height="10"/><path d="M0 0L10 10"/></g></svg>')
+    site = make_site({"content/incidents/x/a.md": update("x")}, site_yml=_site_yml() + "logo: logo.svg\n")
+    (site / "logo.svg").write_bytes(svg)
+    assert (build(site) / "public/assets/logo.svg").read_bytes() == svg
 
 
 def test_an_image_logo_is_published(make_site, build):
@@ -505,3 +564,35 @@ def test_unreadable_files_are_problems_not_tracebacks(make_site, tmp_path):
     assert result.returncode == 1, result.stderr
     assert "content/incidents/x/b.md:1: cannot read this file: Permission denied" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_message_templates_behind_symlinks_out_of_the_site_are_refused(make_site, capsys, tmp_path):
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\nstatus: investigating\n---\nOUTSIDE-TEXT\n")
+    site = make_site({"content/incidents/x/a.md": update("x")})
+    (site / "content/templates").mkdir()
+    (site / "content/templates/investigating.md").symlink_to(outside)
+    code = main(["check", "--site", str(site), "--now", NOW])
+    err = capsys.readouterr().err
+    assert code == 1 and "content/templates/investigating.md:1: symbolic link leads outside" in err
+
+
+@pytest.mark.parametrize("body", ["a\u2028::: strategic\u2028b\u2028:::\u2028c",
+                                  "a\r\n::: strategic\x85b\u2029:::\rc",
+                                  "```\n::: strategic\nb\n:::\n```x\nc\n```"])
+def test_imported_bodies_keep_every_word_public(body):
+    from generator.importers.text import convert
+
+    converted = convert(body, hard_breaks=True)
+    segments, errors = split_blocks(converted, 1, AUDIENCES)
+    assert errors == [] and [s.audience for s in segments] == [None]
+    text = BeautifulSoup(render_markdown(converted), "html.parser").get_text()
+    assert "::: strategic" in text and "b" in text and "c" in text
+
+
+def test_feeds_make_links_absolute_but_leave_text_alone(make_site, build):
+    body = 'Set `href="/x"` in your config, see [the guide](/guide/) and <img src="/i.png" alt="i">.'
+    out = build(make_site({"content/incidents/x/a.md": update(body)}))
+    atom = (out / "public/history.atom").read_text()
+    assert '&lt;code&gt;href="/x"&lt;/code&gt;' in atom
+    assert "https://status.example.com/guide/" in atom and "https://status.example.com/i.png" in atom

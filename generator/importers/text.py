@@ -16,7 +16,7 @@ import re
 import nh3
 
 from generator.markup import TODO, defuse_marker, looks_like_marker
-from generator.yamlsource import CONTROL_CHARACTERS
+from generator.yamlsource import CONTROL_CHARACTERS, normalise_line_ends
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])[ \t]+\S")
@@ -36,7 +36,7 @@ def without_controls(text: str) -> str:
 
 def convert(text: str, hard_breaks: bool) -> str:
     """Convert a body; ``hard_breaks``: every line break shows (Statuspage), else CommonMark."""
-    text = without_controls(text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    text = without_controls(normalise_line_ends(text)).strip("\n")
     lines = text.split("\n")
     out: list[str] = []
     fence: str | None = None
@@ -44,13 +44,15 @@ def convert(text: str, hard_breaks: bool) -> str:
     for index, line in enumerate(lines):
         opening = _FENCE.match(line)
         if fence is not None:
-            if line.strip() == fence or (opening and line.strip().startswith(fence)):
+            if _closes(fence, line):
+                out.append(fence)  # exactly the opening fence: Python-Markdown closes on no other
                 fence = None
-            out.append(_code_line(line))
+            else:
+                out.append(_code_line(line))
             continue
         if opening:
             fence = opening.group(1)
-            out.append(line)
+            out.append(line.lstrip(" "))
             continue
         item = _LIST_ITEM.match(line)
         if not line.strip():
@@ -70,6 +72,11 @@ def convert(text: str, hard_breaks: bool) -> str:
     return "\n".join(_marker_free_code(out)).rstrip() + "\n"
 
 
+def _closes(fence: str, line: str) -> bool:
+    """A CommonMark closing fence: the same character, at least as many, nothing after."""
+    return bool(re.fullmatch(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*", line))
+
+
 def _marker_free_code(lines: list[str]) -> list[str]:
     """Fenced code blocks holding a line that reads as an audience marker, as raw HTML.
 
@@ -80,9 +87,8 @@ def _marker_free_code(lines: list[str]) -> list[str]:
     index = 0
     while index < len(lines):
         opening = _FENCE.match(lines[index])
-        closer = next((j for j in range(index + 1, len(lines)) if opening
-                       and lines[j].strip().startswith(opening.group(1))
-                       and not lines[j].strip().strip(opening.group(1)[0])), None)
+        closer = next((j for j in range(index + 1, len(lines))
+                       if opening and lines[j] == opening.group(1)), None)
         if opening is None or closer is None:
             out.append(lines[index])
             index += 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import incident
-from test_build import MAINTENANCE
+from sites import MAINTENANCE
 
 PAGE_KEYS = ["id", "name", "url", "time_zone", "updated_at"]
 COMPONENT_KEYS = ["id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",

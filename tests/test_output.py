@@ -18,12 +18,8 @@ from generator import build as build_module
 from generator.cli import main
 from generator.output import MARKER, safe_path
 
-from conftest import NOW, incident
-from test_leaks import LEAKY_SITE
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from conftest import NOW, incident, tree_bytes
+from sites import LEAKY_SITE
 
 
 def many_incidents(count: int) -> dict[str, str]:

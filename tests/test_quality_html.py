@@ -6,7 +6,7 @@ from pathlib import Path
 
 from checkers import html_files, vnu_errors
 from conftest import incident
-from test_leaks import LEAKY_SITE
+from sites import LEAKY_SITE
 
 EMPTY_SITE = """\
 title: Nothing Yet

@@ -24,8 +24,7 @@ from generator.live import LiveSite
 from generator.pages import PageRenderer
 from generator.serve import Preview
 
-from conftest import NOW, incident
-from test_output import tree_bytes
+from conftest import NOW, incident, tree_bytes
 
 FILES = {
     "content/incidents/2026-11-20-api-errors/a.md": incident(

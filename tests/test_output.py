@@ -35,19 +35,40 @@ def many_incidents(count: int) -> dict[str, str]:
     return files
 
 
-def test_same_inputs_and_now_give_identical_bytes(make_site, build, tmp_path):
+def test_same_inputs_and_now_give_identical_bytes(make_site, tmp_path):
+    """Two separate processes with different hash seeds: set and dict order cannot leak into bytes."""
     site = make_site(LEAKY_SITE)
-    first = tree_bytes(build(site, tmp_path / "one"))
-    second = tree_bytes(build(site, tmp_path / "two"))
-    assert first == second
-    assert len(first) > 20
+    trees = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site), "--out", str(out),
+                        "--now", NOW, "--no-cache"], check=True, capture_output=True, env=env)
+        trees.append(tree_bytes(out))
+    assert trees[0] == trees[1]
+    assert len(trees[0]) > 20
 
 
 def test_parallel_build_matches_serial_build(make_site, build, tmp_path, monkeypatch):
     site = make_site(many_incidents(60))
     monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 10)
+    # Forked workers inherit this wrapper: each task notes the process that rendered it.
+    pids = tmp_path / "pids"
+    render_files = build_module.render_files
+
+    def noting_pid(*args, **kwargs):
+        with pids.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        time.sleep(0.05)  # long enough that one worker cannot take every task
+        return render_files(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "render_files", noting_pid)
     parallel = tree_bytes(build(site, tmp_path / "parallel", NOW, "--jobs", "2"))
+    workers = set(pids.read_text().split())
+    pids.unlink()
     serial = tree_bytes(build(site, tmp_path / "serial", NOW, "--jobs", "1"))
+    assert set(pids.read_text().split()) == {str(os.getpid())}, "--jobs 1 renders in this process"
+    assert len(workers) == 2 and str(os.getpid()) not in workers, "two worker processes rendered"
     assert parallel == serial
     assert sum(1 for uri in parallel if uri.startswith("public/incidents/")) == 60
 

@@ -273,6 +273,7 @@ def test_hostile_titles_reach_the_front_page_only_as_text(make_site, build):
 # --------------------------------------------------------------------------- limits
 
 
+@pytest.mark.slow
 def test_pathological_markdown_is_refused_fast(make_site, capsys, tmp_path):
     bodies = {
         "brackets": "[" * 10_000,
@@ -293,6 +294,7 @@ def test_pathological_markdown_is_refused_fast(make_site, capsys, tmp_path):
     assert "too many unclosed '['" in err and "nested more than" in err and "the limit is 64,000" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", [
     "[" * 1_600,
     "![" * 1_200,

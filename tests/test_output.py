@@ -35,6 +35,7 @@ def many_incidents(count: int) -> dict[str, str]:
     return files
 
 
+@pytest.mark.slow
 def test_same_inputs_and_now_give_identical_bytes(make_site, tmp_path):
     """Two separate processes with different hash seeds: set and dict order cannot leak into bytes."""
     site = make_site(LEAKY_SITE)
@@ -188,6 +189,7 @@ def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where, survivor", [
     ("writing", "previous"), ("before-first-rename", "previous"), ("window", "previous"),
     ("after-swap", "new"), ("removing-old", "new"),
@@ -224,6 +226,7 @@ def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(make_site, build, tmp_
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
     """A cancelled CI job (SIGTERM) between the two renames: the swap finishes first."""
     site = make_site(LEAKY_SITE)
@@ -244,6 +247,7 @@ def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, signum):
     site = make_site(LEAKY_SITE)
@@ -262,6 +266,7 @@ def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, s
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_random_kill_9_during_real_builds_never_loses_the_output(make_site, build, tmp_path):
     """Unpatched builds killed at random moments: the next build, even a failing one, finds
     the previous output or the new one, whole."""
@@ -416,6 +421,7 @@ def test_a_read_only_output_folder_is_one_clear_line(make_site, build, capsys, d
     assert sorted(p.name for p in mount.iterdir()) == ["out"]
 
 
+@pytest.mark.slow
 def test_an_output_folder_the_user_may_not_write_is_one_clear_line(make_site, build, tmp_path):
     """Real EACCES: root ignores permissions, so the build runs without that power (the
     capabilities to override them dropped with setpriv)."""

@@ -58,14 +58,10 @@ def test_public_states_counts_and_feeds_ignore_restricted_updates(make_site, bui
     assert not (out / "public" / "maintenance" / C["maintenance_slug"]).exists()
 
 
+# The other tricks (quote, more colons, non-breaking spaces, closed inside a fence, ...) are in
+# test_fail_closed.py's MARKER_TRICKS, whose test also asserts that no traceback is printed.
 MARKER_TRICKS = {
     "indented in a list": "- step\n  ::: strategic\n  SECRET\n  :::\n",
-    "in a blockquote": "> ::: strategic\n> SECRET\n> :::\n",
-    "more colons": "::::: strategic\nSECRET\n:::::\n",
-    "non-breaking space": "\u00a0::: strategic\nSECRET\n:::\n",
-    "no space before the name": ":::\u00a0strategic\nSECRET\n:::\n",
-    "closed inside a fence": (
-        "::: strategic\n```\ncode\n:::\n```\nSECRET\n::: strategic\nmore\n:::\n"),
 }
 
 

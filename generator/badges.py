@@ -33,4 +33,5 @@ def badge_svg(label: str, message: str, state: str) -> bytes:
                                      "font-size": "11", "text-anchor": "middle"})
     ET.SubElement(group, "text", {"x": str(label_width / 2), "y": "14"}).text = label
     ET.SubElement(group, "text", {"x": str(label_width + message_width / 2), "y": "14"}).text = message
-    return ET.tostring(svg, encoding="utf-8", xml_declaration=False)
+    svg_bytes: bytes = ET.tostring(svg, encoding="utf-8", xml_declaration=False)
+    return svg_bytes

@@ -254,4 +254,5 @@ def _map(function: Callable[[T], R], items: list[T], workers: int) -> list[R]:
     with _pool(workers, len(items)) as pool:
         if pool is None:
             return [function(item) for item in items]
-        return pool.map(function, items, chunksize=max(1, min(64, len(items) // (workers * 8))))
+        results: list[R] = pool.map(function, items, chunksize=max(1, min(64, len(items) // (workers * 8))))
+        return results

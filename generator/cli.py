@@ -135,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _import_parser(commands: argparse._SubParsersAction) -> None:
+def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     importer = commands.add_parser(
         "import", help="bring the history of an Atlassian Statuspage or cState page into the site",
         description="Write another status page's incidents and maintenance windows as content "

@@ -125,7 +125,7 @@ class _Reader:
         return str(value).strip() if value is not None else default
 
     def number(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.get(key, int, default)
+        value: int = self.get(key, int, default)
         if not low <= value <= high:
             self.problem(key, f"{key!r} must be between {low} and {high}, not {value}")
             return default
@@ -432,7 +432,7 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
     return tuple(audiences)
 
 
-def _as_map(values: dict) -> YamlMap:
+def _as_map(values: dict[str, Any]) -> YamlMap:
     result = YamlMap(values)
     result.line = 1
     result.key_lines = {}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from generator import __version__
@@ -39,7 +40,7 @@ def leftover_example(site_dir: Path) -> Path | None:
     return None
 
 
-def requirement(version: str = __version__, direct_url: dict | None = None) -> tuple[str, str]:
+def requirement(version: str = __version__, direct_url: dict[str, Any] | None = None) -> tuple[str, str]:
     """The requirements.txt line that installs this statusgen in CI, and a note if CI cannot reach it.
 
     direct_url is how pip recorded this install (PEP 610): absent for an install from a package

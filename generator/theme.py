@@ -95,7 +95,7 @@ def _links_leaving_site(config: SiteConfig, site_dir: Path) -> list[Path]:
     otherwise publish whatever it points at.
     """
     site = site_dir.resolve()
-    found = []
+    found: list[Path] = []
     for theme_dir in theme_dirs(config, site_dir)[:-1]:
         if not _resolves_inside(theme_dir, site):
             return [theme_dir]

@@ -16,7 +16,7 @@ import yaml
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class YamlMap(dict):
+class YamlMap(dict[Any, Any]):
     """A mapping that knows its own line and the line of each key (1-based)."""
 
     line: int = 1
@@ -26,7 +26,7 @@ class YamlMap(dict):
         return self.key_lines.get(key, self.line)
 
 
-class YamlList(list):
+class YamlList(list[Any]):
     """A sequence that knows its line and each item's line (1-based)."""
 
     line: int = 1
@@ -68,11 +68,12 @@ def normalise_line_ends(text: str) -> str:
     return _LINE_ENDS.sub("\n", text)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     line_offset = 0
 
     def line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.line_offset
+        start: int = node.start_mark.line  # PyYAML is untyped here
+        return start + 1 + self.line_offset
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:

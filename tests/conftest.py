@@ -82,6 +82,11 @@ def example_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under root: {relative posix path: bytes}."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def html(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import feedparser
 
 from conftest import NOW, html, incident
+from sites import MAINTENANCE
 
 API_DOWN = {
     "content/incidents/api-down/01-investigating.md": incident(
@@ -166,19 +167,6 @@ def test_date_without_offset_is_in_site_timezone(make_site, build):
     assert page.select_one(".update time").get_text() == "Jul 1, 2026, 10:00 CEST"
 
 
-MAINTENANCE = {
-    "content/maintenance/db-upgrade/1.md": """\
-        ---
-        date: 2026-11-20T10:00:00Z
-        status: scheduled
-        title: Database upgrade
-        starts: 2026-11-27T11:00:00Z
-        ends: 2026-11-27T13:00:00Z
-        components: [api, web]
-        ---
-        We will upgrade the database.
-        """,
-}
 
 
 def test_maintenance_follows_the_clock(make_site, build, tmp_path):

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from icalendar import Calendar
 
 from conftest import html
-from test_build import MAINTENANCE
+from sites import CANARIES, LEAKY_SITE, MAINTENANCE
 
 NOW = "2026-11-27T10:00:00Z"
 CANCELLED = "---\ndate: 2026-11-21T10:00:00Z\nstatus: cancelled\n---\nOff.\n"
@@ -50,7 +50,6 @@ def test_moving_the_window_raises_sequence_and_cancelling_marks_it(make_site, bu
 
 
 def test_calendar_holds_only_the_windows_the_audience_sees(make_site, build):
-    from test_leaks import CANARIES, LEAKY_SITE
 
     out = build(make_site(LEAKY_SITE))
     assert events(out, "public") == {}

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import feedparser
 
 from conftest import html, incident
-from test_leaks import LEAKY_SITE
+from sites import LEAKY_SITE
 
 SVG = "{http://www.w3.org/2000/svg}"
 NOW = "2026-11-27T12:00:00Z"

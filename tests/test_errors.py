@@ -1020,6 +1020,7 @@ def test_check_on_a_good_site_writes_nothing(make_site, capsys):
     assert snapshot(site) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_command_line_prints_problems_without_traceback(make_site, tmp_path, command):
     site = make_many_mistakes(make_site)

@@ -290,6 +290,7 @@ def test_hostile_titles_reach_the_front_page_only_as_text(make_site, build):
 # --------------------------------------------------------------------------- limits
 
 
+@pytest.mark.slow
 def test_pathological_markdown_is_refused_fast(make_site, capsys, tmp_path):
     bodies = {
         "brackets": "[" * 10_000,
@@ -327,6 +328,7 @@ def test_markdown_that_rescans_its_blocks_is_refused_fast(make_site, capsys, tmp
         assert f"content/incidents/{name}/a.md:8:" in err, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", [
     "[" * 1_600,
     "![" * 1_200,

@@ -7,6 +7,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import feedparser
+import pytest
 
 from generator.cli import main
 
@@ -108,6 +109,7 @@ def test_maintenance_entries_give_the_window_and_postmortems_get_an_entry(make_s
     assert postmortem.content[0].value == "<p>What we learned.</p>"
 
 
+@pytest.mark.quality
 def test_every_feed_of_the_example_site_is_complete_and_consistent(example_out):
     checked = 0
     for tree in (example_out / "public", example_out / "strategic"):
@@ -161,6 +163,7 @@ def assert_strict_feeds(out: Path) -> int:
     return checked
 
 
+@pytest.mark.quality
 def test_every_feed_of_every_audience_of_the_example_passes_the_strict_rules(example_out):
     # 1 site-wide + 12 component feeds, Atom and RSS, in each of the two audiences.
     assert assert_strict_feeds(example_out) == 2 * 2 * 13

@@ -15,12 +15,15 @@ from collections import deque
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser
+import pytest
 from bs4 import BeautifulSoup
 
 from generator.cli import main
 
 from checkers import serve
 from conftest import EXAMPLE_NOW, REPO
+
+pytestmark = pytest.mark.quality
 
 PUBLIC_BASE = "https://status.acme.example/"
 STRATEGIC_BASE = "https://status-strategic.acme.example/"

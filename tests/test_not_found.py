@@ -54,6 +54,7 @@ def assert_a_working_404(url: str, style: bytes) -> list[str]:
     return checked
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sub_path", ["", "status/"])
 def test_a_static_host_serves_a_working_404_at_any_depth(make_site, build, tmp_path, sub_path):
     # base_url names a host that is not live: the tree is tried out locally at base_url's path.

@@ -18,12 +18,8 @@ from generator import build as build_module
 from generator.cli import main
 from generator.output import MARKER, safe_path
 
-from conftest import NOW, incident
-from test_leaks import LEAKY_SITE
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from conftest import NOW, incident, tree_bytes
+from sites import LEAKY_SITE
 
 
 def many_incidents(count: int) -> dict[str, str]:
@@ -39,19 +35,41 @@ def many_incidents(count: int) -> dict[str, str]:
     return files
 
 
-def test_same_inputs_and_now_give_identical_bytes(make_site, build, tmp_path):
+@pytest.mark.slow
+def test_same_inputs_and_now_give_identical_bytes(make_site, tmp_path):
+    """Two separate processes with different hash seeds: set and dict order cannot leak into bytes."""
     site = make_site(LEAKY_SITE)
-    first = tree_bytes(build(site, tmp_path / "one"))
-    second = tree_bytes(build(site, tmp_path / "two"))
-    assert first == second
-    assert len(first) > 20
+    trees = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site), "--out", str(out),
+                        "--now", NOW, "--no-cache"], check=True, capture_output=True, env=env)
+        trees.append(tree_bytes(out))
+    assert trees[0] == trees[1]
+    assert len(trees[0]) > 20
 
 
 def test_parallel_build_matches_serial_build(make_site, build, tmp_path, monkeypatch):
     site = make_site(many_incidents(60))
     monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 10)
+    # Forked workers inherit this wrapper: each task notes the process that rendered it.
+    pids = tmp_path / "pids"
+    render_files = build_module.render_files
+
+    def noting_pid(*args, **kwargs):
+        with pids.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        time.sleep(0.05)  # long enough that one worker cannot take every task
+        return render_files(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "render_files", noting_pid)
     parallel = tree_bytes(build(site, tmp_path / "parallel", NOW, "--jobs", "2"))
+    workers = set(pids.read_text().split())
+    pids.unlink()
     serial = tree_bytes(build(site, tmp_path / "serial", NOW, "--jobs", "1"))
+    assert set(pids.read_text().split()) == {str(os.getpid())}, "--jobs 1 renders in this process"
+    assert len(workers) == 2 and str(os.getpid()) not in workers, "two worker processes rendered"
     assert parallel == serial
     assert sum(1 for uri in parallel if uri.startswith("public/incidents/")) == 60
 
@@ -171,6 +189,7 @@ def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where, survivor", [
     ("writing", "previous"), ("before-first-rename", "previous"), ("window", "previous"),
     ("after-swap", "new"), ("removing-old", "new"),
@@ -207,6 +226,7 @@ def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(make_site, build, tmp_
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
     """A cancelled CI job (SIGTERM) between the two renames: the swap finishes first."""
     site = make_site(LEAKY_SITE)
@@ -227,6 +247,7 @@ def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, signum):
     site = make_site(LEAKY_SITE)
@@ -245,6 +266,7 @@ def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, s
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_random_kill_9_during_real_builds_never_loses_the_output(make_site, build, tmp_path):
     """Unpatched builds killed at random moments: the next build, even a failing one, finds
     the previous output or the new one, whole."""
@@ -399,6 +421,7 @@ def test_a_read_only_output_folder_is_one_clear_line(make_site, build, capsys, d
     assert sorted(p.name for p in mount.iterdir()) == ["out"]
 
 
+@pytest.mark.slow
 def test_an_output_folder_the_user_may_not_write_is_one_clear_line(make_site, build, tmp_path):
     """Real EACCES: root ignores permissions, so the build runs without that power (the
     capabilities to override them dropped with setpriv)."""

@@ -23,6 +23,8 @@ import pytest
 
 from generator.cli import _parser
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 IMPORT_DATA = REPO / "tests" / "data" / "import"
 

@@ -15,6 +15,8 @@ import pytest
 
 from checkers import AXE_JS, CHROMIUM, CHROMIUM_ARGS, require, serve
 
+pytestmark = pytest.mark.quality
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PAGES = [
     "",  # the front page, mid-incident

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from checkers import html_files, vnu_errors
 from conftest import incident
-from test_leaks import LEAKY_SITE
+from sites import LEAKY_SITE
+
+pytestmark = pytest.mark.quality
 
 EMPTY_SITE = """\
 title: Nothing Yet

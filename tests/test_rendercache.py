@@ -9,8 +9,7 @@ import pytest
 from generator import markup
 from generator.rendercache import CACHE_DIR
 
-from conftest import incident
-from test_output import tree_bytes
+from conftest import incident, tree_bytes
 
 FILES = {
     "content/incidents/x/a.md": incident("2026-11-27T08:00:00Z", "investigating",

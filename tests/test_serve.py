@@ -24,8 +24,7 @@ from generator.live import LiveSite
 from generator.pages import PageRenderer
 from generator.serve import Preview
 
-from conftest import NOW, incident
-from test_output import tree_bytes
+from conftest import NOW, incident, tree_bytes
 
 FILES = {
     "content/incidents/2026-11-20-api-errors/a.md": incident(
@@ -300,6 +299,7 @@ class EventStream:
         self.connection.close()
 
 
+@pytest.mark.slow
 def test_one_reload_per_burst_of_editor_events(serve):
     preview = serve()
     stream = EventStream(preview)
@@ -343,6 +343,7 @@ def test_overlay_shows_problems_on_every_page_and_goes_when_fixed(serve):
     assert "Major" in page.get_text()
 
 
+@pytest.mark.slow
 def test_on_the_clock_a_held_update_appears_when_it_comes_due(serve):
     due = datetime.now(timezone.utc) + timedelta(seconds=2)
     held = incident(due.isoformat(timespec="seconds"), "resolved", "Resolved on schedule.")
@@ -368,6 +369,7 @@ def test_theme_folder_made_after_start_is_watched(serve):
     assert b"OVERRIDE-TWO" in fetch(preview, "/public/incidents/2026-10-05-slow-web/").body
 
 
+@pytest.mark.slow
 def test_a_broken_site_waits_for_a_fix_not_for_the_clock(serve):
     due = datetime.now(timezone.utc) + timedelta(seconds=2)
     held = incident(due.isoformat(timespec="seconds"), "resolved", "Resolved on schedule.")
@@ -449,6 +451,7 @@ def test_reload_script_is_served_but_never_built(serve, build, make_site):
         (out / "public/index.html").read_bytes()
 
 
+@pytest.mark.slow
 def test_cli_serve_starts_on_loopback_and_stops_cleanly_on_ctrl_c(make_site):
     site = make_site(FILES)
     command = [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", "0", "--now", NOW]
@@ -541,6 +544,7 @@ def test_every_response_forbids_cross_origin_embedding(serve):
     connection.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("error", [OSError(28, "No space left on device"), BrokenPipeError(32, "Broken pipe"),
                                    RuntimeError("a bug")])
 def test_an_error_outside_the_rebuild_is_shown_and_the_preview_keeps_rebuilding(make_site, error):
@@ -573,6 +577,7 @@ def test_an_error_outside_the_rebuild_is_shown_and_the_preview_keeps_rebuilding(
         preview.stop()
 
 
+@pytest.mark.slow
 def test_cli_serve_survives_its_terminal_going_away(make_site):
     """A real closed pipe: `statusgen serve | head -1` once head has exited."""
     site = make_site(FILES)

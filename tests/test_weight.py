@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import NOW, REPO, html
+
+pytestmark = pytest.mark.quality
 
 #: The public front page plus what it loads (CSS, script, images), uncompressed.
 BUDGET = 30_000

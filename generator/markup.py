@@ -31,8 +31,9 @@ _MARKER_LIKE = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*:::")
 _COLON_LIKES = str.maketrans({c: ":" for c in (
     "\u0589\u05c3\u0703\u0704\u0903\u0a83\u1361\u1365\u16ec\u17d6\u1803\u1804\u1809\u205a"
     "\u205d\u2236\u2982\u02d0\u02f8\ua4fd\ua6f4\ua789\ufe30\ufe13")})
-# An opening marker written with characters we do not know: a short token with no ASCII letter
-# or digit, then an audience id (the closing ':::' alone cannot leak: an opener is needed).
+# An opening marker mistyped (':: strategic', ';;; strategic') or written with characters we do
+# not know: a short token with no ASCII letter or digit, then an audience id. (A closing ':::'
+# mistyped alone cannot leak: a block needs an opener, and a valid one left unclosed is an error.)
 _STRANGE_OPENER = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*([^\sA-Za-z0-9]{1,8})\s*([^\s]+)\s*$")
 # Unicode's Default_Ignorable_Code_Point ranges, and characters that render as nothing.
 _IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
@@ -89,13 +90,16 @@ def looks_like_marker(line: str, audiences: Iterable[str] = ()) -> bool:
 
     With ``audiences``, a line of a few strange characters and an audience id is one too.
     """
-    if line.isascii():  # most lines: nothing to fold but control characters
-        return ":::" in line.replace("\x7f", "") and bool(_MARKER_LIKE.match(_fold(line)))
-    folded = _fold(line)
-    if _MARKER_LIKE.match(folded):
+    folded = _fold(line) if not line.isascii() or "\x7f" in line else line
+    if ":::" in folded and _MARKER_LIKE.match(folded):
         return True
+    if not audiences:
+        return False
     opener = _STRANGE_OPENER.match(folded)
-    return bool(opener and not opener.group(1).isascii() and opener.group(2).lower() in audiences)
+    if opener is None or opener.group(2).lower() not in audiences:
+        return False
+    token = opener.group(1)  # '::', ';;;', '꞉꞉꞉': a colon dropped, mistyped or from another script
+    return not token.isascii() or ":" in token or ";" in token
 
 
 def defuse_marker(line: str) -> str:

@@ -87,6 +87,10 @@ MARKER_TRICKS = {
     "lisu tone letters": "\ua4fd\ua4fd\ua4fd strategic\nSECRET\n\ua4fd\ua4fd\ua4fd\n",
     "z notation colons": "\u2982\u2982\u2982 Strategic\nSECRET\n\u2982\u2982\u2982\n",
     "unknown symbols": "\u2e2c\u2e2c\u2e2c strategic\nSECRET\n\u2e2c\u2e2c\u2e2c\n",
+    # Typed with a colon too few or a semicolon: a likely slip on a keyboard.
+    "two colons": ":: strategic\nSECRET\n::\n",
+    "no space, two colons": "::strategic\nSECRET\n::\n",
+    "semicolons": ";;; strategic\nSECRET\n;;;\n",
 }
 
 
@@ -110,7 +114,8 @@ def test_every_kind_of_line_end_splits_markers_the_way_markdown_does(make_site, 
 
 
 def test_text_that_merely_mentions_colons_is_text(make_site, build):
-    body = "Ratio 1:1:1 and foo ::: bar and `::: strategic` in code.\n\n```\nx ::: y\n```\n"
+    body = ("Ratio 1:1:1 and foo ::: bar and `::: strategic` in code.\n\nNote: strategic\n\n- strategic\n\n"
+            "```\nx ::: y\n```\n")
     out = build(make_site({"content/incidents/x/a.md": update(body)}))
     public = html(out / "public/incidents/x/index.html").select_one(".update .body").get_text()
     assert "foo ::: bar" in public and "x ::: y" in public and "`::: strategic`" not in public

@@ -37,10 +37,11 @@ from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, SiteError
 from generator.feeds import activity
 from generator.model import KIND_DIRS, Incident
-from generator.pages import PageRenderer, tree_root
+from generator.pages import tree_root
 from generator.rendercache import RenderCache
 from generator.templates import TEMPLATES_DIR, load_templates
 from generator.theme import static_files
+from generator.tree import Only, PreviewMemo, Tree
 
 FolderKey = tuple[str, str]  # (content folder: "incidents" or "maintenance", incident id)
 _SOURCE_SUFFIXES = (".md", ".yml", ".yaml", ".html", ".css")
@@ -273,7 +274,7 @@ class LiveSite:
         try:
             site, moment, env = load_site(self.site_dir, self.fixed_now or datetime.now(timezone.utc),
                                           self.workers, (), self.cache)
-            renderers = [PageRenderer(env, view_for(site, audience, moment), self.site_dir)
+            renderers = [Tree(env, view_for(site, audience, moment), self.site_dir)
                          for audience in site.config.audiences]
             trees: Trees = {}
             assets = static_files(site.config, self.site_dir)
@@ -287,9 +288,9 @@ class LiveSite:
         incidents = {(KIND_DIRS[i.kind], i.id): i for i in site.incidents}
         self._state = _State(
             config=site.config, env=env, moment=moment, incidents=incidents,
-            views={r.view.audience.id: {(KIND_DIRS[v.kind], v.id): v for v in r.items_by_uri.values()}
+            views={r.view.audience.id: {(KIND_DIRS[v.kind], v.id): v for v in r.view.items}
                    for r in renderers},
-            months={r.view.audience.id: r.month_keys() for r in renderers},
+            months={r.view.audience.id: r.facts.month_keys for r in renderers},
             orders={r.view.audience.id: _Orders(r.view.items) for r in renderers},
             held={key: found for key, incident in incidents.items()
                   if (found := held_back(incident, moment))},
@@ -390,21 +391,12 @@ class LiveSite:
         audience = next(a for a in state.config.audiences if a.id == audience_id)
         orders = state.orders[audience_id]
         view = site_view(state.config, audience, state.moment, reversed(orders.by_start), presorted=True)
-        renderer = PageRenderer(state.env, view, self.site_dir, state.api_memo.setdefault(audience_id, {}),
-                                newest_activity_first=orders.by_activity[::-1])
+        memo = PreviewMemo(api=state.api_memo.setdefault(audience_id, {}),
+                           newest_activity_first=orders.by_activity[::-1])
+        tree_files = Tree(state.env, view, self.site_dir, memo)
         components = {cid for item in touched for cid in item.component_ids}
-        files = renderer.shared(pages_of=None if clock_moved else components, feeds_of=components,
-                                calendar=any(item.kind == "maintenance" for item in touched))
-        shared_now = set(files)
-        for uri in state.shared[audience_id]:
-            if uri.startswith(_API_ITEM_PREFIXES) and uri not in shared_now:  # dropped out of the API's lists
-                del tree[uri]
-                result.removed += 1
-            else:
-                shared_now.add(uri)
-        state.shared[audience_id] = shared_now
 
-        months = renderer.month_keys()
+        months = tree_files.facts.month_keys
         if months != state.months[audience_id]:  # a month appeared or emptied: its neighbours' links change
             for month in set(state.months[audience_id]) - set(months):
                 del tree[f"history/{month}/index.html"]
@@ -412,22 +404,29 @@ class LiveSite:
             wanted = months
             state.months[audience_id] = months
         else:
-            listed = set(months)
-            wanted = sorted({item.month for item in touched
-                             if not item.upcoming} & listed)
-        month_files = renderer.month_pages(wanted)
-
-        item_files: dict[str, bytes] = {}
+            wanted = sorted({item.month for item in touched if not item.upcoming} & set(months))
+        items = []
         for uri in dict.fromkeys(item.uri for item in touched):
-            if uri in renderer.items_by_uri:
-                item_files.update(renderer.incident(renderer.items_by_uri[uri]))
+            if uri in tree_files.facts.items_by_uri:
+                items.append(uri)
             elif tree.pop(uri + "index.html", None) is not None:  # deleted, or no longer visible
                 result.removed += 1
-        for batch in (files, month_files, item_files):
-            tree.update(batch)
-            result.rendered += len(batch)
-        result.month_pages += len(month_files)
-        result.incident_pages += len(item_files)
+        files = tree_files.render(Only(
+            components=None if clock_moved else components, component_feeds=components,
+            calendar=any(item.kind == "maintenance" for item in touched), months=wanted, items=items))
+
+        shared_now = {uri for uri in files if not _is_item_or_month(uri)}
+        for uri in state.shared[audience_id]:
+            if uri.startswith(_API_ITEM_PREFIXES) and uri not in shared_now:  # dropped out of the API's lists
+                del tree[uri]
+                result.removed += 1
+            else:
+                shared_now.add(uri)
+        state.shared[audience_id] = shared_now
+        tree.update(files)
+        result.rendered += len(files)
+        result.month_pages += sum(1 for uri in files if uri.startswith("history/") and _is_item_or_month(uri))
+        result.incident_pages += sum(1 for uri in files if uri.startswith(("incidents/", "maintenance/")))
 
 
 def _moments(incident: Incident) -> Iterator[datetime]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator import build as build_module
+from generator import parallel as parallel_module
 from generator.cli import main
 from generator.output import MARKER, safe_path
 
@@ -52,7 +53,7 @@ def test_same_inputs_and_now_give_identical_bytes(make_site, tmp_path):
 
 def test_parallel_build_matches_serial_build(make_site, build, tmp_path, monkeypatch):
     site = make_site(many_incidents(60))
-    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(parallel_module, "PARALLEL_THRESHOLD", 10)
     # Forked workers inherit this wrapper: each task notes the process that rendered it.
     pids = tmp_path / "pids"
     render_files = build_module.render_files
@@ -391,7 +392,7 @@ def disk(tmp_path: Path) -> Iterator[Callable[..., Path]]:
 def test_a_full_disk_is_one_clear_line_and_keeps_the_previous_output(make_site, build, capsys, disk,
                                                                      monkeypatch, jobs):
     site = make_site(LEAKY_SITE)
-    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 1)  # jobs 2: workers hit the full disk
+    monkeypatch.setattr(parallel_module, "PARALLEL_THRESHOLD", 1)  # jobs 2: workers hit the full disk
     mount = disk("700k")
     out = build(site, mount / "out", NOW, "--no-cache")  # about 500 KB: a second copy does not fit
     previous = tree_bytes(out)

@@ -1,0 +1,80 @@
+"""Worker processes: a forked pool whose workers inherit what the main process loaded.
+
+Forking shares the loaded site, views and render cache with the workers, so nothing is pickled
+on the way in. Tasks take their inputs with ``inherited()``, set by ``inheriting(value)`` around
+the pool's work: the only module-level state of the pipeline, and it lives here.
+
+Workers write the files they render themselves (into the staging folder) and return counts: one
+writer would receive every page through a pipe (269 MB for a 10,000-incident site) only to write
+each file once, by name, into a folder that is swapped in whole either way.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+# Below this many units of work, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+
+_INHERITED: Any = None
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextmanager
+def inheriting(value: Any) -> Iterator[None]:
+    """Make ``value`` what tasks see through ``inherited()``, here and in workers forked now."""
+    global _INHERITED
+    _INHERITED = value
+    try:
+        yield
+    finally:
+        _INHERITED = None
+
+
+def inherited() -> Any:
+    assert _INHERITED is not None, "a task ran outside parallel.inheriting()"
+    return _INHERITED
+
+
+def run(function: Callable[[T], R], tasks: list[T], workers: int, chunksize: int | None = None,
+        work: int | None = None) -> list[R]:
+    """function over tasks, in order: in worker processes when there is enough work, else here.
+
+    ``work``: how many units (pages, folders) the tasks hold; by default one a task.
+    """
+    with _pool(workers, len(tasks) if work is None else work) as pool:
+        if pool is None:
+            return [function(task) for task in tasks]
+        size = chunksize or max(1, min(64, len(tasks) // (workers * 8)))
+        results: list[R] = pool.map(function, tasks, chunksize=size)
+        return results
+
+
+@contextmanager
+def _pool(workers: int, jobs: int) -> Iterator[Any]:
+    """A forked process pool when it pays off (None otherwise)."""
+    if workers <= 1 or jobs < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    gc.freeze()  # keep the collector from touching, and so copying, every inherited object
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
+
+
+def _worker_signals() -> None:
+    # Workers inherit the CLI's SIGTERM handler; the pool stops them with SIGTERM.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

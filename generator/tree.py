@@ -1,0 +1,120 @@
+"""One audience's tree: the one place that lists every file it holds.
+
+``Tree.render(only)`` renders all of it, or the part ``only`` names: a build shares the parts out
+to worker processes (shared files, batches of month pages, batches of incident pages), and the
+live preview renders just what an edit touched. Any new output of a tree is added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.api import ApiWriter
+from generator.audience import IncidentView, SiteView
+from generator.badges import badge_svg
+from generator.calendar import render_calendar
+from generator.feeds import render_feeds
+from generator.pages import PageRenderer
+from generator.status import OVERALL_LABELS, STATE_LABELS
+from generator.viewfacts import view_facts
+
+
+@dataclass(frozen=True)
+class Only:
+    """A part of a tree (None: all of that kind).
+
+    ``shared``: every file but the month and incident pages (front page, history index, 404,
+    robots.txt, feeds, API, badges, component pages and feeds, calendar), narrowed by
+    ``components`` (component pages), ``component_feeds`` and ``calendar``.
+    """
+
+    shared: bool = True
+    components: Collection[str] | None = None
+    component_feeds: Collection[str] | None = None
+    calendar: bool = True
+    months: Collection[str] | None = None  # "2026-11": history/2026-11/index.html
+    items: Collection[str] | None = None  # item uris: "incidents/<id>/"
+
+    @classmethod
+    def shared_files(cls) -> Only:
+        return cls(months=(), items=())
+
+    @classmethod
+    def month_pages(cls, months: Collection[str]) -> Only:
+        return cls(shared=False, months=months, items=())
+
+    @classmethod
+    def item_pages(cls, items: Collection[str]) -> Only:
+        return cls(shared=False, months=(), items=items)
+
+
+EVERYTHING = Only()
+
+
+@dataclass
+class PreviewMemo:
+    """What the live preview keeps between rebuilds of one tree; a build needs none of it."""
+
+    api: dict[str, tuple[IncidentView, list[dict[str, Any]]]] = field(default_factory=dict)
+    newest_activity_first: list[IncidentView] | None = None  # kept sorted edit by edit
+
+
+class Tree:
+    """One audience's files; what they share is computed once, when the tree is made."""
+
+    def __init__(self, env: jinja2.Environment, view: SiteView, site_dir: Path,
+                 memo: PreviewMemo | None = None):
+        self.facts = view_facts(view, memo.newest_activity_first if memo else None)
+        self.view = view
+        self.pages = PageRenderer(env, self.facts, site_dir)
+        self.api = ApiWriter(view, self.facts.states, self.facts.by_activity, memo.api if memo else None)
+
+    def render(self, only: Only = EVERYTHING) -> dict[str, bytes]:
+        files = self.shared(only) if only.shared else {}
+        files.update(self.pages.month_pages(self.facts.month_keys if only.months is None else only.months))
+        for uri in self.facts.items_by_uri if only.items is None else only.items:
+            files.update(self.pages.incident(self.facts.items_by_uri[uri]))
+        return files
+
+    def shared(self, only: Only = EVERYTHING) -> dict[str, bytes]:
+        """Every file but the month and incident pages: cheap, and what any change touches."""
+        pages = self.pages
+        return {**pages.index(), **pages.history_index(), **pages.not_found(), **self.robots(),
+                **render_feeds(self.view, items=self.facts.by_activity), **self.api.shared(),
+                **self.badges(), **pages.components(only.components),
+                **self.component_feeds(only.component_feeds),
+                **(render_calendar(self.view) if only.calendar else {})}
+
+    def badges(self) -> dict[str, bytes]:
+        """badge.svg for the whole page and components/<id>/badge.svg for each component."""
+        overall = self.facts.overall
+        badges = {"badge.svg": badge_svg("status", OVERALL_LABELS[overall].lower(), overall)}
+        for component in self.view.config.components:
+            state = self.facts.states[component.id]
+            badges[f"components/{component.id}/badge.svg"] = badge_svg(
+                component.name, STATE_LABELS[state].lower(), state)
+        return badges
+
+    def component_feeds(self, only: Collection[str] | None = None) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        for component in self.view.config.components:
+            if only is None or component.id in only:
+                items = self.facts.by_component.get(component.id, [])
+                files.update(render_feeds(self.view, component.id, items))
+        return files
+
+    def robots(self) -> dict[str, bytes]:
+        if self.view.audience.noindex:
+            return {"robots.txt": b"User-agent: *\nDisallow: /\n"}
+        return {}
+
+
+def render_tree(env: jinja2.Environment, view: SiteView, site_dir: Path,
+                only: Only = EVERYTHING) -> dict[str, bytes]:
+    """Every file of one audience's tree (or the part ``only`` names), as {uri: bytes}."""
+    return Tree(env, view, site_dir).render(only)

@@ -18,6 +18,7 @@ import nh3
 from generator.audience import IncidentView, SiteView, UpdateView
 from generator.config import SLUG
 from generator.dates import iso
+from generator.model import CLOSED_STATUSES
 from generator.status import worst
 
 PREFIX = "api/v2/"
@@ -235,7 +236,7 @@ class ApiWriter:
 
 def _states_after(update: UpdateView, item: IncidentView) -> dict[str, str]:
     """Component states once this update is out: none after the end, or before a window opens."""
-    closed = update.status in ("resolved", "completed", "cancelled")
+    closed = update.status in CLOSED_STATUSES
     if closed or (item.kind == "maintenance" and update.status == "scheduled"):
         return {}
     return dict(update.components)

@@ -14,6 +14,8 @@ from markupsafe import escape
 
 from generator.config import Audience, SiteConfig
 from generator.model import (
+    ACTIVE_STATUSES,
+    CLOSED_STATUSES,
     IMPACTS,
     KIND_DIRS,
     STATE_FROM_IMPACT,
@@ -25,8 +27,6 @@ from generator.model import (
     Site,
     Update,
 )
-
-ACTIVE_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def audience_labels(config: SiteConfig) -> dict[int, str]:
 
 def visible_html(body: Body, audience: Audience, labels: dict[int, str]) -> str:
     """The body as this audience sees it; restricted pieces are marked as such for it."""
-    return "\n".join(_marked(s, labels) for s in body[audience.rank] if s.audience_rank <= audience.rank)
+    return "\n".join(_marked(s, labels) for s in body[audience.rank] if audience.sees(s.audience_rank))
 
 
 def _marked(segment: Segment, labels: dict[int, str]) -> str:
@@ -158,7 +158,7 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
 
     Updates dated after ``now`` are held back until their time comes.
     """
-    visible = [u for u in incident.updates if u.audience_rank <= audience.rank and u.date <= now]
+    visible = [u for u in incident.updates if audience.sees(u.audience_rank) and u.date <= now]
     if not visible:
         return None
     updates = _fold(visible, incident.kind, audience, labels)
@@ -171,15 +171,15 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
         started = updates[0].date
     ended = _ended(updates, status, incident.kind)
     postmortem = incident.postmortem
-    shown_postmortem = postmortem if (postmortem and postmortem.audience_rank <= audience.rank
+    shown_postmortem = postmortem if (postmortem and audience.sees(postmortem.audience_rank)
                                       and postmortem.date <= now) else None
     return IncidentView(
         id=incident.id,
         kind=incident.kind,
         title=latest.title,
         status=status,
-        impact=latest.impact if status not in _CLOSED else _peak_impact(updates),
-        components=latest.components if status not in _CLOSED else _ever_affected(updates),
+        impact=latest.impact if status not in CLOSED_STATUSES else _peak_impact(updates),
+        components=latest.components if status not in CLOSED_STATUSES else _ever_affected(updates),
         updates=updates,
         started=started,
         ended=ended,
@@ -195,9 +195,6 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
             restricted_to=labels[shown_postmortem.audience_rank] if shown_postmortem.audience_rank else "",
         ) if shown_postmortem else None,
     )
-
-
-_CLOSED = ("resolved", "completed", "cancelled")
 
 
 def _peak_impact(updates: tuple[UpdateView, ...]) -> str | None:

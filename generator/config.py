@@ -45,6 +45,10 @@ class Audience:
     description: str = ""
     noindex: bool = False
 
+    def sees(self, rank: int) -> bool:
+        """Whether this audience sees what is written for audiences of ``rank``: visibility's one rule."""
+        return rank <= self.rank
+
 
 @dataclass(frozen=True)
 class Link:

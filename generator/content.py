@@ -215,7 +215,7 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
     if folder.kind == "incident":
         _check_empty_components(updates, config, problems)
     for audience in config.audiences:
-        _check_window([u for u in updates if u.audience_rank <= audience.rank], problems)
+        _check_window([u for u in updates if audience.sees(u.audience_rank)], problems)
     if problems.items:
         return None, problems.items
     return Incident(folder.id, folder.kind, tuple(updates), postmortem), []
@@ -388,7 +388,7 @@ def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: P
         return rendered[rank, text]
 
     return tuple(tuple(segment(rank, text) for rank, text in pieces)
-                 for pieces in audience_texts(raw_segments, ranks, len(config.audiences)))
+                 for pieces in audience_texts(raw_segments, ranks, config.audiences))
 
 
 _FRONT_MATTER_KEY = re.compile(r"^\s*(audience|date|status|title|impact|components|starts|ends)\s*:",
@@ -463,7 +463,7 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
     """The earliest update each audience sees must say what the incident is."""
     checked: set[str] = set()
     for audience in config.audiences:
-        first = next((u for u in updates if u.audience_rank <= audience.rank), None)
+        first = next((u for u in updates if audience.sees(u.audience_rank)), None)
         if first is None or first.id in checked:
             continue
         checked.add(first.id)
@@ -475,7 +475,7 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
                  f"the earliest update of this {kind} that audience {audience.id!r} sees "
                  "(the earlier ones are restricted)")
         message = f"missing {names}: {which} must say what the {kind} is"
-        opener = next((u for u in updates if u.audience_rank <= audience.rank
+        opener = next((u for u in updates if audience.sees(u.audience_rank)
                        and all(getattr(u, key) is not None for key in missing)), None)
         if opener is not None:  # the likely slip: this file's date puts it before the real first one
             message += (f"; it is dated {human_time(first.date, config.timezone)}, before "
@@ -488,7 +488,7 @@ def _check_empty_components(updates: list[Update], config: SiteConfig, problems:
     """An open incident with an impact must name what it affects, in every audience's view."""
     for audience in config.audiences:
         impact, components = None, None
-        for update in (u for u in updates if u.audience_rank <= audience.rank):
+        for update in (u for u in updates if audience.sees(u.audience_rank)):
             impact = update.impact or impact
             components = update.components if update.components is not None else components
             if components == () and impact not in (None, "none") and update.status != "resolved":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
@@ -16,6 +16,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from generator.config import Audience
 from generator.errors import one_of
 
 # Message templates mark what the writer must fill in; an update still carrying one is an error.
@@ -215,18 +216,18 @@ def _fenced_code_lines(lines: list[str]) -> dict[int, int]:
 
 
 def audience_texts(segments: list[RawSegment], ranks: dict[str, int],
-                   audience_count: int) -> list[list[tuple[int, str]]]:
-    """For each audience rank, the (rank, text) pieces it sees, to be rendered one by one.
+                   audiences: Sequence[Audience]) -> list[list[tuple[int, str]]]:
+    """For each audience (by rank), the (rank, text) pieces it sees, to be rendered one by one.
 
     Consecutive pieces of the same rank are one text: the public sees the body as if the
     restricted blocks had never been written (no list split in two, no ``start="4"``).
     """
     views: list[list[tuple[int, str]]] = []
-    for audience in range(audience_count):
+    for audience in audiences:
         pieces: list[tuple[int, list[str]]] = []
         for segment in segments:
             rank = ranks[segment.audience] if segment.audience else 0
-            if rank > audience:
+            if not audience.sees(rank):
                 continue
             if pieces and pieces[-1][0] == rank:
                 pieces[-1][1].append(segment.text)

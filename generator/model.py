@@ -13,6 +13,12 @@ KIND_DIRS: dict[Kind, str] = {"incident": "incidents", "maintenance": "maintenan
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "cancelled")
+# What the statuses mean, in one place (pages, feeds, the API and the theme read these).
+ACTIVE_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
+CLOSED_STATUSES = ("resolved", "completed", "cancelled")
+# The progress bar's steps, in order (a cancelled window shows no progress).
+PROGRESS_STEPS: dict[str, tuple[str, ...]] = {"incident": INCIDENT_STATUSES,
+                                              "maintenance": MAINTENANCE_STATUSES[:-1]}
 IMPACTS = ("none", "minor", "major", "critical")
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")
 # Worst last; under_maintenance ranks below any outage, as on hosted status pages.

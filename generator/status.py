@@ -35,6 +35,9 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
 }
 IMPACT_LABELS = {"none": "No impact", "minor": "Minor", "major": "Major", "critical": "Critical"}
+# The tab's dot on each page (hex, no '#': it goes into a data: URL).
+TAB_COLOURS = {"operational": "1a7f37", "under_maintenance": "0969da", "degraded_performance": "bf8700",
+               "partial_outage": "d1242f", "major_outage": "82071e"}
 
 
 def worst(states: list[str]) -> str:

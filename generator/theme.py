@@ -12,7 +12,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from generator.config import SiteConfig
 from generator.dates import human_time, iso
 from generator.errors import Problem, Problems
-from generator.status import IMPACT_LABELS, OVERALL_LABELS, STATE_LABELS, STATUS_LABELS
+from generator.model import PROGRESS_STEPS
+from generator.status import IMPACT_LABELS, OVERALL_LABELS, STATE_LABELS, STATUS_LABELS, TAB_COLOURS
 
 DEFAULT_THEME = Path(str(files("generator.themes"))) / "default"
 
@@ -79,7 +80,8 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
     env.filters["duration"] = duration
     env.filters["month_name"] = lambda month: datetime.strptime(month, "%Y-%m").strftime("%B %Y")
     env.globals.update(state_label=STATE_LABELS, overall_label=OVERALL_LABELS,
-                       status_label=STATUS_LABELS, impact_label=IMPACT_LABELS)
+                       status_label=STATUS_LABELS, impact_label=IMPACT_LABELS,
+                       progress_steps=PROGRESS_STEPS, tab_colours=TAB_COLOURS)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         try:
             env.get_template(name)

@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from generator.cli import main
+from generator.config import Audience
 from generator.markup import MAX_BODY_CHARS, audience_texts, render_markdown, split_blocks
 
 from conftest import NOW, html, incident
@@ -25,6 +26,8 @@ from conftest import NOW, html, incident
 SECRET = "SECRET-7c1e"
 AUDIENCES = ["public", "strategic"]
 RANKS = {"public": 0, "strategic": 1}
+AUDIENCE_LADDER = [Audience("public", "Public", 0, "https://status.example.com/"),
+                   Audience("strategic", "Strategic", 1, "https://status.example.com/strategic/")]
 
 
 def update(body: str, **keys: object) -> str:
@@ -151,7 +154,7 @@ def test_random_attempted_blocks_either_fail_or_hide_the_secret_from_the_public(
             refused += 1
             continue
         accepted += 1
-        for rank, text in audience_texts(segments, RANKS, 2)[0]:
+        for rank, text in audience_texts(segments, RANKS, AUDIENCE_LADDER)[0]:
             assert rank == 0
             assert SECRET not in render_markdown(text), repr(body)
     assert refused > 1000 and accepted > 100  # both branches were really exercised

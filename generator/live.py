@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from datetime import time as dt_time
@@ -162,9 +162,11 @@ def _first(entry: tuple[datetime, FolderKey]) -> datetime:
 class LiveSite:
     """Every audience's tree as ``{uri: bytes}``; ``trees`` is replaced whole after each rebuild."""
 
-    def __init__(self, site_dir: Path, now: str | None = None, workers: int = 1):
+    def __init__(self, site_dir: Path, now: str | None = None, workers: int = 1,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.site_dir = site_dir
         self.fixed_now = now  # None: the clock, read at each rebuild
+        self.clock = clock  # the preview's only way to the time (tests move it by hand)
         self.workers = workers
         self.cache = RenderCache(site_dir)
         self.trees: Trees = {}
@@ -240,11 +242,11 @@ class LiveSite:
         next_moment = self._state.moments.next_after(now)
         if next_moment is not None:
             upcoming.append(next_moment)
-        return max(0.0, (min(upcoming) - datetime.now(timezone.utc)).total_seconds()) + 0.01
+        return max(0.0, (min(upcoming) - self.clock()).total_seconds()) + 0.01
 
     def _now(self, config: SiteConfig) -> datetime:
         if self.fixed_now is None:
-            return datetime.now(timezone.utc)
+            return self.clock()
         return parse_timestamp(self.fixed_now, config.timezone)
 
     def _relative(self, path: Path) -> str:
@@ -272,7 +274,7 @@ class LiveSite:
         self._folder_problems.clear()
         self._template_problems = []
         try:
-            site, moment, env = load_site(self.site_dir, self.fixed_now or datetime.now(timezone.utc),
+            site, moment, env = load_site(self.site_dir, self.fixed_now or self.clock(),
                                           self.workers, (), self.cache)
             renderers = [Tree(env, view_for(site, audience, moment), self.site_dir)
                          for audience in site.config.audiences]

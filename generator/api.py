@@ -34,7 +34,7 @@ _INDICATORS = {
 }
 
 
-class ApiWriter:
+class StatuspageApi:
     """The JSON files of one audience's view; shared objects are computed once."""
 
     def __init__(self, view: SiteView, states: dict[str, str], by_activity: list[IncidentView],

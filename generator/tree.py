@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from generator.api import ApiWriter
+from generator.api import StatuspageApi
 from generator.audience import IncidentView, SiteView
 from generator.badges import badge_svg
 from generator.calendar import render_calendar
@@ -72,7 +72,7 @@ class Tree:
         self.facts = view_facts(view, memo.newest_activity_first if memo else None)
         self.view = view
         self.pages = PageRenderer(env, self.facts, site_dir)
-        self.api = ApiWriter(view, self.facts.states, self.facts.by_activity, memo.api if memo else None)
+        self.api = StatuspageApi(view, self.facts.states, self.facts.by_activity, memo.api if memo else None)
 
     def render(self, only: Only = EVERYTHING) -> dict[str, bytes]:
         files = self.shared(only) if only.shared else {}

@@ -19,10 +19,10 @@ from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems
 from generator.model import Incident, Site
+from generator.render.theme import make_env, static_files
+from generator.render.tree import Only, Tree
 from generator.rendercache import RenderCache
 from generator.templates import approval_problems, load_templates
-from generator.theme import make_env, static_files
-from generator.tree import Only, Tree
 
 T = TypeVar("T")
 default_workers = parallel.default_workers

@@ -23,11 +23,11 @@ from generator.errors import Problem, SiteError, log_line
 from generator.importers.cstate import read_cstate
 from generator.importers.statuspage import read_statuspage
 from generator.importers.writer import import_batch
-from generator.live import Rebuild
 from generator.markup import TODO
 from generator.output import Swapped
 from generator.scaffold import init_site, installed_requirement
-from generator.serve import Preview, is_loopback
+from generator.serve.live import Rebuild
+from generator.serve.server import Preview, is_loopback
 
 DESCRIPTION = """\
 Build a static status page from Markdown incident updates: one tree per audience

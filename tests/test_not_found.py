@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.serve import Preview
+from generator.serve.server import Preview
 
 from checkers import serve
 from conftest import NOW, SITE_YML, incident

@@ -20,9 +20,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from generator.cli import main
-from generator.live import LiveSite
-from generator.pages import PageRenderer
-from generator.serve import Preview
+from generator.render.pages import PageRenderer
+from generator.serve.live import LiveSite
+from generator.serve.server import Preview
 
 from conftest import NOW, incident, tree_bytes
 

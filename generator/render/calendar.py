@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
 
-from generator.api import plain_text
 from generator.audience import IncidentView, SiteView
+from generator.render.api import plain_text
 
 CALENDAR = "maintenance.ics"
 

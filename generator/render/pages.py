@@ -11,10 +11,10 @@ import jinja2
 from generator.audience import IncidentView
 from generator.config import Audience
 from generator.errors import SiteError
-from generator.feeds import FEEDS, component_feed_uris
+from generator.render.feeds import FEEDS, component_feed_uris
+from generator.render.theme import template_problem
+from generator.render.viewfacts import ViewFacts
 from generator.status import OVERALL_LABELS, grouped_components, past_days, worst
-from generator.theme import template_problem
-from generator.viewfacts import ViewFacts
 
 COMPONENT_HISTORY = 25  # incidents listed on a component's page
 

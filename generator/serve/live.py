@@ -35,13 +35,13 @@ from generator.config import SiteConfig
 from generator.content import CONTENT_DIRS, folder_at, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, SiteError
-from generator.feeds import activity
 from generator.model import KIND_DIRS, Incident
-from generator.pages import tree_root
+from generator.render.feeds import activity
+from generator.render.pages import tree_root
+from generator.render.theme import static_files
+from generator.render.tree import Only, PreviewMemo, Tree
 from generator.rendercache import RenderCache
 from generator.templates import TEMPLATES_DIR, load_templates
-from generator.theme import static_files
-from generator.tree import Only, PreviewMemo, Tree
 
 FolderKey = tuple[str, str]  # (content folder: "incidents" or "maintenance", incident id)
 _SOURCE_SUFFIXES = (".md", ".yml", ".yaml", ".html", ".css")

@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 from generator.config import CONFIG_NAME
 from generator.errors import Problem, SiteError
-from generator.live import LiveSite, Rebuild
-from generator.watch import SUBTREES, Watcher
+from generator.serve.live import LiveSite, Rebuild
+from generator.serve.watch import SUBTREES, Watcher
 
 PREFIX = "/_statusgen/"  # the preview's own pages; never an audience id (ids are [a-z0-9-])
 EVENTS = PREFIX + "events"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.audience import IncidentView, SiteView
-from generator.feeds import by_activity
+from generator.render.feeds import by_activity
 from generator.status import component_states, history_months, worst
 
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import jinja2
 
-from generator.api import StatuspageApi
 from generator.audience import IncidentView, SiteView
-from generator.badges import badge_svg
-from generator.calendar import render_calendar
-from generator.feeds import render_feeds
-from generator.pages import PageRenderer
+from generator.render.api import StatuspageApi
+from generator.render.badges import badge_svg
+from generator.render.calendar import render_calendar
+from generator.render.feeds import render_feeds
+from generator.render.pages import PageRenderer
+from generator.render.viewfacts import view_facts
 from generator.status import OVERALL_LABELS, STATE_LABELS
-from generator.viewfacts import view_facts
 
 
 @dataclass(frozen=True)

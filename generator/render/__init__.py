@@ -1,0 +1,1 @@
+"""Rendering one audience's tree: the theme, its HTML pages, feeds, the JSON API, calendar and badges."""

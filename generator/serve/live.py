@@ -395,40 +395,57 @@ class LiveSite:
         view = site_view(state.config, audience, state.moment, reversed(orders.by_start), presorted=True)
         memo = PreviewMemo(api=state.api_memo.setdefault(audience_id, {}),
                            newest_activity_first=orders.by_activity[::-1])
-        tree_files = Tree(state.env, view, self.site_dir, memo)
+        renderer = Tree(state.env, view, self.site_dir, memo)
         components = {cid for item in touched for cid in item.component_ids}
-
-        months = tree_files.facts.month_keys
-        if months != state.months[audience_id]:  # a month appeared or emptied: its neighbours' links change
-            for month in set(state.months[audience_id]) - set(months):
-                del tree[f"history/{month}/index.html"]
-                result.removed += 1
-            wanted = months
-            state.months[audience_id] = months
-        else:
-            wanted = sorted({item.month for item in touched if not item.upcoming} & set(months))
-        items = []
-        for uri in dict.fromkeys(item.uri for item in touched):
-            if uri in tree_files.facts.items_by_uri:
-                items.append(uri)
-            elif tree.pop(uri + "index.html", None) is not None:  # deleted, or no longer visible
-                result.removed += 1
-        files = tree_files.render(Only(
+        files = renderer.render(Only(
             components=None if clock_moved else components, component_feeds=components,
-            calendar=any(item.kind == "maintenance" for item in touched), months=wanted, items=items))
+            calendar=any(item.kind == "maintenance" for item in touched),
+            months=self._months_to_render(state, audience_id, renderer, tree, touched, result),
+            items=_items_to_render(renderer, tree, touched, result)))
+        self._drop_unlisted_api_files(state, audience_id, tree, files, result)
+        tree.update(files)
+        result.rendered += len(files)
+        result.month_pages += sum(1 for uri in files if uri.startswith("history/") and _is_item_or_month(uri))
+        result.incident_pages += sum(1 for uri in files if uri.startswith(("incidents/", "maintenance/")))
 
+    @staticmethod
+    def _months_to_render(state: _State, audience_id: str, renderer: Tree, tree: dict[str, bytes],
+                          touched: list[IncidentView], result: Rebuild) -> list[str]:
+        """The months the touched items are in; all of them when a month appeared or emptied
+        (its neighbours' links change), whose page is then removed."""
+        months = renderer.facts.month_keys
+        if months == state.months[audience_id]:
+            return sorted({item.month for item in touched if not item.upcoming} & set(months))
+        for month in set(state.months[audience_id]) - set(months):
+            del tree[f"history/{month}/index.html"]
+            result.removed += 1
+        state.months[audience_id] = months
+        return months
+
+    @staticmethod
+    def _drop_unlisted_api_files(state: _State, audience_id: str, tree: dict[str, bytes],
+                                 files: dict[str, bytes], result: Rebuild) -> None:
+        """The API writes incidents/<id>.json only for the items it lists: drop those it no longer does."""
         shared_now = {uri for uri in files if not _is_item_or_month(uri)}
         for uri in state.shared[audience_id]:
-            if uri.startswith(_API_ITEM_PREFIXES) and uri not in shared_now:  # dropped out of the API's lists
+            if uri.startswith(_API_ITEM_PREFIXES) and uri not in shared_now:
                 del tree[uri]
                 result.removed += 1
             else:
                 shared_now.add(uri)
         state.shared[audience_id] = shared_now
-        tree.update(files)
-        result.rendered += len(files)
-        result.month_pages += sum(1 for uri in files if uri.startswith("history/") and _is_item_or_month(uri))
-        result.incident_pages += sum(1 for uri in files if uri.startswith(("incidents/", "maintenance/")))
+
+
+def _items_to_render(renderer: Tree, tree: dict[str, bytes], touched: list[IncidentView],
+                     result: Rebuild) -> list[str]:
+    """The touched items this audience still sees; the pages of the others are removed."""
+    items = []
+    for uri in dict.fromkeys(item.uri for item in touched):
+        if uri in renderer.facts.items_by_uri:
+            items.append(uri)
+        elif tree.pop(uri + "index.html", None) is not None:  # deleted, or no longer visible
+            result.removed += 1
+    return items
 
 
 def _moments(incident: Incident) -> Iterator[datetime]:

@@ -23,10 +23,26 @@ from generator.model import (
     Body,
     Incident,
     Kind,
-    Segment,
     Site,
     Update,
 )
+
+
+@dataclass(frozen=True)
+class BodyPiece:
+    """A piece of a body as one audience sees it. ``restricted_to`` names the audience it is for
+    when less privileged audiences do not see it: the theme labels such pieces."""
+
+    html: str
+    restricted_to: str = ""
+
+
+def joined_html(pieces: tuple[BodyPiece, ...]) -> str:
+    """A body's pieces as one HTML text, restricted pieces labelled: for feeds, the API and the
+    calendar (pages render the pieces through the theme's ``body`` macro, the same markup)."""
+    return "\n".join(piece.html if not piece.restricted_to else
+                     f'<div class="restricted"><p class="restricted-label">{escape(piece.restricted_to)} only'
+                     f'</p>\n{piece.html}</div>' for piece in pieces)
 
 
 @dataclass(frozen=True)
@@ -38,18 +54,26 @@ class UpdateView:
     title: str  # the incident's title as of this update
     impact: str | None
     components: tuple[tuple[str, str], ...]  # affected components and their states
-    body_html: str
+    body: tuple[BodyPiece, ...]
     starts: datetime | None = None
     ends: datetime | None = None
     restricted_to: str = ""  # audience title when less privileged audiences do not see it
+
+    @property
+    def body_html(self) -> str:
+        return joined_html(self.body)
 
 
 @dataclass(frozen=True)
 class PostmortemView:
     date: datetime
     title: str
-    body_html: str
+    body: tuple[BodyPiece, ...]
     restricted_to: str = ""
+
+    @property
+    def body_html(self) -> str:
+        return joined_html(self.body)
 
 
 @dataclass(frozen=True)
@@ -140,16 +164,10 @@ def audience_labels(config: SiteConfig) -> dict[int, str]:
     return {a.rank: a.title for a in config.audiences}
 
 
-def visible_html(body: Body, audience: Audience, labels: dict[int, str]) -> str:
-    """The body as this audience sees it; restricted pieces are marked as such for it."""
-    return "\n".join(_marked(s, labels) for s in body[audience.rank] if audience.sees(s.audience_rank))
-
-
-def _marked(segment: Segment, labels: dict[int, str]) -> str:
-    if segment.audience_rank == 0:
-        return segment.html
-    label = escape(f"{labels[segment.audience_rank]} only")
-    return f'<div class="restricted"><p class="restricted-label">{label}</p>\n{segment.html}</div>'
+def visible_body(body: Body, audience: Audience, labels: dict[int, str]) -> tuple[BodyPiece, ...]:
+    """The body as this audience sees it; restricted pieces name the audience they are for."""
+    return tuple(BodyPiece(s.html, labels[s.audience_rank] if s.audience_rank else "")
+                 for s in body[audience.rank] if audience.sees(s.audience_rank))
 
 
 def incident_view(incident: Incident, audience: Audience, now: datetime,
@@ -191,7 +209,7 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
         postmortem=PostmortemView(
             date=shown_postmortem.date,
             title=shown_postmortem.title or "Postmortem",
-            body_html=visible_html(shown_postmortem.body, audience, labels),
+            body=visible_body(shown_postmortem.body, audience, labels),
             restricted_to=labels[shown_postmortem.audience_rank] if shown_postmortem.audience_rank else "",
         ) if shown_postmortem else None,
     )
@@ -231,7 +249,7 @@ def _fold(updates: list[Update], kind: Kind, audience: Audience,
             title=title,
             impact=impact,
             components=tuple((cid, _state(state, impact, kind)) for cid, state in components),
-            body_html=visible_html(update.body, audience, labels),
+            body=visible_body(update.body, audience, labels),
             starts=starts,
             ends=ends,
             restricted_to=labels[update.audience_rank] if update.audience_rank else "",

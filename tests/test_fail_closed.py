@@ -610,3 +610,17 @@ def test_feeds_make_links_absolute_but_leave_text_alone(make_site, build):
     atom = (out / "public/history.atom").read_text()
     assert '&lt;code&gt;href="/x"&lt;/code&gt;' in atom
     assert "https://status.example.com/guide/" in atom and "https://status.example.com/i.png" in atom
+
+
+def test_a_theme_words_the_restricted_label_its_own_way(make_site, build):
+    macros = (Path(__file__).parent.parent / "themes/default/templates/macros.html").read_text()
+    assert "{{ piece.restricted_to }} only" in macros
+    site = make_site({
+        "content/incidents/x/a.md": update(f"Public.\n\n::: strategic\n{SECRET}\n:::\n"),
+        "themes/default/templates/macros.html": macros.replace("{{ piece.restricted_to }} only",
+                                                                "Nur für {{ piece.restricted_to }}"),
+    })
+    out = build(site)
+    label = html(out / "strategic/incidents/x/index.html").select_one(".restricted-label")
+    assert label.get_text() == "Nur für Strategic customers"
+    assert SECRET not in (out / "public/incidents/x/index.html").read_text()

@@ -158,49 +158,93 @@ def _status_hint(request: Request, kind: Kind, status: str, wanted: str) -> str:
 
 def _fields(request: Request, kind: Kind, template: MessageTemplate | None, current: Incident | None,
             config: SiteConfig, problems: Problems) -> dict[str, object]:
-    """Front matter keys besides date and status, each checked as a build would."""
-    fields: dict[str, object] = {}
+    """Front matter keys besides date and status, each checked as a build would.
+
+    A first update (``current`` is None) must give what starts an incident or window; a later
+    one gives only what it changes. The keys come in the order the file shows them.
+    """
     first = current is None
-    if request.title is not None or first:
-        if not (request.title or "").strip():
-            problems.add("--title", 0, "a new incident or maintenance window needs --title")
-        fields["title"] = (request.title or "").strip()
     impact = request.impact or (template.impact if template and first else None)
-    if kind == "maintenance" and request.impact:
-        problems.add("--impact", 0, "maintenance windows have no impact; leave out --impact")
-    elif kind == "incident" and (impact is not None or first):
-        if impact is None:
-            problems.add("--impact", 0, f"a new incident needs --impact ({', '.join(IMPACTS)})")
-        elif impact not in IMPACTS:
-            problems.add("--impact", 0, one_of(impact, IMPACTS, "impact"))
-        fields["impact"] = impact
-    if request.components is not None or first:
-        ids = [c.strip() for c in (request.components or "").split(",") if c.strip()]
-        for component_id in ids:
-            if component_id not in config.component_ids:
-                known = sorted(config.component_ids)
-                problems.add("--components", 0, one_of(component_id, known, "component"))
-        if first and not ids and not (kind == "incident" and impact == "none"):
-            problems.add("--components", 0, "name the affected components, like --components api,web")
-        fields["components"] = ids
+    return {
+        **_title_field(request, first, problems),
+        **_impact_field(request, kind, impact, first, problems),
+        **_components_field(request, kind, impact, first, config, problems),
+        **(_window_fields(request, first, config, problems) if kind == "maintenance" else {}),
+        **_audience_field(request, template, config, problems),
+    }
+
+
+def _title_field(request: Request, first: bool, problems: Problems) -> dict[str, object]:
+    if request.title is None and not first:
+        return {}
+    title = (request.title or "").strip()
+    if not title:
+        problems.add("--title", 0, "a new incident or maintenance window needs --title")
+    return {"title": title}
+
+
+def _impact_field(request: Request, kind: Kind, impact: str | None, first: bool,
+                  problems: Problems) -> dict[str, object]:
+    """An incident's impact (``impact``: asked for, or the template's); a window has none."""
     if kind == "maintenance":
-        window = {}
-        for option, key in (("--starts", "starts"), ("--ends", "ends")):
-            value = getattr(request, key)
-            moment = _when(value, option, config, problems)
-            if first and value is None:
-                problems.add(option, 0, f"a new maintenance window needs {option}")
-            if moment:
-                window[key] = moment
-                fields[key] = _local(moment, config).isoformat(timespec="seconds")
-        if len(window) == 2 and window["ends"] <= window["starts"]:
-            problems.add("--ends", 0, "the window must end after it starts")
-    audience = request.audience or (template.audience if template else None)
-    if audience:
-        if config.audience(audience) is None:
-            problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))
-        fields["audience"] = audience
+        if request.impact:
+            problems.add("--impact", 0, "maintenance windows have no impact; leave out --impact")
+        return {}
+    if impact is None and not first:
+        return {}
+    if impact is None:
+        problems.add("--impact", 0, f"a new incident needs --impact ({', '.join(IMPACTS)})")
+    elif impact not in IMPACTS:
+        problems.add("--impact", 0, one_of(impact, IMPACTS, "impact"))
+    return {"impact": impact}
+
+
+def _components_field(request: Request, kind: Kind, impact: str | None, first: bool, config: SiteConfig,
+                      problems: Problems) -> dict[str, object]:
+    """The component ids; a first update names at least one, unless it is an incident of impact none."""
+    if request.components is None and not first:
+        return {}
+    ids = _id_list(request.components)
+    for component_id in ids:
+        if component_id not in config.component_ids:
+            problems.add("--components", 0, one_of(component_id, sorted(config.component_ids), "component"))
+    if first and not ids and not (kind == "incident" and impact == "none"):
+        problems.add("--components", 0, "name the affected components, like --components api,web")
+    return {"components": ids}
+
+
+def _id_list(text: str | None) -> list[str]:
+    """'api, web,' -> ['api', 'web']."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _window_fields(request: Request, first: bool, config: SiteConfig,
+                   problems: Problems) -> dict[str, object]:
+    """A maintenance window's starts and ends, in the site's time zone; a first update gives both."""
+    fields: dict[str, object] = {}
+    window = {}
+    for option, key in (("--starts", "starts"), ("--ends", "ends")):
+        value = getattr(request, key)
+        moment = _when(value, option, config, problems)
+        if first and value is None:
+            problems.add(option, 0, f"a new maintenance window needs {option}")
+        if moment:
+            window[key] = moment
+            fields[key] = _local(moment, config).isoformat(timespec="seconds")
+    if len(window) == 2 and window["ends"] <= window["starts"]:
+        problems.add("--ends", 0, "the window must end after it starts")
     return fields
+
+
+def _audience_field(request: Request, template: MessageTemplate | None, config: SiteConfig,
+                    problems: Problems) -> dict[str, object]:
+    """The audience asked for, or the template's; none: visible to every audience."""
+    audience = request.audience or (template.audience if template else None)
+    if not audience:
+        return {}
+    if config.audience(audience) is None:
+        problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))
+    return {"audience": audience}
 
 
 def _folder(site_dir: Path, kind: Kind, request: Request, current: Incident | None,

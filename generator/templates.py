@@ -91,18 +91,58 @@ def load_templates(site_dir: Path, config: SiteConfig, problems: Problems) -> di
 
 def _template(path: Path, front: YamlMap, body: str, body_line: int, config: SiteConfig,
               problems: Problems) -> MessageTemplate | None:
+    """One template file; None if it has any mistake (each one a problem)."""
     before = len(problems.items)
+    _unknown_key_problems(path, front, problems)
+    kind = _kind(path, front, problems)
+    status = _status(path, front, kind, problems)
+    _default_problems(path, front, config, problems)
+    _placeholder_problems(path, body, body_line, problems)
+    approved_on = _approved_on(path, front, problems)
+    if len(problems.items) != before:
+        return None
+    return MessageTemplate(
+        name=path.stem,
+        source=problems.display(path),
+        kind=kind,
+        status=status,
+        impact=_optional(front, "impact"),
+        audience=_optional(front, "audience"),
+        body=body,
+        version=template_version(front, body),
+        approved_by=_optional(front, "approved_by"),
+        approved_on=approved_on,
+        approved_version=_optional(front, "approved_version"),
+    )
+
+
+def _unknown_key_problems(path: Path, front: YamlMap, problems: Problems) -> None:
     for key in front:
         if key not in _KEYS:
             problems.add(path, front.line_of(key), one_of(key, _KEYS, "template key"))
+
+
+def _kind(path: Path, front: YamlMap, problems: Problems) -> Kind:
+    """The kind of update the template is for; 'incident' if not given (or not valid)."""
     kind = str(front.get("kind", "incident"))
-    if kind not in ("incident", "maintenance"):
+    if kind == "maintenance":
+        return "maintenance"
+    if kind != "incident":
         problems.add(path, front.line_of("kind"), one_of(kind, ("incident", "maintenance"), "kind"))
-        kind = "incident"
+    return "incident"
+
+
+def _status(path: Path, front: YamlMap, kind: Kind, problems: Problems) -> str:
+    """The stage the template is for; the kind's first stage if not given."""
     statuses = INCIDENT_STATUSES if kind == "incident" else MAINTENANCE_STATUSES
     status = str(front.get("status", statuses[0]))
     if status not in statuses:
         problems.add(path, front.line_of("status"), one_of(status, statuses, "status"))
+    return status
+
+
+def _default_problems(path: Path, front: YamlMap, config: SiteConfig, problems: Problems) -> None:
+    """The impact and audience a template gives its updates must be ones the site knows."""
     impact = front.get("impact")
     if impact is not None and impact not in IMPACTS:
         problems.add(path, front.line_of("impact"), one_of(impact, IMPACTS, "impact"))
@@ -110,32 +150,34 @@ def _template(path: Path, front: YamlMap, body: str, body_line: int, config: Sit
     if audience is not None and config.audience(str(audience)) is None:
         problems.add(path, front.line_of("audience"),
                      one_of(audience, [a.id for a in config.audiences], "audience"))
+
+
+def _placeholder_problems(path: Path, body: str, body_line: int, problems: Problems) -> None:
+    """Every ``{word}`` in the body must be a known placeholder, written exactly so.
+
+    ``fill`` leaves anything else as written, so a misspelt placeholder would reach readers.
+    """
+    known = [f"{{{name}}}" for name in PLACEHOLDERS]
     for offset, line in enumerate(body.split("\n")):
         for match in _PLACEHOLDER_LIKE.finditer(line):
-            if match.group(0) != f"{{{match.group(1)}}}" or match.group(1) not in PLACEHOLDERS:
-                known = [f"{{{name}}}" for name in PLACEHOLDERS]
+            if match.group(0) not in known:
                 problems.add(path, body_line + offset, one_of(match.group(0), known, "placeholder"))
+
+
+def _approved_on(path: Path, front: YamlMap, problems: Problems) -> date | None:
     approved_on = front.get("approved_on")
+    if approved_on is None:
+        return None
     try:
-        approved_date = date.fromisoformat(str(approved_on)) if approved_on is not None else None
+        return date.fromisoformat(str(approved_on))
     except ValueError:
         problems.add(path, front.line_of("approved_on"), "'approved_on' must be a date like 2026-11-27")
-        approved_date = None
-    if len(problems.items) != before:
         return None
-    return MessageTemplate(
-        name=path.stem,
-        source=problems.display(path),
-        kind=kind,  # type: ignore[arg-type]
-        status=status,
-        impact=str(impact) if impact else None,
-        audience=str(audience) if audience else None,
-        body=body,
-        version=template_version(front, body),
-        approved_by=str(front["approved_by"]) if front.get("approved_by") else None,
-        approved_on=approved_date,
-        approved_version=str(front["approved_version"]) if front.get("approved_version") else None,
-    )
+
+
+def _optional(front: YamlMap, key: str) -> str | None:
+    """A key's value as text; None if it is missing or empty."""
+    return str(front[key]) if front.get(key) else None
 
 
 def approval_problems(site: Site, templates: dict[str, MessageTemplate], problems: Problems) -> None:

@@ -126,6 +126,7 @@ def parse_cstate_date(value: object, zone: tzinfo) -> datetime:
 
 def _issue(path: Path, zone: tzinfo, systems: set[str], others: dict[str, list[str]],
            problems: Problems, batch: Batch) -> SourceItem | None:
+    """One issue as an incident; None for a draft, or with a problem for a missing title or date."""
     document = split_front_matter(path, problems)
     if document is None:
         return None
@@ -140,18 +141,8 @@ def _issue(path: Path, zone: tzinfo, systems: set[str], others: dict[str, list[s
     opened = _date(front, "date", path, zone, problems)
     if not title or opened is None:
         return None
-    informational = front.get("informational") is True
-    severity = str(front.get("severity") or "")
-    if severity not in SEVERITY_IMPACT:
-        batch.notes.append(f"{where}:{front.line_of('severity')}: severity {severity or 'missing'!s}; "
-                           "cState shows it as a notice, imported with impact 'none'")
-    impact = "none" if informational else SEVERITY_IMPACT.get(severity, "none")
-    affected = front.get("affected")
-    names = [" ".join(str(a).split()) for a in affected] if isinstance(affected, YamlList) else []
-    unknown = [name for name in names if name not in systems]
-    for name in unknown:
-        others.setdefault(name, []).append(where)
-    keys = tuple(dict.fromkeys(PREFIX + n for n in names if n in systems))
+    impact = _impact(front, where, batch)
+    keys, unknown = _affected(front, systems, others, where)
     if unknown:  # cState names them on the issue page (affected is a taxonomy), not as systems
         body = f"Affected: {', '.join(unknown)}\n\n{body.lstrip(chr(10))}"
     key = PREFIX + path.stem
@@ -160,15 +151,44 @@ def _issue(path: Path, zone: tzinfo, systems: set[str], others: dict[str, list[s
         body=convert(body, hard_breaks=False), title=title, impact=impact,
         components=tuple((k, None) for k in keys))]
     if front.get("resolved") is True:
-        resolved = _date(front, "resolvedWhen", path, zone, problems) if front.get("resolvedWhen") else None
-        if resolved is None or resolved < opened:
-            why = "no resolvedWhen" if resolved is None else "resolvedWhen is before date"
-            batch.notes.append(f"{where}: resolved but {why}; its resolved update is dated at its start")
-            resolved = opened
-        updates.append(SourceUpdate(key=f"{key}/resolved", date=resolved, status="resolved",
-                                    body=RESOLVED_BODY + "\n"))
+        updates.append(_resolved_update(front, key, opened, path, zone, problems, batch))
     updates = defer_impact(updates, f"{where}: incident {title!r}", batch)
     return SourceItem(key, "incident", title, opened, tuple(updates))
+
+
+def _impact(front: YamlMap, where: str, batch: Batch) -> str:
+    """From the severity; an informational issue changes no system's state, so its impact is none."""
+    severity = str(front.get("severity") or "")
+    if severity not in SEVERITY_IMPACT:
+        batch.notes.append(f"{where}:{front.line_of('severity')}: severity {severity or 'missing'!s}; "
+                           "cState shows it as a notice, imported with impact 'none'")
+    return "none" if front.get("informational") is True else SEVERITY_IMPACT.get(severity, "none")
+
+
+def _affected(front: YamlMap, systems: set[str], others: dict[str, list[str]],
+              where: str) -> tuple[tuple[str, ...], list[str]]:
+    """The component keys of the affected systems, and the affected names that are no system.
+
+    Those names are recorded in ``others`` (name -> issues naming it) for one note each.
+    """
+    affected = front.get("affected")
+    names = [" ".join(str(a).split()) for a in affected] if isinstance(affected, YamlList) else []
+    unknown = [name for name in names if name not in systems]
+    for name in unknown:
+        others.setdefault(name, []).append(where)
+    return tuple(dict.fromkeys(PREFIX + n for n in names if n in systems)), unknown
+
+
+def _resolved_update(front: YamlMap, key: str, opened: datetime, path: Path, zone: tzinfo,
+                     problems: Problems, batch: Batch) -> SourceUpdate:
+    """The closing update of a resolved issue, at resolvedWhen (at its start without a usable one)."""
+    resolved = _date(front, "resolvedWhen", path, zone, problems) if front.get("resolvedWhen") else None
+    if resolved is None or resolved < opened:
+        why = "no resolvedWhen" if resolved is None else "resolvedWhen is before date"
+        batch.notes.append(f"{problems.display(path)}: resolved but {why}; its resolved update is dated "
+                           "at its start")
+        resolved = opened
+    return SourceUpdate(key=f"{key}/resolved", date=resolved, status="resolved", body=RESOLVED_BODY + "\n")
 
 
 def _date(front: YamlMap, key: str, path: Path, zone: tzinfo, problems: Problems) -> datetime | None:

@@ -8,6 +8,7 @@ every update any of them holds is kept, the newest version of each winning.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -252,66 +253,130 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
+_Dated = tuple[datetime, str, dict[str, Any]]  # an update's moment, its id and its object
+_States = tuple[tuple[str, str | None], ...]  # component keys with their state (None: from the impact)
+
+
 def _item(found: _Found, components: _Components, batch: Batch) -> SourceItem | None:
+    """The item for one incident or window; None if it has nothing statusgen can show (why: in batch).
+
+    What is left out is reported in the order a reader meets it: updates without an id or a
+    date, a window without a valid schedule, the impact, then each update by date.
+    """
     obj, kind, where = found.data, found.kind, found.where
     key = PREFIX + obj["id"]
     title = " ".join(str(obj.get("name") or "").split()) or f"Untitled {kind}"
-    raw = []
-    for update in _updates(obj):
-        moment = _time(update.get("display_at")) or _time(update.get("created_at"))
-        if moment is None or not isinstance(update.get("id"), str):
-            batch.skipped.append(f"{where}: an update of {title!r} without an id or date; left out")
-            continue
-        raw.append((moment, str(update.get("created_at") or ""), update["id"], update))
-    raw.sort(key=lambda entry: entry[:3])
+    dated = _dated_updates(obj, where, title, batch)
+    window = _window(obj, kind, where, title, batch)
+    if window is None:
+        return None
+    starts, ends = window
+    impact = _impact(obj, kind, where, title, batch)
+    postmortems = [entry for entry in dated if _is_postmortem(kind, entry)]
+    shown = _shown_updates(kind, [entry for entry in dated if not _is_postmortem(kind, entry)],
+                           where, title, batch)
+    updates = _source_updates(key, shown, _component_states(obj, kind, shown, components))
+    if not updates:
+        batch.skipped.append(f"{where}: {kind} {title!r} has no updates statusgen can show; left out")
+        return None
+    updates[0] = dataclasses.replace(updates[0], title=title, impact=impact, starts=starts, ends=ends)
+    # Changes only an incident with an impact that none of its updates shows on a component.
+    updates = defer_impact(updates, f"{where}: incident {title!r}", batch)
+    return SourceItem(key, kind, title, starts if kind == "maintenance" and starts else updates[0].date,
+                      tuple(updates), _postmortem(key, obj, postmortems, where, title, batch))
+
+
+def _window(obj: dict[str, Any], kind: Kind, where: str,
+            title: str, batch: Batch) -> tuple[datetime | None, datetime | None] | None:
+    """scheduled_for and scheduled_until; None for a maintenance window without a valid pair."""
     starts, ends = _time(obj.get("scheduled_for")), _time(obj.get("scheduled_until"))
     if kind == "maintenance" and not (starts and ends and ends > starts):
         batch.skipped.append(f"{where}: maintenance {title!r} has no valid scheduled_for/scheduled_until "
                              "window; left out")
         return None
-    impact = _impact(obj, kind, where, title, batch)
+    return starts, ends
+
+
+def _source_updates(key: str, shown: list[_Dated], states: list[_States | None]) -> list[SourceUpdate]:
+    """The updates as statusgen files hold them; the caller adds what only the first one carries."""
+    return [SourceUpdate(key=f"{key}/{update_id}", date=moment, status=_status(update),
+                         body=convert(str(update.get("body") or ""), hard_breaks=True), components=state)
+            for (moment, update_id, update), state in zip(shown, states, strict=True)]
+
+
+def _dated_updates(obj: dict[str, Any], where: str, title: str, batch: Batch) -> list[_Dated]:
+    """The updates with an id and a date, oldest first (ties: by created_at, then by id)."""
+    dated = []
+    for update in _updates(obj):
+        moment = _time(update.get("display_at")) or _time(update.get("created_at"))
+        if moment is None or not isinstance(update.get("id"), str):
+            batch.skipped.append(f"{where}: an update of {title!r} without an id or date; left out")
+            continue
+        dated.append((moment, str(update.get("created_at") or ""), update["id"], update))
+    dated.sort(key=lambda entry: entry[:3])
+    return [(moment, update_id, update) for moment, _, update_id, update in dated]
+
+
+def _status(update: dict[str, Any]) -> str:
+    return str(update.get("status") or "")
+
+
+def _is_postmortem(kind: Kind, entry: _Dated) -> bool:
+    """An incident's 'postmortem' update: imported as its postmortem, not as an update."""
+    return kind == "incident" and _status(entry[2]) == "postmortem"
+
+
+def _shown_updates(kind: Kind, dated: list[_Dated], where: str, title: str, batch: Batch) -> list[_Dated]:
+    """The updates whose status this kind of item can have here; the others are left out."""
     statuses = INCIDENT_STATUSES if kind == "incident" else MAINTENANCE_STATUSES
-    updates: list[SourceUpdate] = []
-    postmortems = []
+    what = "an incident" if kind == "incident" else "a maintenance window"
+    shown = []
+    for entry in dated:
+        status = _status(entry[2])
+        if status in statuses:
+            shown.append(entry)
+            continue
+        batch.skipped.append(f"{where}: update {entry[1]} of {title!r} has status {status!r}, which "
+                             f"{what} cannot have here ({', '.join(statuses)}); left out")
+    return shown
+
+
+def _component_states(obj: dict[str, Any], kind: Kind, shown: list[_Dated],
+                      components: _Components) -> list[_States | None]:
+    """For each update, the components it gives (None: it gives none).
+
+    An update's affected_components change the state carried from the update before. The first
+    update always gives the state, the incident's own component list if nothing named any; a
+    later one only when the state changed and it does not close the item.
+    """
     state: dict[str, str | None] = {}
-    for moment, _, update_id, update in raw:
-        status = str(update.get("status") or "")
-        if kind == "incident" and status == "postmortem":
-            postmortems.append((moment, update_id, update))
-            continue
-        if status not in statuses:
-            what = "an incident" if kind == "incident" else "a maintenance window"
-            batch.skipped.append(f"{where}: update {update_id} of {title!r} has status {status!r}, which "
-                                 f"{what} cannot have here ({', '.join(statuses)}); left out")
-            continue
+    result: list[_States | None] = []
+    for number, (_, _, update) in enumerate(shown):
+        first = number == 0
         before = dict(state)
-        for affected in update.get("affected_components") or ():
-            if isinstance(affected, dict) and isinstance(affected.get("code"), str):
-                components.affected(affected["code"], str(affected.get("name") or affected["code"]))
-                new = affected.get("new_status")
-                known = kind == "incident" and new in COMPONENT_STATES
-                state[PREFIX + affected["code"]] = new if known else None
-        first = not updates
+        _apply_affected(state, update, kind, components)
         if first and not state:
-            state = {PREFIX + c["id"]: None for c in obj.get("components") or ()
-                     if isinstance(c, dict) and isinstance(c.get("id"), str) and not c.get("group")}
-        changed = first or (state != before and status not in ("resolved", "completed"))
-        updates.append(SourceUpdate(
-            key=f"{key}/{update_id}", date=moment, status=status,
-            body=convert(str(update.get("body") or ""), hard_breaks=True),
-            title=title if first else None,
-            impact=impact if first else None,
-            components=tuple(state.items()) if changed else None,
-            starts=starts if first else None,
-            ends=ends if first else None,
-        ))
-    if not updates:
-        batch.skipped.append(f"{where}: {kind} {title!r} has no updates statusgen can show; left out")
-        return None
-    if kind == "incident" and impact != "none" and not any(u.components for u in updates):
-        updates = defer_impact(updates, f"{where}: incident {title!r}", batch)
-    return SourceItem(key, kind, title, starts if kind == "maintenance" and starts else updates[0].date,
-                      tuple(updates), _postmortem(key, obj, postmortems, where, title, batch))
+            state = _listed_components(obj)
+        changed = first or (state != before and _status(update) not in ("resolved", "completed"))
+        result.append(tuple(state.items()) if changed else None)
+    return result
+
+
+def _apply_affected(state: dict[str, str | None], update: dict[str, Any], kind: Kind,
+                    components: _Components) -> None:
+    """Record an update's affected_components in ``state`` (a window's: None, no state of their own)."""
+    for affected in update.get("affected_components") or ():
+        if isinstance(affected, dict) and isinstance(affected.get("code"), str):
+            components.affected(affected["code"], str(affected.get("name") or affected["code"]))
+            new = affected.get("new_status")
+            known = kind == "incident" and new in COMPONENT_STATES
+            state[PREFIX + affected["code"]] = new if known else None
+
+
+def _listed_components(obj: dict[str, Any]) -> dict[str, str | None]:
+    """The incident's own component list (groups left out), each with its state from the impact."""
+    return {PREFIX + c["id"]: None for c in obj.get("components") or ()
+            if isinstance(c, dict) and isinstance(c.get("id"), str) and not c.get("group")}
 
 
 def _impact(obj: dict[str, Any], kind: Kind, where: str, title: str, batch: Batch) -> str | None:
@@ -325,7 +390,7 @@ def _impact(obj: dict[str, Any], kind: Kind, where: str, title: str, batch: Batc
     return "none"
 
 
-def _postmortem(key: str, obj: dict[str, Any], updates: list[tuple[datetime, str, dict[str, Any]]],
+def _postmortem(key: str, obj: dict[str, Any], updates: list[_Dated],
                 where: str, title: str, batch: Batch) -> SourcePostmortem | None:
     """The incident's postmortem_body if it has one, else its latest 'postmortem' update."""
     body = obj.get("postmortem_body")

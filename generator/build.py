@@ -12,8 +12,9 @@ from typing import TypeVar
 import jinja2
 
 from generator import output, parallel
-from generator.advice import setup_warnings
 from generator.audience import held_back, view_for
+from generator.authoring.advice import setup_warnings
+from generator.authoring.message_templates import approval_problems, load_templates
 from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
@@ -22,7 +23,6 @@ from generator.model import Incident, Site
 from generator.render.theme import make_env, static_files
 from generator.render.tree import Only, Tree
 from generator.rendercache import RenderCache
-from generator.templates import approval_problems, load_templates
 
 T = TypeVar("T")
 default_workers = parallel.default_workers

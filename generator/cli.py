@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__
-from generator.authoring import Request, approve, check_written, create
+from generator.authoring.approve import approve
+from generator.authoring.new import Request, check_written, create
+from generator.authoring.scaffold import init_site, installed_requirement
 from generator.build import build_site, check_site, default_workers
 from generator.dates import parse_timestamp
 from generator.errors import Problem, SiteError, log_line
@@ -25,7 +27,6 @@ from generator.importers.statuspage import read_statuspage
 from generator.importers.writer import import_batch
 from generator.markup import TODO
 from generator.output import Swapped
-from generator.scaffold import init_site, installed_requirement
 from generator.serve.live import Rebuild
 from generator.serve.server import Preview, is_loopback
 

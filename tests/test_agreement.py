@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.advice import named_version, requirement_warnings, statusgen_requirements
+from generator.authoring.advice import named_version, requirement_warnings, statusgen_requirements
+from generator.authoring.scaffold import STARTER, requirement
 from generator.cli import _parser, main
 from generator.config import SITE_KEYS
-from generator.scaffold import STARTER, requirement
 
 from conftest import NOW, dedent
 

@@ -10,8 +10,8 @@ import feedparser
 import pytest
 import yaml
 
+from generator.authoring.scaffold import STARTER
 from generator.cli import _parser, main
-from generator.scaffold import STARTER
 
 from conftest import html
 

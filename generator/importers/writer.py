@@ -25,7 +25,8 @@ from typing import Any
 
 import yaml
 
-from generator.authoring import slugify
+from generator.authoring.new import slugify
+from generator.authoring.scaffold import leftover_example
 from generator.config import CONFIG_NAME, Component, SiteConfig, load_config
 from generator.content import RESERVED_IDS, Folder, load_folder
 from generator.errors import Problem, Problems, SiteError
@@ -33,7 +34,6 @@ from generator.importers.sitefile import add_components
 from generator.importers.source import Batch, SourceComponent, SourceItem, SourcePostmortem, SourceUpdate
 from generator.importers.text import without_controls
 from generator.model import KIND_DIRS, STATE_FROM_IMPACT, Kind
-from generator.scaffold import leftover_example
 
 MANIFEST = "content/.imported.json"
 EDITED = ("changed here since it was imported (edited by hand?) and changed in the source too; "

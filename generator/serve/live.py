@@ -30,6 +30,7 @@ from generator.audience import (
     site_view,
     view_for,
 )
+from generator.authoring.message_templates import TEMPLATES_DIR, load_templates
 from generator.build import Trees, load_site, render_all
 from generator.config import SiteConfig
 from generator.content import CONTENT_DIRS, folder_at, load_folder
@@ -41,7 +42,6 @@ from generator.render.pages import tree_root
 from generator.render.theme import static_files
 from generator.render.tree import Only, PreviewMemo, Tree
 from generator.rendercache import RenderCache
-from generator.templates import TEMPLATES_DIR, load_templates
 
 FolderKey = tuple[str, str]  # (content folder: "incidents" or "maintenance", incident id)
 _SOURCE_SUFFIXES = (".md", ".yml", ".yaml", ".html", ".css")

@@ -16,9 +16,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from generator import __version__
+from generator.authoring.scaffold import PLACEHOLDER_OWNER, STARTER
 from generator.config import CONFIG_NAME, SiteConfig
 from generator.errors import Problem
-from generator.scaffold import PLACEHOLDER_OWNER, STARTER
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 REQUIREMENTS = "requirements.txt"

@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator import __version__
+from generator.authoring.message_templates import fill
 from generator.errors import Problem, SiteError
-from generator.templates import fill
 
 STARTER = Path(str(files("generator"))) / "starter"
 PLACEHOLDER_OWNER = "OWNER"

@@ -1,0 +1,1 @@
+"""Writing a site and its updates: statusgen init, new and approve, message templates, setup advice."""

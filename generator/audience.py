@@ -21,7 +21,7 @@ from generator.model import (
     STATE_FROM_IMPACT,
     STATE_ORDER,
     Body,
-    Incident,
+    Item,
     Kind,
     Site,
     Update,
@@ -77,7 +77,7 @@ class PostmortemView:
 
 
 @dataclass(frozen=True)
-class IncidentView:
+class ItemView:
     """An incident or maintenance window as one audience sees it."""
 
     id: str
@@ -123,20 +123,20 @@ class SiteView:
     config: SiteConfig
     audience: Audience
     now: datetime
-    incidents: tuple[IncidentView, ...]  # newest first
-    maintenances: tuple[IncidentView, ...]  # by window start, newest first
-    items: tuple[IncidentView, ...]  # both, newest first: (started, id) descending
+    incidents: tuple[ItemView, ...]  # newest first
+    maintenances: tuple[ItemView, ...]  # by window start, newest first
+    items: tuple[ItemView, ...]  # both, newest first: (started, id) descending
 
 
 def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
     """Drop everything this audience may not see, before anything is rendered."""
     labels, tz = audience_labels(site.config), site.config.timezone
-    views = [v for v in (incident_view(i, audience, now, labels, tz) for i in site.incidents) if v]
+    views = [v for v in (item_view(i, audience, now, labels, tz) for i in site.items) if v]
     return site_view(site.config, audience, now, views)
 
 
 def site_view(config: SiteConfig, audience: Audience, now: datetime,
-              views: Iterable[IncidentView], presorted: bool = False) -> SiteView:
+              views: Iterable[ItemView], presorted: bool = False) -> SiteView:
     """Put one audience's incident views in the order every page lists them (``presorted``: they are)."""
     newest_first = list(views) if presorted else sorted(views, key=by_start, reverse=True)
     return SiteView(
@@ -149,12 +149,12 @@ def site_view(config: SiteConfig, audience: Audience, now: datetime,
     )
 
 
-def by_start(view: IncidentView) -> tuple[datetime, str]:
+def by_start(view: ItemView) -> tuple[datetime, str]:
     """The order pages list items in (newest first, when reversed)."""
     return view.started, view.id
 
 
-def held_back(incident: Incident, now: datetime) -> list[tuple[str, datetime]]:
+def held_back(incident: Item, now: datetime) -> list[tuple[str, datetime]]:
     """(source, date) of its updates and postmortem dated after now: nobody sees them yet."""
     items = (*incident.updates, *((incident.postmortem,) if incident.postmortem else ()))
     return [(item.source, item.date) for item in items if item.date > now]
@@ -170,8 +170,8 @@ def visible_body(body: Body, audience: Audience, labels: dict[int, str]) -> tupl
                  for s in body[audience.rank] if audience.sees(s.audience_rank))
 
 
-def incident_view(incident: Incident, audience: Audience, now: datetime,
-                  labels: dict[int, str], tz: tzinfo) -> IncidentView | None:
+def item_view(incident: Item, audience: Audience, now: datetime,
+                  labels: dict[int, str], tz: tzinfo) -> ItemView | None:
     """The incident as ``audience`` sees it at ``now``; None if it sees no update of it.
 
     Updates dated after ``now`` are held back until their time comes.
@@ -191,7 +191,7 @@ def incident_view(incident: Incident, audience: Audience, now: datetime,
     postmortem = incident.postmortem
     shown_postmortem = postmortem if (postmortem and audience.sees(postmortem.audience_rank)
                                       and postmortem.date <= now) else None
-    return IncidentView(
+    return ItemView(
         id=incident.id,
         kind=incident.kind,
         title=latest.title,

@@ -19,7 +19,7 @@ from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems
-from generator.model import Incident, Site
+from generator.model import Item, Site
 from generator.render.theme import make_env, static_files
 from generator.render.tree import Only, Tree
 from generator.rendercache import RenderCache
@@ -88,14 +88,14 @@ def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
     folders = find_folders(site_dir, problems)
     with parallel.inheriting(cache or RenderCache(None)):  # forked workers share the render cache
         loaded = parallel.run(_load_folder_task, [(f, config, site_dir) for f in folders], workers)
-    incidents: list[Incident] = []
+    incidents: list[Item] = []
     for incident, folder_problems, cache_log in loaded:
         problems.extend(folder_problems)
         if cache:
             cache.absorb(cache_log)
         if incident:
             incidents.append(incident)
-    site = Site(config=config, incidents=tuple(incidents))
+    site = Site(config=config, items=tuple(incidents))
     templates = load_templates(site_dir, config, problems)
     if checking:  # template governance gates pull requests, never publishing during an incident
         approval_problems(site, templates, problems)
@@ -105,7 +105,7 @@ def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
 
 def _load_folder_task(
     args: tuple[Folder, SiteConfig, Path],
-) -> tuple[Incident | None, list[Problem], tuple[dict[bytes, str], list[bytes]]]:
+) -> tuple[Item | None, list[Problem], tuple[dict[bytes, str], list[bytes]]]:
     cache: RenderCache = parallel.inherited()
     incident, problems = load_folder(*args, render=cache.render)
     return incident, problems, cache.take_log()
@@ -129,9 +129,9 @@ def render_site(site: Site, site_dir: Path, env: jinja2.Environment, now: dateti
     """Render every audience's tree into staging (or only in memory, to check, when it is None)."""
     trees = [Tree(env, view_for(site, audience, now), site_dir) for audience in site.config.audiences]
     report = render_all(trees, static_files(site.config, site_dir), staging, workers, None)
-    report.incidents = sum(1 for i in site.incidents if i.kind == "incident")
-    report.maintenances = len(site.incidents) - report.incidents
-    report.held = sorted(item for incident in site.incidents for item in held_back(incident, now))
+    report.incidents = sum(1 for i in site.items if i.kind == "incident")
+    report.maintenances = len(site.items) - report.incidents
+    report.held = sorted(item for incident in site.items for item in held_back(incident, now))
     return report
 
 

@@ -20,7 +20,7 @@ from generator.model import (
     KIND_DIRS,
     MAINTENANCE_STATUSES,
     Body,
-    Incident,
+    Item,
     Kind,
     Postmortem,
     Segment,
@@ -188,7 +188,7 @@ def inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
 
 def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
                 render: Callable[[str], str] = render_markdown,
-                allow_prompts: bool = False) -> tuple[Incident | None, list[Problem]]:
+                allow_prompts: bool = False) -> tuple[Item | None, list[Problem]]:
     """Parse, validate and render one folder. Runs in worker processes, so it returns problems."""
     problems = Problems(site_dir)
     updates: list[Update] = []
@@ -218,7 +218,7 @@ def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
         _check_window([u for u in updates if audience.sees(u.audience_rank)], problems)
     if problems.items:
         return None, problems.items
-    return Incident(folder.id, folder.kind, tuple(updates), postmortem), []
+    return Item(folder.id, folder.kind, tuple(updates), postmortem), []
 
 
 def split_front_matter(path: Path, problems: Problems) -> tuple[YamlMap, str, int] | None:

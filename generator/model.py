@@ -74,7 +74,7 @@ class Postmortem:
 
 
 @dataclass(frozen=True)
-class Incident:
+class Item:
     """An incident or a maintenance window, with every update in order."""
 
     id: str
@@ -86,4 +86,4 @@ class Incident:
 @dataclass(frozen=True)
 class Site:
     config: SiteConfig
-    incidents: tuple[Incident, ...]  # both kinds, sorted by id within kind
+    items: tuple[Item, ...]  # incidents and maintenance windows, sorted by id within kind

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from generator.audience import IncidentView, SiteView
+from generator.audience import ItemView, SiteView
 from generator.config import Component
 from generator.model import STATE_ORDER
 
@@ -77,11 +77,11 @@ def local_day(moment: datetime, view: SiteView) -> date:
     return moment.astimezone(view.config.timezone).date()
 
 
-def past_days(view: SiteView) -> list[tuple[date, list[IncidentView]]]:
+def past_days(view: SiteView) -> list[tuple[date, list[ItemView]]]:
     """The last ``history_days`` days (today first) with what started on each."""
     today = local_day(view.now, view)
     first = today - timedelta(days=view.config.history_days - 1)
-    by_day: dict[date, list[IncidentView]] = {}
+    by_day: dict[date, list[ItemView]] = {}
     for item in view.items:  # newest first, so the search ends at the first older day
         if item.day < first:
             break
@@ -91,9 +91,9 @@ def past_days(view: SiteView) -> list[tuple[date, list[IncidentView]]]:
             for n in range(view.config.history_days)]
 
 
-def history_months(view: SiteView) -> list[tuple[str, list[IncidentView]]]:
+def history_months(view: SiteView) -> list[tuple[str, list[ItemView]]]:
     """Every past incident and window by month ("2026-11"), newest month first, newest item first."""
-    months: dict[str, list[IncidentView]] = {}
+    months: dict[str, list[ItemView]] = {}
     for item in view.items:
         if not item.upcoming:
             months.setdefault(item.month, []).append(item)

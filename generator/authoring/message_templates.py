@@ -192,7 +192,7 @@ def approval_problems(site: Site, templates: dict[str, MessageTemplate], problem
             who = f"{template.approved_by} approved it on {template.approved_on}"
             problems.add(template.source, 1, f"template {template.name!r} changed since {who}; after "
                                              f"review, run: statusgen approve {template.name} --by 'NAME'")
-    for incident in site.incidents:
+    for incident in site.items:
         for update in incident.updates:
             used = templates.get(update.template or "")
             if used is None or not used.approved or update.template_version == used.approved_version:

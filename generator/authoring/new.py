@@ -24,7 +24,7 @@ from generator.content import CONTENT_DIRS, Folder, load_folder
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, SiteError, one_of
 from generator.markup import TODO, render_markdown
-from generator.model import IMPACTS, INCIDENT_STATUSES, KIND_DIRS, MAINTENANCE_STATUSES, Incident, Kind
+from generator.model import IMPACTS, INCIDENT_STATUSES, KIND_DIRS, MAINTENANCE_STATUSES, Item, Kind
 from generator.status import IMPACT_LABELS, STATUS_LABELS
 
 
@@ -86,7 +86,7 @@ def create(site_dir: Path, request: Request, now: datetime) -> Written:
     return Written(path, notes)
 
 
-def _current(site_dir: Path, request: Request, config: SiteConfig, problems: Problems) -> Incident | None:
+def _current(site_dir: Path, request: Request, config: SiteConfig, problems: Problems) -> Item | None:
     """The incident or window an update is added to, as its files say now."""
     incident_id = request.incident_id or ""
     for dirname, kind in CONTENT_DIRS.items():
@@ -103,7 +103,7 @@ def _current(site_dir: Path, request: Request, config: SiteConfig, problems: Pro
     return None
 
 
-def _after_latest(now: datetime, current: Incident | None) -> datetime:
+def _after_latest(now: datetime, current: Item | None) -> datetime:
     """Now, in whole seconds; one second later if the latest update has this very second
     (a tie would sort by file name). An update prepared for later does not move it."""
     now = now.replace(microsecond=0)
@@ -159,7 +159,7 @@ def _status_hint(request: Request, kind: Kind, status: str, wanted: str) -> str:
             f"update with `statusgen new update ID --status {wanted}`")
 
 
-def _fields(request: Request, kind: Kind, template: MessageTemplate | None, current: Incident | None,
+def _fields(request: Request, kind: Kind, template: MessageTemplate | None, current: Item | None,
             config: SiteConfig, problems: Problems) -> dict[str, object]:
     """Front matter keys besides date and status, each checked as a build would.
 
@@ -250,7 +250,7 @@ def _audience_field(request: Request, template: MessageTemplate | None, config: 
     return {"audience": audience}
 
 
-def _folder(site_dir: Path, kind: Kind, request: Request, current: Incident | None,
+def _folder(site_dir: Path, kind: Kind, request: Request, current: Item | None,
             fields: dict[str, object], moment: datetime, config: SiteConfig) -> tuple[Path, Path | None]:
     """The folder to write in, and the folder of a look-alike (same title and day) if one is there."""
     dirname = KIND_DIRS[kind]
@@ -291,7 +291,7 @@ def _local(moment: datetime, config: SiteConfig) -> datetime:
 
 
 def _placeholders(config: SiteConfig, kind: Kind, status: str, moment: datetime,
-                  front: dict[str, object], current: Incident | None) -> dict[str, str]:
+                  front: dict[str, object], current: Item | None) -> dict[str, str]:
     """Values for a template's placeholders, from the new file and the incident so far."""
     def latest(key: str) -> object:
         if key in front:

@@ -15,7 +15,7 @@ from typing import Any
 
 import nh3
 
-from generator.audience import IncidentView, SiteView, UpdateView
+from generator.audience import ItemView, SiteView, UpdateView
 from generator.config import SLUG
 from generator.dates import iso
 from generator.model import CLOSED_STATUSES
@@ -37,8 +37,8 @@ _INDICATORS = {
 class StatuspageApi:
     """The JSON files of one audience's view; shared objects are computed once."""
 
-    def __init__(self, view: SiteView, states: dict[str, str], by_activity: list[IncidentView],
-                 memo: dict[str, tuple[IncidentView, list[dict[str, Any]]]] | None = None):
+    def __init__(self, view: SiteView, states: dict[str, str], by_activity: list[ItemView],
+                 memo: dict[str, tuple[ItemView, list[dict[str, Any]]]] | None = None):
         self.view = view
         self.states = states
         # A live preview keeps each item's update objects between rebuilds, while the item is unchanged.
@@ -108,7 +108,7 @@ class StatuspageApi:
         indicator, description = _INDICATORS[worst(states)]
         return {"indicator": indicator, "description": description}
 
-    def incident(self, item: IncidentView) -> dict[str, Any]:
+    def incident(self, item: ItemView) -> dict[str, Any]:
         """An incident or scheduled maintenance object, as the real API shapes it."""
         status = item.status
         if status == "resolved" and item.postmortem:
@@ -136,7 +136,7 @@ class StatuspageApi:
             data["scheduled_until"] = _time(item.ends)
         return data
 
-    def _updates(self, item: IncidentView) -> list[dict[str, Any]]:
+    def _updates(self, item: ItemView) -> list[dict[str, Any]]:
         """Newest first, each with the component changes it made."""
         kept = self.memo.get(item.uri)
         if kept and kept[0] is item:
@@ -145,7 +145,7 @@ class StatuspageApi:
         self.memo[item.uri] = (item, objects)
         return objects
 
-    def _update_objects(self, item: IncidentView) -> list[dict[str, Any]]:
+    def _update_objects(self, item: ItemView) -> list[dict[str, Any]]:
         names = {c["id"]: c["name"] for c in self.components}
         previous: dict[str, str] = {}
         objects = []
@@ -217,7 +217,7 @@ class StatuspageApi:
             data["components"] = []
         return data
 
-    def _last_named(self, by_activity: list[IncidentView]) -> dict[str, datetime]:
+    def _last_named(self, by_activity: list[ItemView]) -> dict[str, datetime]:
         """When an update last named each component (content-derived, never the clock).
 
         Items come newest activity first, so the search ends once no older item can change it.
@@ -234,7 +234,7 @@ class StatuspageApi:
         return last
 
 
-def _states_after(update: UpdateView, item: IncidentView) -> dict[str, str]:
+def _states_after(update: UpdateView, item: ItemView) -> dict[str, str]:
     """Component states once this update is out: none after the end, or before a window opens."""
     closed = update.status in CLOSED_STATUSES
     if closed or (item.kind == "maintenance" and update.status == "scheduled"):

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
 
-from generator.audience import IncidentView, SiteView
+from generator.audience import ItemView, SiteView
 from generator.render.api import plain_text
 
 CALENDAR = "maintenance.ics"
@@ -31,7 +31,7 @@ def render_calendar(view: SiteView) -> dict[str, bytes]:
     return {CALENDAR: calendar.to_ical()}
 
 
-def _event(item: IncidentView, view: SiteView, host: str, names: dict[str, str]) -> Event:
+def _event(item: ItemView, view: SiteView, host: str, names: dict[str, str]) -> Event:
     event = Event()
     # Each audience sees its own version of a window: one UID per audience keeps them apart.
     event.add("uid", f"maintenance-{item.id}-{view.audience.id}@{host}")
@@ -53,7 +53,7 @@ def _event(item: IncidentView, view: SiteView, host: str, names: dict[str, str])
     return event
 
 
-def _moves(item: IncidentView) -> int:
+def _moves(item: ItemView) -> int:
     """The event's SEQUENCE: every change of window or of cancellation counts, so it only grows."""
     changes, previous = 0, None
     for update in item.updates:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
-from generator.audience import IncidentView, SiteView, UpdateView
+from generator.audience import ItemView, SiteView, UpdateView
 from generator.dates import human_time
 from generator.markup import absolute_links
 from generator.status import IMPACT_LABELS, STATUS_LABELS
@@ -30,17 +30,17 @@ class Entry:
     html: str
 
 
-def activity(item: IncidentView) -> tuple[datetime, str]:
+def activity(item: ItemView) -> tuple[datetime, str]:
     """The order feeds search items in (newest activity first, when reversed)."""
     return item.last_activity, item.uri
 
 
-def by_activity(items: Iterable[IncidentView]) -> list[IncidentView]:
+def by_activity(items: Iterable[ItemView]) -> list[ItemView]:
     return sorted(items, key=activity, reverse=True)
 
 
 def feed_entries(view: SiteView, component_id: str | None = None,
-                 items: list[IncidentView] | None = None) -> list[Entry]:
+                 items: list[ItemView] | None = None) -> list[Entry]:
     """Every visible update and postmortem (of one component, if given), newest first, capped.
 
     ``items`` narrows the search to the incidents and windows that affected the component;
@@ -50,7 +50,7 @@ def feed_entries(view: SiteView, component_id: str | None = None,
     base, names, size = view.audience.base_url, {c.id: c.name for c in view.config.components}, \
         view.config.feed_size
     # The best `size` light references so far (a min-heap); only those are composed.
-    best: list[tuple[datetime, str, IncidentView, UpdateView | None]] = []  # (date, link) is unique
+    best: list[tuple[datetime, str, ItemView, UpdateView | None]] = []  # (date, link) is unique
     for item in items if items is not None else by_activity(view.items):
         if len(best) >= size and item.last_activity < best[0][0]:
             break
@@ -83,7 +83,7 @@ def feed_entries(view: SiteView, component_id: str | None = None,
     return entries
 
 
-def _facts(item: IncidentView, update: UpdateView, view: SiteView, names: dict[str, str]) -> str:
+def _facts(item: ItemView, update: UpdateView, view: SiteView, names: dict[str, str]) -> str:
     """A first line with what a reader needs without opening the page: impact or window, components."""
     facts = []
     if item.kind == "maintenance" and update.starts and update.ends:
@@ -101,7 +101,7 @@ def component_feed_uris(component_id: str) -> dict[str, str]:
 
 
 def render_feeds(view: SiteView, component_id: str | None = None,
-                 items: list[IncidentView] | None = None) -> dict[str, bytes]:
+                 items: list[ItemView] | None = None) -> dict[str, bytes]:
     """history.atom and history.rss: of the whole page, or of one component's updates."""
     base = view.audience.base_url
     uris = component_feed_uris(component_id) if component_id else dict(FEEDS)

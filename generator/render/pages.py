@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from generator.audience import IncidentView
+from generator.audience import ItemView
 from generator.config import Audience
 from generator.errors import SiteError
 from generator.render.feeds import FEEDS, component_feed_uris
@@ -68,7 +68,7 @@ class PageRenderer:
             days=past_days(view),
         )}
 
-    def incident(self, item: IncidentView) -> dict[str, bytes]:
+    def incident(self, item: ItemView) -> dict[str, bytes]:
         """The item's page: a function of the item alone, so an edit elsewhere never touches it."""
         uri = item.uri + "index.html"
         tab = {} if item.upcoming else {"tab_state": worst([s for _, s in item.components]) if item.active
@@ -129,7 +129,7 @@ def tree_root(audience: Audience) -> str:
     return urlsplit(audience.base_url).path or "/"
 
 
-def _count_items(items: list[IncidentView]) -> str:
+def _count_items(items: list[ItemView]) -> str:
     """'3 incidents, 1 maintenance window' for the history overview."""
     incidents = sum(1 for item in items if item.kind == "incident")
     windows = len(items) - incidents

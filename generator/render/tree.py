@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from generator.audience import IncidentView, SiteView
+from generator.audience import ItemView, SiteView
 from generator.render.api import StatuspageApi
 from generator.render.badges import badge_svg
 from generator.render.calendar import render_calendar
@@ -60,8 +60,8 @@ EVERYTHING = Only()
 class PreviewMemo:
     """What the live preview keeps between rebuilds of one tree; a build needs none of it."""
 
-    api: dict[str, tuple[IncidentView, list[dict[str, Any]]]] = field(default_factory=dict)
-    newest_activity_first: list[IncidentView] | None = None  # kept sorted edit by edit
+    api: dict[str, tuple[ItemView, list[dict[str, Any]]]] = field(default_factory=dict)
+    newest_activity_first: list[ItemView] | None = None  # kept sorted edit by edit
 
 
 class Tree:

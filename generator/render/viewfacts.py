@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.audience import IncidentView, SiteView
+from generator.audience import ItemView, SiteView
 from generator.render.feeds import by_activity
 from generator.status import component_states, history_months, worst
 
@@ -15,21 +15,21 @@ class ViewFacts:
     states: dict[str, str]  # component id -> its state now
     overall: str  # the worst of them
     component_names: dict[str, str]
-    months: list[tuple[str, list[IncidentView]]]  # history months, newest first, with their items
-    items_by_uri: dict[str, IncidentView]
-    by_activity: list[IncidentView]  # newest activity first: the order feeds and the API read
-    by_component: dict[str, list[IncidentView]]  # what ever affected each component, same order
+    months: list[tuple[str, list[ItemView]]]  # history months, newest first, with their items
+    items_by_uri: dict[str, ItemView]
+    by_activity: list[ItemView]  # newest activity first: the order feeds and the API read
+    by_component: dict[str, list[ItemView]]  # what ever affected each component, same order
 
     @property
     def month_keys(self) -> list[str]:
         return [month for month, _ in self.months]
 
 
-def view_facts(view: SiteView, newest_activity_first: list[IncidentView] | None = None) -> ViewFacts:
+def view_facts(view: SiteView, newest_activity_first: list[ItemView] | None = None) -> ViewFacts:
     """``newest_activity_first``: the view's items in that order, when the caller keeps them so."""
     states = component_states(view)
     ordered = newest_activity_first if newest_activity_first is not None else by_activity(view.items)
-    by_component: dict[str, list[IncidentView]] = {}
+    by_component: dict[str, list[ItemView]] = {}
     for item in ordered:
         for component_id in item.component_ids:
             by_component.setdefault(component_id, []).append(item)

@@ -22,11 +22,11 @@ from typing import Any
 import jinja2
 
 from generator.audience import (
-    IncidentView,
+    ItemView,
     audience_labels,
     by_start,
     held_back,
-    incident_view,
+    item_view,
     site_view,
     view_for,
 )
@@ -36,7 +36,7 @@ from generator.config import SiteConfig
 from generator.content import CONTENT_DIRS, folder_at, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, SiteError
-from generator.model import KIND_DIRS, Incident
+from generator.model import KIND_DIRS, Item
 from generator.render.feeds import activity
 from generator.render.pages import tree_root
 from generator.render.theme import static_files
@@ -91,8 +91,8 @@ class _State:
     config: SiteConfig
     env: jinja2.Environment
     moment: datetime
-    incidents: dict[FolderKey, Incident]
-    views: dict[str, dict[FolderKey, IncidentView]]  # audience id -> item -> view
+    incidents: dict[FolderKey, Item]
+    views: dict[str, dict[FolderKey, ItemView]]  # audience id -> item -> view
     months: dict[str, list[str]]  # audience id -> month keys, newest first
     shared: dict[str, set[str]]  # audience id -> uris of its shared files
     orders: dict[str, _Orders]  # audience id -> its views in the orders pages and feeds read them
@@ -108,11 +108,11 @@ class _Orders:
     than rendering what the save changed.
     """
 
-    def __init__(self, views: Iterable[IncidentView]):
+    def __init__(self, views: Iterable[ItemView]):
         self.by_start = sorted(views, key=by_start)
         self.by_activity = sorted(self.by_start, key=activity)
 
-    def replace(self, old: list[IncidentView], new: list[IncidentView]) -> None:
+    def replace(self, old: list[ItemView], new: list[ItemView]) -> None:
         gone = {id(view) for view in old}
         if gone:
             self.by_start = [view for view in self.by_start if id(view) not in gone]
@@ -127,7 +127,7 @@ class _Moments:
     due, a window starting or ending), sorted and kept edit by edit: on the clock, each rebuild
     asks what the clock passed, and the preview sleeps until the next one."""
 
-    def __init__(self, incidents: dict[FolderKey, Incident]):
+    def __init__(self, incidents: dict[FolderKey, Item]):
         self.of: dict[FolderKey, list[datetime]] = {}
         self.order: list[tuple[datetime, FolderKey]] = []
         for key, incident in incidents.items():
@@ -135,7 +135,7 @@ class _Moments:
             self.order += [(moment, key) for moment in self.of[key]]
         self.order.sort()
 
-    def replace(self, key: FolderKey, incident: Incident | None) -> None:
+    def replace(self, key: FolderKey, incident: Item | None) -> None:
         for moment in self.of.pop(key, []):
             del self.order[bisect.bisect_left(self.order, (moment, key))]
         if incident is not None:
@@ -287,7 +287,7 @@ class LiveSite:
         self._site_problems = []
         self.cache.save()
         self.cache.take_log()
-        incidents = {(KIND_DIRS[i.kind], i.id): i for i in site.incidents}
+        incidents = {(KIND_DIRS[i.kind], i.id): i for i in site.items}
         self._state = _State(
             config=site.config, env=env, moment=moment, incidents=incidents,
             views={r.view.audience.id: {(KIND_DIRS[v.kind], v.id): v for v in r.view.items}
@@ -335,7 +335,7 @@ class LiveSite:
                 olds, news = [], []  # the views of what changed, before and after
                 for key in changed:
                     incident = state.incidents.get(key)
-                    new = incident_view(incident, audience, moment, labels, tz) if incident else None
+                    new = item_view(incident, audience, moment, labels, tz) if incident else None
                     old = views.get(key)
                     if new == old:
                         continue
@@ -387,7 +387,7 @@ class LiveSite:
                 changed.add(key)
         return changed
 
-    def _render(self, state: _State, audience_id: str, tree: dict[str, bytes], touched: list[IncidentView],
+    def _render(self, state: _State, audience_id: str, tree: dict[str, bytes], touched: list[ItemView],
                 clock_moved: bool, result: Rebuild) -> None:
         """Re-render one audience's files that depend on the touched items (or on the clock)."""
         audience = next(a for a in state.config.audiences if a.id == audience_id)
@@ -410,7 +410,7 @@ class LiveSite:
 
     @staticmethod
     def _months_to_render(state: _State, audience_id: str, renderer: Tree, tree: dict[str, bytes],
-                          touched: list[IncidentView], result: Rebuild) -> list[str]:
+                          touched: list[ItemView], result: Rebuild) -> list[str]:
         """The months the touched items are in; all of them when a month appeared or emptied
         (its neighbours' links change), whose page is then removed."""
         months = renderer.facts.month_keys
@@ -436,7 +436,7 @@ class LiveSite:
         state.shared[audience_id] = shared_now
 
 
-def _items_to_render(renderer: Tree, tree: dict[str, bytes], touched: list[IncidentView],
+def _items_to_render(renderer: Tree, tree: dict[str, bytes], touched: list[ItemView],
                      result: Rebuild) -> list[str]:
     """The touched items this audience still sees; the pages of the others are removed."""
     items = []
@@ -448,7 +448,7 @@ def _items_to_render(renderer: Tree, tree: dict[str, bytes], touched: list[Incid
     return items
 
 
-def _moments(incident: Incident) -> Iterator[datetime]:
+def _moments(incident: Item) -> Iterator[datetime]:
     """The times at which the clock can change how the item looks."""
     for update in incident.updates:
         yield update.date

@@ -578,9 +578,7 @@ class _Fill(dict):
         if key == "metric_sentence":
             name, unit, lo, hi = r.choice(METRICS)
             sep = "" if unit == "%" else " "
-            return (
-                f"{_upper_first(name)} peaked at {r.randint(lo, hi)}{sep}{unit} before recovering."
-            )
+            return f"{_upper_first(name)} peaked at {r.randint(lo, hi)}{sep}{unit} before recovering."
         raise KeyError(key)
 
 
@@ -588,9 +586,7 @@ def _sentence(fill: _Fill, template: str) -> str:
     return template.format_map(fill)
 
 
-def _paragraphs(
-    rng: random.Random, fill: _Fill, opener: str, target: int, filler: list[str]
-) -> list[str]:
+def _paragraphs(rng: random.Random, fill: _Fill, opener: str, target: int, filler: list[str]) -> list[str]:
     """Paragraphs of 2-4 sentences totalling about `target` words, no sentence twice."""
     paras: list[str] = []
     sentences = [_sentence(fill, opener)]
@@ -630,9 +626,7 @@ def _strategic_block(rng: random.Random, fill: _Fill) -> str:
     return "::: strategic\n" + " ".join(lines) + "\n:::"
 
 
-def body(
-    rng: random.Random, fill: _Fill, status: str, opener: str, lo: int, hi: int, strategic: bool
-) -> str:
+def body(rng: random.Random, fill: _Fill, status: str, opener: str, lo: int, hi: int, strategic: bool) -> str:
     """A Markdown body of about lo..hi words, with the occasional list, link and block."""
     target = rng.randint(lo, hi - 20)  # the last sentence may overshoot a little
     blocks: list[str] = []
@@ -686,16 +680,12 @@ def _components_for(rng: random.Random, main: str) -> list[str]:
     return comps
 
 
-def _components_yaml(
-    rng: random.Random, comps: list[str], impact: str, as_mapping: bool
-) -> list[str]:
+def _components_yaml(rng: random.Random, comps: list[str], impact: str, as_mapping: bool) -> list[str]:
     if as_mapping:
         worst = STATE_FOR_IMPACT[impact]
         lines = ["components:"]
         for i, c in enumerate(comps):
-            state = (
-                worst if i == 0 else rng.choice(STATES[1 : STATES.index(worst) + 1] or STATES[:1])
-            )
+            state = worst if i == 0 else rng.choice(STATES[1 : STATES.index(worst) + 1] or STATES[:1])
             lines.append(f"  {c}: {state}")
         return lines
     if not comps:
@@ -830,11 +820,7 @@ def write_incident(
         opener = rng.choice(OPENERS[status])
         text = body(rng, fill, status, opener, 100, 400, strategic=(i == block_at))
         words += text.count(" ")
-        name = (
-            f"{dt.astimezone(UTC):%Y%m%d-%H%M}-{i}.md"
-            if stamp_names
-            else f"{i + 1:02d}-{status}.md"
-        )
+        name = f"{dt.astimezone(UTC):%Y%m%d-%H%M}-{i}.md" if stamp_names else f"{i + 1:02d}-{status}.md"
         _write(folder / name, "\n".join(fm) + "\n\n" + text)
 
     postmortem = "postmortem" in flags and not active
@@ -851,9 +837,7 @@ def write_incident(
                     f"| {t} | {_upper_first(_sentence(fill, e.split(': ', 1)[1]))} |"
                     for t, e in zip(times, events, strict=False)
                 ]
-                sections.append(
-                    "## Timeline\n\n| Time (UTC) | Event |\n| --- | --- |\n" + "\n".join(rows)
-                )
+                sections.append("## Timeline\n\n| Time (UTC) | Event |\n| --- | --- |\n" + "\n".join(rows))
             if h == "What we are changing":
                 sections.append(_bullets(rng, fill, "Next steps:"))
         if rng.random() < 0.5:
@@ -891,9 +875,7 @@ MAINT_TOPICS = [
 ]
 
 
-def write_maintenance(
-    rng: random.Random, root: Path, seq_no: int, start: datetime, phase: str
-) -> None:
+def write_maintenance(rng: random.Random, root: Path, seq_no: int, start: datetime, phase: str) -> None:
     """phase: 'past' (completed), 'active' (in progress at NOW) or 'upcoming' (after NOW)."""
     slug, title_t, cands = rng.choice(MAINT_TOPICS)
     main = rng.choice(cands)
@@ -975,10 +957,7 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
         pool = [
             i
             for i in closed
-            if not (
-                name.startswith("strategic")
-                and flags[i] & {"strategic-update", "strategic-incident"}
-            )
+            if not (name.startswith("strategic") and flags[i] & {"strategic-update", "strategic-incident"})
         ]
         for i in rng.sample(pool, min(len(pool), max(least, round(n * share)))):
             flags[i].add(name)
@@ -1025,8 +1004,17 @@ def verify(site: Path) -> int:
     It prints what check prints: every problem as path:line: message, then a summary line.
     --no-cache: check would otherwise keep a render cache in the site folder.
     """
-    command = [sys.executable, "-m", "generator", "check", "--site", str(site.resolve()),
-               "--now", NOW.isoformat().replace("+00:00", "Z"), "--no-cache"]
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "check",
+        "--site",
+        str(site.resolve()),
+        "--now",
+        NOW.isoformat().replace("+00:00", "Z"),
+        "--no-cache",
+    ]
     sys.stdout.flush()
     return subprocess.run(command, cwd=REPO, check=False).returncode
 

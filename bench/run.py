@@ -164,9 +164,7 @@ def timed_build(
     argv = command + ["build", "--site", str(site), "--out", str(out), "--now", NOW]
     with open(log, "wb") as logf:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, cwd=REPO_DIR, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf
-        )
+        proc = subprocess.Popen(argv, cwd=REPO_DIR, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         try:
@@ -227,9 +225,7 @@ def profile_build(command: list[str], site: Path, out: Path, report: Path) -> bo
         argv, check=False, cwd=REPO_DIR, stdin=subprocess.DEVNULL, capture_output=True, text=True
     )
     if done.returncode != 0:
-        print(
-            f"--profile: the profiled build failed (exit {done.returncode}):\n{done.stderr[-3000:]}"
-        )
+        print(f"--profile: the profiled build failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
         return False
     print(f"profile written to {report}")
     return True
@@ -266,9 +262,7 @@ def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers, got {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError("sizes must be positive")
     return sizes
@@ -363,9 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         n = max(args.sizes)
         site = ensure_site(workdir, n, args.seed)
-        profile_build(
-            command, site, workdir / "out" / f"n{n}-profile", workdir / f"profile-n{n}.txt"
-        )
+        profile_build(command, site, workdir / "out" / f"n{n}-profile", workdir / f"profile-n{n}.txt")
     if args.json:
         payload = {
             "now": NOW,

@@ -31,22 +31,34 @@ NOW = "2026-11-27T12:00:00Z"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--incidents", type=int, default=10000)
     parser.add_argument("--edits", type=int, default=20, help="timed edits (median reported)")
     parser.add_argument("--memory-edits", type=int, default=0, help="further edits, for the memory check")
-    parser.add_argument("--clock", action="store_true",
-                        help="run on the real clock instead of --now (pages that show the time re-render)")
-    parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/statusgen-bench-serve")
-                        if Path("/dev/shm").is_dir() else HERE / ".work" / "serve")
+    parser.add_argument(
+        "--clock",
+        action="store_true",
+        help="run on the real clock instead of --now (pages that show the time re-render)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path("/dev/shm/statusgen-bench-serve")
+        if Path("/dev/shm").is_dir()
+        else HERE / ".work" / "serve",
+    )
     args = parser.parse_args()
 
     site = args.workdir / f"site-{args.incidents}"
     if not (site / "site.yml").is_file():
         shutil.rmtree(site, ignore_errors=True)
-        subprocess.run([sys.executable, str(HERE / "make_site.py"), str(site), "--incidents",
-                        str(args.incidents)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(HERE / "make_site.py"), str(site), "--incidents", str(args.incidents)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     command = [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", "0"]
     if not args.clock:
         command += ["--now", NOW]
@@ -60,8 +72,9 @@ def main() -> int:
             if line.startswith("Serving"):
                 break
         url = urlsplit(line.split()[1].rstrip(","))
-        print(f"{args.incidents} incidents: first build and server up in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"{args.incidents} incidents: first build and server up in {time.perf_counter() - started:.1f} s"
+        )
         folders = sorted((site / "content/incidents").iterdir())
         folder = folders[len(folders) // 2]
         target = sorted(folder.glob("*.md"))[-1]
@@ -90,12 +103,16 @@ def main() -> int:
                     print(f"last rebuild: {report}")
         finally:
             target.write_text(original, encoding="utf-8")
-        print(f"save -> served over {len(timings)} edits: median {statistics.median(timings) * 1000:.0f} ms, "
-              f"worst {max(timings) * 1000:.0f} ms, best {min(timings) * 1000:.0f} ms")
+        print(
+            f"save -> served over {len(timings)} edits: median {statistics.median(timings) * 1000:.0f} ms, "
+            f"worst {max(timings) * 1000:.0f} ms, best {min(timings) * 1000:.0f} ms"
+        )
         if args.memory_edits:
             rss = _rss_mb(server.pid)
-            print(f"server memory: {rss_after_warmup:.0f} MB after {args.edits} edits, {rss:.0f} MB after "
-                  f"{total} ({(rss / rss_after_warmup - 1) * 100:+.1f} %)")
+            print(
+                f"server memory: {rss_after_warmup:.0f} MB after {args.edits} edits, {rss:.0f} MB after "
+                f"{total} ({(rss / rss_after_warmup - 1) * 100:+.1f} %)"
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -40,9 +40,13 @@ class BodyPiece:
 def joined_html(pieces: tuple[BodyPiece, ...]) -> str:
     """A body's pieces as one HTML text, restricted pieces labelled: for feeds, the API and the
     calendar (pages render the pieces through the theme's ``body`` macro, the same markup)."""
-    return "\n".join(piece.html if not piece.restricted_to else
-                     f'<div class="restricted"><p class="restricted-label">{escape(piece.restricted_to)} only'
-                     f'</p>\n{piece.html}</div>' for piece in pieces)
+    return "\n".join(
+        piece.html
+        if not piece.restricted_to
+        else f'<div class="restricted"><p class="restricted-label">{escape(piece.restricted_to)} only'
+        f"</p>\n{piece.html}</div>"
+        for piece in pieces
+    )
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,9 @@ def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
     return site_view(site.config, audience, now, views)
 
 
-def site_view(config: SiteConfig, audience: Audience, now: datetime,
-              views: Iterable[ItemView], presorted: bool = False) -> SiteView:
+def site_view(
+    config: SiteConfig, audience: Audience, now: datetime, views: Iterable[ItemView], presorted: bool = False
+) -> SiteView:
     """Put one audience's incident views in the order every page lists them (``presorted``: they are)."""
     newest_first = list(views) if presorted else sorted(views, key=by_start, reverse=True)
     return SiteView(
@@ -166,12 +171,16 @@ def audience_labels(config: SiteConfig) -> dict[int, str]:
 
 def visible_body(body: Body, audience: Audience, labels: dict[int, str]) -> tuple[BodyPiece, ...]:
     """The body as this audience sees it; restricted pieces name the audience they are for."""
-    return tuple(BodyPiece(s.html, labels[s.audience_rank] if s.audience_rank else "")
-                 for s in body[audience.rank] if audience.sees(s.audience_rank))
+    return tuple(
+        BodyPiece(s.html, labels[s.audience_rank] if s.audience_rank else "")
+        for s in body[audience.rank]
+        if audience.sees(s.audience_rank)
+    )
 
 
-def item_view(incident: Item, audience: Audience, now: datetime,
-                  labels: dict[int, str], tz: tzinfo) -> ItemView | None:
+def item_view(
+    incident: Item, audience: Audience, now: datetime, labels: dict[int, str], tz: tzinfo
+) -> ItemView | None:
     """The incident as ``audience`` sees it at ``now``; None if it sees no update of it.
 
     Updates dated after ``now`` are held back until their time comes.
@@ -189,8 +198,11 @@ def item_view(incident: Item, audience: Audience, now: datetime,
         started = updates[0].date
     ended = _ended(updates, status, incident.kind)
     postmortem = incident.postmortem
-    shown_postmortem = postmortem if (postmortem and audience.sees(postmortem.audience_rank)
-                                      and postmortem.date <= now) else None
+    shown_postmortem = (
+        postmortem
+        if (postmortem and audience.sees(postmortem.audience_rank) and postmortem.date <= now)
+        else None
+    )
     return ItemView(
         id=incident.id,
         kind=incident.kind,
@@ -211,7 +223,9 @@ def item_view(incident: Item, audience: Audience, now: datetime,
             title=shown_postmortem.title or "Postmortem",
             body=visible_body(shown_postmortem.body, audience, labels),
             restricted_to=labels[shown_postmortem.audience_rank] if shown_postmortem.audience_rank else "",
-        ) if shown_postmortem else None,
+        )
+        if shown_postmortem
+        else None,
     )
 
 
@@ -230,8 +244,9 @@ def _ever_affected(updates: tuple[UpdateView, ...]) -> tuple[tuple[str, str], ..
     return tuple(affected.items())
 
 
-def _fold(updates: list[Update], kind: Kind, audience: Audience,
-          labels: dict[int, str]) -> tuple[UpdateView, ...]:
+def _fold(
+    updates: list[Update], kind: Kind, audience: Audience, labels: dict[int, str]
+) -> tuple[UpdateView, ...]:
     """Carry title, impact, components and window forward through the visible updates."""
     title, impact, starts, ends = "", None, None, None
     components: tuple[tuple[str, str | None], ...] = ()
@@ -241,19 +256,21 @@ def _fold(updates: list[Update], kind: Kind, audience: Audience,
         impact = update.impact or impact
         components = update.components if update.components is not None else components
         starts, ends = update.starts or starts, update.ends or ends
-        folded.append(UpdateView(
-            id=update.id,
-            stem=update.stem,
-            date=update.date,
-            status=update.status,
-            title=title,
-            impact=impact,
-            components=tuple((cid, _state(state, impact, kind)) for cid, state in components),
-            body=visible_body(update.body, audience, labels),
-            starts=starts,
-            ends=ends,
-            restricted_to=labels[update.audience_rank] if update.audience_rank else "",
-        ))
+        folded.append(
+            UpdateView(
+                id=update.id,
+                stem=update.stem,
+                date=update.date,
+                status=update.status,
+                title=title,
+                impact=impact,
+                components=tuple((cid, _state(state, impact, kind)) for cid, state in components),
+                body=visible_body(update.body, audience, labels),
+                starts=starts,
+                ends=ends,
+                restricted_to=labels[update.audience_rank] if update.audience_rank else "",
+            )
+        )
     return tuple(folded)
 
 

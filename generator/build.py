@@ -38,14 +38,16 @@ class BuildReport:
     warnings: list[Problem] = field(default_factory=list)  # setup mistakes that do not stop a build
 
 
-def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1,
-               cache: bool = True) -> BuildReport:
+def build_site(
+    site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True
+) -> BuildReport:
     """Build every audience's tree into out_dir, or change nothing."""
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
     output.recover(out_dir)  # a build killed while swapping: its previous output first
-    site, moment, env = load_site(site_dir, now, workers, output.out_dir_problems(out_dir, site_dir),
-                                  render_cache)
+    site, moment, env = load_site(
+        site_dir, now, workers, output.out_dir_problems(out_dir, site_dir), render_cache
+    )
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
@@ -65,17 +67,22 @@ def build_site(site_dir: Path, out_dir: Path, now: str | datetime, workers: int 
 
 def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True) -> BuildReport:
     """Validate config, content and templates, rendering every page in memory; write nothing."""
-    site, moment, env = load_site(site_dir, now, workers, (), RenderCache(site_dir if cache else None),
-                                  checking=True)
+    site, moment, env = load_site(
+        site_dir, now, workers, (), RenderCache(site_dir if cache else None), checking=True
+    )
     report = render_site(site, site_dir, env, moment, workers, staging=None)
     report.warnings = setup_warnings(site_dir, site.config)
     return report
 
 
-def load_site(site_dir: Path, now: str | datetime, workers: int = 1,
-              problems_so_far: Iterable[Problem] = (),
-              cache: RenderCache | None = None,
-              checking: bool = False) -> tuple[Site, datetime, jinja2.Environment]:
+def load_site(
+    site_dir: Path,
+    now: str | datetime,
+    workers: int = 1,
+    problems_so_far: Iterable[Problem] = (),
+    cache: RenderCache | None = None,
+    checking: bool = False,
+) -> tuple[Site, datetime, jinja2.Environment]:
     """Read and validate the whole site and its templates; raises SiteError listing every problem."""
     problems = Problems(site_dir)
     problems.extend(problems_so_far)
@@ -124,8 +131,9 @@ def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) ->
 Trees = dict[str, dict[str, bytes]]  # audience id -> uri -> file
 
 
-def render_site(site: Site, site_dir: Path, env: jinja2.Environment, now: datetime, workers: int,
-                staging: Path | None) -> BuildReport:
+def render_site(
+    site: Site, site_dir: Path, env: jinja2.Environment, now: datetime, workers: int, staging: Path | None
+) -> BuildReport:
     """Render every audience's tree into staging (or only in memory, to check, when it is None)."""
     trees = [Tree(env, view_for(site, audience, now), site_dir) for audience in site.config.audiences]
     report = render_all(trees, static_files(site.config, site_dir), staging, workers, None)
@@ -135,8 +143,9 @@ def render_site(site: Site, site_dir: Path, env: jinja2.Environment, now: dateti
     return report
 
 
-def render_all(trees: list[Tree], assets: dict[str, bytes], staging: Path | None,
-               workers: int, kept: Trees | None) -> BuildReport:
+def render_all(
+    trees: list[Tree], assets: dict[str, bytes], staging: Path | None, workers: int, kept: Trees | None
+) -> BuildReport:
     """Every audience's files, in parts the worker processes share (here, when small); written into
     staging, or kept in ``kept`` (the live preview's trees)."""
     report = BuildReport()
@@ -187,4 +196,4 @@ def _render_task(task: RenderTask) -> int | dict[str, bytes]:
 
 def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

@@ -42,67 +42,108 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     init = commands.add_parser(
-        "init", help="create a new, working status site",
+        "init",
+        help="create a new, working status site",
         description="Create a status site in DIR: a commented site.yml, an example incident, "
-                    "message templates, a .gitignore and CI workflows for GitHub and GitLab. "
-                    "Existing files are never overwritten.")
-    init.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR",
-                      help="where to create the site (default: .)")
+        "message templates, a .gitignore and CI workflows for GitHub and GitLab. "
+        "Existing files are never overwritten.",
+    )
+    init.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="where to create the site (default: .)",
+    )
     init.add_argument("--title", default="Example Status", help="the status page's title")
 
     build = commands.add_parser(
-        "build", help="build every audience's tree into the output folder",
+        "build",
+        help="build every audience's tree into the output folder",
         description="Build one self-contained tree per audience into OUT/<audience-id>/. "
-                    "The previous output is replaced only when the whole build succeeds.")
+        "The previous output is replaced only when the whole build succeeds.",
+    )
     _site_argument(build)
-    build.add_argument("--out", type=Path, metavar="DIR",
-                       help="output folder (default: _site inside the site folder); "
-                            "an existing folder not made by statusgen is never replaced")
+    build.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: _site inside the site folder); "
+        "an existing folder not made by statusgen is never replaced",
+    )
     _now_argument(build)
     _jobs_argument(build)
 
     serve = commands.add_parser(
-        "serve", help="preview every audience's tree, rebuilt and reloaded as you save",
+        "serve",
+        help="preview every audience's tree, rebuilt and reloaded as you save",
         description="Build the site in memory and serve each audience's tree under /<audience-id>/. "
-                    "Saving a file under content/ re-renders only what it touches; site.yml or the "
-                    "theme rebuild everything. Open pages reload by themselves after each rebuild, "
-                    "and problems show as an overlay on every page until they are fixed. "
-                    "No output is written (only the Markdown render cache is kept up to date).")
+        "Saving a file under content/ re-renders only what it touches; site.yml or the "
+        "theme rebuild everything. Open pages reload by themselves after each rebuild, "
+        "and problems show as an overlay on every page until they are fixed. "
+        "No output is written (only the Markdown render cache is kept up to date).",
+    )
     _site_argument(serve)
-    serve.add_argument("--port", type=_port, default=8000,
-                       help="port to listen on (default: 8000; 0: any free port)")
-    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
-                       help="address to listen on (default: 127.0.0.1, this machine only; restricted "
-                            "audiences' trees are served too, so think before binding to a network)")
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on (default: 8000; 0: any free port)"
+    )
+    serve.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default: 127.0.0.1, this machine only; restricted "
+        "audiences' trees are served too, so think before binding to a network)",
+    )
     _now_argument(serve)
-    serve.add_argument("--jobs", type=_positive, default=None, metavar="N",
-                       help="worker processes for full rebuilds of large sites (default: one per core)")
+    serve.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes for full rebuilds of large sites (default: one per core)",
+    )
 
     check = commands.add_parser(
-        "check", help="validate site.yml, content and templates without writing anything",
-        description="Report every problem in the site as path:line: message; exit 1 if any.")
+        "check",
+        help="validate site.yml, content and templates without writing anything",
+        description="Report every problem in the site as path:line: message; exit 1 if any.",
+    )
     _site_argument(check)
     _now_argument(check)
     _jobs_argument(check)
-    check.add_argument("--format", choices=("text", "github"), default="text",
-                       help="github: print GitHub Actions annotations, shown on the pull request's diff")
+    check.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="github: print GitHub Actions annotations, shown on the pull request's diff",
+    )
 
     new = commands.add_parser(
-        "new", help="write a new update file from a message template",
+        "new",
+        help="write a new update file from a message template",
         description="Write a new update file from the site's message template for that stage "
-                    "and print its path. Placeholders in the template are filled in.")
+        "and print its path. Placeholders in the template are filled in.",
+    )
     new_kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
     incident = new_kinds.add_parser("incident", help="start a new incident (first update)")
     incident.add_argument("--title", required=True, help="what customers see, e.g. 'Elevated API errors'")
-    incident.add_argument("--impact", help="none, minor, major or critical (needed unless the message "
-                                           "template sets it)")
-    incident.add_argument("--components", metavar="IDS", help="affected component ids, comma separated "
-                                                               "(needed unless the template sets them)")
+    incident.add_argument(
+        "--impact", help="none, minor, major or critical (needed unless the message template sets it)"
+    )
+    incident.add_argument(
+        "--components",
+        metavar="IDS",
+        help="affected component ids, comma separated (needed unless the template sets them)",
+    )
     update = new_kinds.add_parser("update", help="add the next update to an incident or maintenance")
     update.add_argument("incident_id", metavar="ID", help="the incident's or maintenance's folder name")
-    update.add_argument("--status", required=True,
-                        help="incidents: investigating, identified, monitoring, resolved; maintenance: "
-                             "scheduled, in_progress, verifying, completed, cancelled")
+    update.add_argument(
+        "--status",
+        required=True,
+        help="incidents: investigating, identified, monitoring, resolved; maintenance: "
+        "scheduled, in_progress, verifying, completed, cancelled",
+    )
     update.add_argument("--title", help="change the title")
     update.add_argument("--impact", help="change the impact")
     update.add_argument("--components", metavar="IDS", help="change the affected components")
@@ -112,23 +153,31 @@ def _parser() -> argparse.ArgumentParser:
     maintenance.add_argument("--title", required=True, help="what customers see")
     maintenance.add_argument("--starts", required=True, metavar="TIMESTAMP", help="when the window starts")
     maintenance.add_argument("--ends", required=True, metavar="TIMESTAMP", help="when the window ends")
-    maintenance.add_argument("--components", metavar="IDS", required=True,
-                             help="affected component ids, comma separated")
-    for kind_parser, example in ((incident, "investigating"),
-                                 (update, "identified; for maintenance maintenance-in_progress"),
-                                 (maintenance, "maintenance-scheduled")):
+    maintenance.add_argument(
+        "--components", metavar="IDS", required=True, help="affected component ids, comma separated"
+    )
+    for kind_parser, example in (
+        (incident, "investigating"),
+        (update, "identified; for maintenance maintenance-in_progress"),
+        (maintenance, "maintenance-scheduled"),
+    ):
         _site_argument(kind_parser)
-        kind_parser.add_argument("--template", metavar="NAME",
-                                 help="message template in content/templates/ (default: the one "
-                                      f"named after the status, e.g. {example})")
+        kind_parser.add_argument(
+            "--template",
+            metavar="NAME",
+            help="message template in content/templates/ (default: the one "
+            f"named after the status, e.g. {example})",
+        )
         kind_parser.add_argument("--date", metavar="TIMESTAMP", help="the update's time (default: now)")
         kind_parser.add_argument("--audience", help="make the whole update visible only to this audience")
         kind_parser.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
 
     approve_parser = commands.add_parser(
-        "approve", help="record the approval of a message template's current wording",
+        "approve",
+        help="record the approval of a message template's current wording",
         description="Record who approved a message template and when. Editing the template "
-                    "afterwards voids the approval until it is approved again.")
+        "afterwards voids the approval until it is approved again.",
+    )
     approve_parser.add_argument("template", metavar="TEMPLATE", help="template name, e.g. investigating")
     approve_parser.add_argument("--by", required=True, help="who approved it")
     _site_argument(approve_parser)
@@ -138,34 +187,50 @@ def _parser() -> argparse.ArgumentParser:
 
 def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     importer = commands.add_parser(
-        "import", help="bring the history of an Atlassian Statuspage or cState page into the site",
+        "import",
+        help="bring the history of an Atlassian Statuspage or cState page into the site",
         description="Write another status page's incidents and maintenance windows as content "
-                    "files (one folder each, one file per update) and add its components to "
-                    "site.yml. Running it again adds only what is new; files edited since they "
-                    "were imported are kept unless --force. Prints a summary.")
+        "files (one folder each, one file per update) and add its components to "
+        "site.yml. Running it again adds only what is new; files edited since they "
+        "were imported are kept unless --force. Prints a summary.",
+    )
     sources = importer.add_subparsers(dest="source_kind", metavar="SOURCE_KIND", required=True)
     statuspage = sources.add_parser(
-        "statuspage", help="from Atlassian Statuspage public API JSON, or a live page",
+        "statuspage",
+        help="from Atlassian Statuspage public API JSON, or a live page",
         description="Import from Statuspage public API v2 JSON: a file or a folder of files "
-                    "(incidents.json, incidents/<id>.json, summary.json, components.json, "
-                    "scheduled-maintenances*.json), or a page's base URL (fetches "
-                    "api/v2/summary.json, incidents.json and scheduled-maintenances.json; the API "
-                    "lists only the 50 most recent of each).")
-    statuspage.add_argument("source", metavar="SOURCE", help="a JSON file, a folder of them, or https://<page>")
+        "(incidents.json, incidents/<id>.json, summary.json, components.json, "
+        "scheduled-maintenances*.json), or a page's base URL (fetches "
+        "api/v2/summary.json, incidents.json and scheduled-maintenances.json; the API "
+        "lists only the 50 most recent of each).",
+    )
+    statuspage.add_argument(
+        "source", metavar="SOURCE", help="a JSON file, a folder of them, or https://<page>"
+    )
     cstate = sources.add_parser(
-        "cstate", help="from a cState (Hugo) site's folder",
+        "cstate",
+        help="from a cState (Hugo) site's folder",
         description="Import a cState site: config.yml systems and categories become components "
-                    "and groups, each content/issues/*.md becomes an incident.")
+        "and groups, each content/issues/*.md becomes an incident.",
+    )
     cstate.add_argument("source", metavar="SITE_DIR", type=Path, help="the cState site's folder")
     for parser in (statuspage, cstate):
         _site_argument(parser)
-        parser.add_argument("--force", action="store_true",
-                            help="replace files edited since they were imported with the source's text")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="replace files edited since they were imported with the source's text",
+        )
 
 
 def _site_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                        help="the site folder holding site.yml and content/ (default: .)")
+    parser.add_argument(
+        "--site",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the site folder holding site.yml and content/ (default: .)",
+    )
 
 
 def _timestamp(text: str) -> str:
@@ -190,17 +255,30 @@ def _port(text: str) -> int:
 
 
 def _now_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--now", metavar="TIMESTAMP", type=_timestamp,
-                        help="as if it were this ISO 8601 time (default: the current time; "
-                             "without an offset it is in the site's time zone)")
+    parser.add_argument(
+        "--now",
+        metavar="TIMESTAMP",
+        type=_timestamp,
+        help="as if it were this ISO 8601 time (default: the current time; "
+        "without an offset it is in the site's time zone)",
+    )
 
 
 def _jobs_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--jobs", type=_positive, default=None, metavar="N",
-                        help="worker processes for large sites (default: one per core)")
-    parser.add_argument("--no-cache", dest="cache", action="store_false",
-                        help="render every Markdown text afresh instead of reusing the results "
-                             "kept in the site's .statusgen-cache/ folder")
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes for large sites (default: one per core)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="render every Markdown text afresh instead of reusing the results "
+        "kept in the site's .statusgen-cache/ folder",
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -229,8 +307,14 @@ def _main(argv: Sequence[str] | None) -> int:
     if not site_dir.is_dir():
         what = "is a file" if site_dir.exists() else "does not exist"
         parser.error(log_line(f"--site {args.site} {what}; give the folder that holds site.yml"))
-    handler = {"build": _build, "check": _check, "serve": _serve, "new": _new, "approve": _approve,
-               "import": _import}[args.command]
+    handler = {
+        "build": _build,
+        "check": _check,
+        "serve": _serve,
+        "new": _new,
+        "approve": _approve,
+        "import": _import,
+    }[args.command]
     return _run(args, lambda: handler(args, site_dir))
 
 
@@ -250,8 +334,9 @@ def _run(args: argparse.Namespace, action: object) -> int:
         _print(f"statusgen: {_count(len(error.problems), 'problem')}{outcome}.", file=sys.stderr)
         return error.exit_code
     except Swapped:
-        _print("statusgen: interrupted just after the new output was swapped in; it is whole.",
-               file=sys.stderr)
+        _print(
+            "statusgen: interrupted just after the new output was swapped in; it is whole.", file=sys.stderr
+        )
         return 130
     except KeyboardInterrupt:
         _print("statusgen: interrupted; the previous output is untouched.", file=sys.stderr)
@@ -264,16 +349,26 @@ def _now(args: argparse.Namespace) -> str | datetime:
 
 def _build(args: argparse.Namespace, site_dir: Path) -> int:
     if args.out is not None and str(args.out).startswith("~"):
-        raise SiteError([Problem("--out", 0, f"{str(args.out)!r} starts with a literal ~ (no shell expanded "
-                                             "it); write the folder's full path, e.g. $HOME/...")])
+        raise SiteError(
+            [
+                Problem(
+                    "--out",
+                    0,
+                    f"{str(args.out)!r} starts with a literal ~ (no shell expanded "
+                    "it); write the folder's full path, e.g. $HOME/...",
+                )
+            ]
+        )
     out_dir = Path(os.path.abspath(args.out or site_dir / "_site"))  # a/b/.. is a, never a folder named ..
     report = build_site(site_dir, out_dir, _now(args), args.jobs or default_workers(), args.cache)
     _print_warnings(report.warnings, args)
     _print_held(report.held)
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
-    _print(f"Built {_count(report.incidents, 'incident')} and "
-           f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
-           f"in {report.seconds:.2f} s")
+    _print(
+        f"Built {_count(report.incidents, 'incident')} and "
+        f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
+        f"in {report.seconds:.2f} s"
+    )
     return 0
 
 
@@ -283,11 +378,22 @@ def _check(args: argparse.Namespace, site_dir: Path) -> int:
     _print_held(report.held)
     if args.format == "github":
         for source, date in report.held:
-            print(_annotation(Problem(source, 1, f"dated {date.isoformat(timespec='minutes')}, after now: "
-                                                 "held back until a build after that time"),
-                              args.site, "warning"))
-    _print(f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
-           f"{_count(report.maintenances, 'maintenance window')})")
+            print(
+                _annotation(
+                    Problem(
+                        source,
+                        1,
+                        f"dated {date.isoformat(timespec='minutes')}, after now: "
+                        "held back until a build after that time",
+                    ),
+                    args.site,
+                    "warning",
+                )
+            )
+    _print(
+        f"{site_dir}: no problems ({_count(report.incidents, 'incident')}, "
+        f"{_count(report.maintenances, 'maintenance window')})"
+    )
     return 0
 
 
@@ -310,8 +416,12 @@ def _serve(args: argparse.Namespace, site_dir: Path) -> int:
     try:
         report(preview.first)
         if not is_loopback(args.bind):
-            _print(f"statusgen: warning: listening on {args.bind}: anyone who can reach it sees every "
-                   "audience's tree, restricted ones included", file=sys.stderr, flush=True)
+            _print(
+                f"statusgen: warning: listening on {args.bind}: anyone who can reach it sees every "
+                "audience's tree, restricted ones included",
+                file=sys.stderr,
+                flush=True,
+            )
         if preview.watcher.note:
             _print(f"statusgen: {preview.watcher.note}", file=sys.stderr, flush=True)
         trees = ", ".join(f"{preview.url}{audience}/" for audience, _ in preview.live.audiences)
@@ -349,8 +459,11 @@ def _new(args: argparse.Namespace, site_dir: Path) -> int:
         _edit(path)
         check_written(path, site_dir)  # raises with what a build would say about the edited file
     elif TODO in path.read_text(encoding="utf-8"):
-        _print(f"{path}: note: fill in the {TODO} ...] prompts or delete them; check and build refuse "
-               "files that still have them", file=sys.stderr)
+        _print(
+            f"{path}: note: fill in the {TODO} ...] prompts or delete them; check and build refuse "
+            "files that still have them",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -362,8 +475,10 @@ def _edit(path: Path) -> None:
     try:
         subprocess.call([*shlex.split(editor), str(path)])
     except OSError as error:
-        _print(f"{path}: note: could not start {editor!r} ({error.strerror}); the file is written",
-               file=sys.stderr)
+        _print(
+            f"{path}: note: could not start {editor!r} ({error.strerror}); the file is written",
+            file=sys.stderr,
+        )
 
 
 def _approve(args: argparse.Namespace, site_dir: Path) -> int:
@@ -385,14 +500,16 @@ def _import(args: argparse.Namespace, site_dir: Path) -> int:
         _print(f"{where}: note: {what}", file=sys.stderr)
     for path in report.forced:
         _print(f"{path}: replaced with the source's text (--force)", file=sys.stderr)
-    _print(f"Imported from {batch.source}: {_count(report.incidents, 'new incident')}, "
-           f"{_count(report.maintenances, 'new maintenance window')}, {_count(report.updates, 'new update')}"
-           + (f", {_count(report.postmortems, 'postmortem')}" if report.postmortems else "")
-           + f", {_count(len(report.components), 'new component')}"
-           + (f" ({', '.join(report.components)})" if report.components else "")
-           + f"; {report.changed} changed, {len(report.forced)} replaced, {report.unchanged} unchanged, "
-           + (f"{report.kept} kept as edited here, " if report.kept else "")
-           + f"{len(report.skipped)} skipped.")
+    _print(
+        f"Imported from {batch.source}: {_count(report.incidents, 'new incident')}, "
+        f"{_count(report.maintenances, 'new maintenance window')}, {_count(report.updates, 'new update')}"
+        + (f", {_count(report.postmortems, 'postmortem')}" if report.postmortems else "")
+        + f", {_count(len(report.components), 'new component')}"
+        + (f" ({', '.join(report.components)})" if report.components else "")
+        + f"; {report.changed} changed, {len(report.forced)} replaced, {report.unchanged} unchanged, "
+        + (f"{report.kept} kept as edited here, " if report.kept else "")
+        + f"{len(report.skipped)} skipped."
+    )
     return 0
 
 
@@ -409,6 +526,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _annotation(problem: Problem, site: Path, level: str = "error") -> str:
     """A GitHub Actions workflow command that puts the problem on the pull request's diff."""
+
     def escape(text: str, properties: bool = False) -> str:
         text = log_line(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if properties else text
@@ -418,8 +536,9 @@ def _annotation(problem: Problem, site: Path, level: str = "error") -> str:
     # GitHub wants paths relative to the repository (the workspace), wherever --site points.
     workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
     path = os.path.relpath((site / problem.path).absolute(), workspace)
-    return (f"::{level} file={escape(path, True)},line={problem.line},title=statusgen::"
-            f"{escape(problem.message)}")
+    return (
+        f"::{level} file={escape(path, True)},line={problem.line},title=statusgen::{escape(problem.message)}"
+    )
 
 
 def _print_warnings(warnings: list[Problem], args: argparse.Namespace) -> None:
@@ -433,8 +552,12 @@ def _print_warnings(warnings: list[Problem], args: argparse.Namespace) -> None:
 def _print_held(held: list[tuple[str, datetime]]) -> None:
     """Updates dated in the future are valid (prepared in advance) but easy to do by mistake."""
     for source, date in held:
-        _print(f"{source}: note: dated {date.isoformat(timespec='minutes')}, after now; "
-               "held back until a build after that time", file=sys.stderr, flush=True)
+        _print(
+            f"{source}: note: dated {date.isoformat(timespec='minutes')}, after now; "
+            "held back until a build after that time",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _print(text: object, file: TextIO | None = None, flush: bool = False) -> None:

@@ -19,8 +19,22 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LINK_SCHEMES = ("http", "https", "mailto", "")  # "": a path on this site; never javascript: or data:
 MAX_ID_LENGTH = 100  # ids name folders, files and URLs: well within every file system's limit
 # Every top-level key site.yml may have (the starter site.yml shows each one; a test holds them to it).
-SITE_KEYS = ("title", "base_url", "timezone", "language", "description", "logo", "links",
-             "history_days", "feed_size", "author", "theme", "components", "audiences", "templates")
+SITE_KEYS = (
+    "title",
+    "base_url",
+    "timezone",
+    "language",
+    "description",
+    "logo",
+    "links",
+    "history_days",
+    "feed_size",
+    "author",
+    "theme",
+    "components",
+    "audiences",
+    "templates",
+)
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 DEFAULT_AUDIENCES = (
     {"id": "public", "title": "Public", "noindex": False},
@@ -59,6 +73,7 @@ class Link:
 @dataclass(frozen=True)
 class Author:
     """Who publishes the feeds (Atom requires an author: RFC 4287 4.1.1)."""
+
     name: str
     email: str = ""
     uri: str = ""
@@ -112,8 +127,9 @@ class _Reader:
             if key not in allowed:
                 self.problem(key, one_of(key, allowed, f"key{self.where}"))
 
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None,
-            required: bool = False) -> Any:
+    def get(
+        self, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False
+    ) -> Any:
         if key not in self.data or self.data[key] is None:
             if required:
                 self.problem(None, f"missing required key {key!r}{self.where}")
@@ -137,8 +153,13 @@ class _Reader:
 
 
 _TEXT = (str, int, float)
-_TYPE_NAMES: dict[Any, str] = {_TEXT: "text", int: "a whole number", bool: "true or false",
-                               YamlList: "a list", YamlMap: "a mapping"}
+_TYPE_NAMES: dict[Any, str] = {
+    _TEXT: "text",
+    int: "a whole number",
+    bool: "true or false",
+    YamlList: "a list",
+    YamlMap: "a mapping",
+}
 
 
 def _describe(value: object) -> str:
@@ -253,9 +274,30 @@ IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
 # An SVG opened on its own runs its scripts with the site's origin: a logo may hold only
 # these drawing elements, in the SVG namespace, with no event handler and no link out.
 _SVG = "{http://www.w3.org/2000/svg}"
-_SVG_ELEMENTS = frozenset((
-    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan",
-    "title", "desc", "defs", "linearGradient", "radialGradient", "stop", "clipPath", "mask", "symbol"))
+_SVG_ELEMENTS = frozenset(
+    (
+        "svg",
+        "g",
+        "path",
+        "rect",
+        "circle",
+        "ellipse",
+        "line",
+        "polyline",
+        "polygon",
+        "text",
+        "tspan",
+        "title",
+        "desc",
+        "defs",
+        "linearGradient",
+        "radialGradient",
+        "stop",
+        "clipPath",
+        "mask",
+        "symbol",
+    )
+)
 
 
 def _logo(reader: _Reader, site_dir: Path) -> str:
@@ -302,7 +344,7 @@ def _svg_problem(data: bytes) -> str:
         return f"is not a well-formed SVG ({error})"
     for element in root.iter():
         tag = element.tag if isinstance(element.tag, str) else ""
-        name = tag[len(_SVG):] if tag.startswith(_SVG) else ""
+        name = tag[len(_SVG) :] if tag.startswith(_SVG) else ""
         if name not in _SVG_ELEMENTS:
             return f"is an SVG with a <{element.tag}> element: only drawing elements may be in a logo" + plain
         for attribute, value in element.attrib.items():
@@ -386,12 +428,14 @@ def _components(reader: _Reader) -> tuple[Component, ...]:
     for entry, _ in entries:
         entry.check_keys(("id", "name", "description", "group"))
         component_id = read_id(entry)
-        components.append(Component(
-            id=component_id,
-            name=entry.text("name", required=True) or component_id,
-            description=entry.text("description"),
-            group=entry.text("group"),
-        ))
+        components.append(
+            Component(
+                id=component_id,
+                name=entry.text("name", required=True) or component_id,
+                description=entry.text("description"),
+                group=entry.text("group"),
+            )
+        )
     return tuple(components)
 
 
@@ -401,8 +445,11 @@ def _links(reader: _Reader) -> tuple[Link, ...]:
         entry.check_keys(("title", "url"))
         url = entry.text("url", required=True)
         if url and not _safe_url(url, LINK_SCHEMES):
-            entry.problem("url", f"link {url!r} must be an http(s) or mailto: URL, or a path on this "
-                                 "site (no other scheme, no spaces)")
+            entry.problem(
+                "url",
+                f"link {url!r} must be an http(s) or mailto: URL, or a path on this "
+                "site (no other scheme, no spaces)",
+            )
             url = ""
         links.append(Link(title=entry.text("title", required=True), url=url))
     return tuple(links)
@@ -421,18 +468,21 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
         entry.check_keys(("id", "title", "description", "base_url", "noindex"))
         audience_id = read_id(entry)
         base_url = _url(entry, "base_url") or (
-            site_base_url if rank == 0 else f"{site_base_url}{audience_id}/")
+            site_base_url if rank == 0 else f"{site_base_url}{audience_id}/"
+        )
         noindex = entry.get("noindex", bool, rank > 0)
         if rank > 0 and not noindex:
             entry.problem("noindex", "a restricted audience is always noindex; remove 'noindex: false'")
-        audiences.append(Audience(
-            id=audience_id,
-            title=entry.text("title", audience_id.title()),
-            rank=rank,
-            base_url=base_url,
-            description=entry.text("description"),
-            noindex=noindex or rank > 0,
-        ))
+        audiences.append(
+            Audience(
+                id=audience_id,
+                title=entry.text("title", audience_id.title()),
+                rank=rank,
+                base_url=base_url,
+                description=entry.text("description"),
+                noindex=noindex or rank > 0,
+            )
+        )
     return tuple(audiences)
 
 

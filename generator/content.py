@@ -35,10 +35,27 @@ KNOWN_CONTENT_DIRS = ("incidents", "maintenance", "templates")  # templates: mes
 POSTMORTEM_NAME = "postmortem.md"
 _STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _KEYS: dict[Kind, tuple[str, ...]] = {
-    "incident": ("date", "status", "title", "impact", "components", "audience",
-                 "template", "template_version"),
-    "maintenance": ("date", "status", "title", "components", "audience", "starts", "ends",
-                    "template", "template_version"),
+    "incident": (
+        "date",
+        "status",
+        "title",
+        "impact",
+        "components",
+        "audience",
+        "template",
+        "template_version",
+    ),
+    "maintenance": (
+        "date",
+        "status",
+        "title",
+        "components",
+        "audience",
+        "starts",
+        "ends",
+        "template",
+        "template_version",
+    ),
 }
 _REQUIRED_FIRST: dict[Kind, tuple[str, ...]] = {
     "incident": ("title", "impact", "components"),
@@ -85,8 +102,12 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
     incident_ids = {f.id for f in folders if f.kind == "incident"}
     for folder in folders:
         if folder.kind == "maintenance" and folder.id in incident_ids:
-            problems.add(folder.path, 1, f"an incident is named {folder.id!r} too; feeds and the JSON API "
-                                         "identify both by name, so give the maintenance window another")
+            problems.add(
+                folder.path,
+                1,
+                f"an incident is named {folder.id!r} too; feeds and the JSON API "
+                "identify both by name, so give the maintenance window another",
+            )
     return [f for f in folders if not (f.kind == "maintenance" and f.id in incident_ids)]
 
 
@@ -98,20 +119,34 @@ def folder_at(entry: Path, site_dir: Path, problems: Problems) -> Folder | None:
         return None
     if not entry.is_dir():
         if _looks_like_update(entry):
-            problems.add(entry, 1, f"update files belong in a folder per {kind}: "
-                                   f"content/{dirname}/<{kind}-id>/{entry.name}")
+            problems.add(
+                entry,
+                1,
+                f"update files belong in a folder per {kind}: content/{dirname}/<{kind}-id>/{entry.name}",
+            )
         return None
     if not SLUG.match(entry.name):
-        problems.add(entry, 1, f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
-                               f"(lowercase letters, digits and dashes; it is the page's URL)")
+        problems.add(
+            entry,
+            1,
+            f"{kind} folder name {entry.name!r} must match [a-z0-9][a-z0-9-]* "
+            f"(lowercase letters, digits and dashes; it is the page's URL)",
+        )
         return None
     if len(entry.name) > MAX_ID_LENGTH:
-        problems.add(entry, 1, f"{kind} folder name is {len(entry.name)} characters long; the limit "
-                               f"is {MAX_ID_LENGTH} (it is the page's URL)")
+        problems.add(
+            entry,
+            1,
+            f"{kind} folder name is {len(entry.name)} characters long; the limit "
+            f"is {MAX_ID_LENGTH} (it is the page's URL)",
+        )
         return None
     if entry.name in RESERVED_IDS:
-        problems.add(entry, 1, f"{kind} folder name {entry.name!r} is reserved (the JSON API "
-                               "uses it); choose another name")
+        problems.add(
+            entry,
+            1,
+            f"{kind} folder name {entry.name!r} is reserved (the JSON API uses it); choose another name",
+        )
         return None
     files = tuple(f for f in sorted(entry.iterdir()) if _is_update_file(f, site_dir, problems))
     if not files:
@@ -158,15 +193,23 @@ def _looks_like_update(path: Path) -> bool:
 def _is_editor_file(path: Path) -> bool:
     """Hidden files and editor leftovers (.#x.md, #x.md#, x.md~, .x.md.swp); not hidden folders."""
     name = path.name
-    return (name.endswith("~") or (name.startswith("#") and name.endswith("#"))
-            or (name.startswith(".") and not path.is_dir()))
+    return (
+        name.endswith("~")
+        or (name.startswith("#") and name.endswith("#"))
+        or (name.startswith(".") and not path.is_dir())
+    )
 
 
 def _is_file(path: Path, problems: Problems) -> bool:
     if path.is_file():
         return True
-    problems.add(path, 1, "expected an update file, found a folder" if path.is_dir()
-                 else "cannot read this file (a broken symbolic link?)")
+    problems.add(
+        path,
+        1,
+        "expected an update file, found a folder"
+        if path.is_dir()
+        else "cannot read this file (a broken symbolic link?)",
+    )
     return False
 
 
@@ -186,9 +229,13 @@ def inside_site(path: Path, site_dir: Path, problems: Problems) -> bool:
     return False
 
 
-def load_folder(folder: Folder, config: SiteConfig, site_dir: Path,
-                render: Callable[[str], str] = render_markdown,
-                allow_prompts: bool = False) -> tuple[Item | None, list[Problem]]:
+def load_folder(
+    folder: Folder,
+    config: SiteConfig,
+    site_dir: Path,
+    render: Callable[[str], str] = render_markdown,
+    allow_prompts: bool = False,
+) -> tuple[Item | None, list[Problem]]:
     """Parse, validate and render one folder. Runs in worker processes, so it returns problems."""
     problems = Problems(site_dir)
     updates: list[Update] = []
@@ -231,8 +278,12 @@ def split_front_matter(path: Path, problems: Problems) -> tuple[YamlMap, str, in
     control = CONTROL_CHARACTERS.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
-        problems.add(path, line, f"invisible control character U+{ord(control.group()):04X} "
-                                 "(pasted from another program?); delete it, feeds cannot carry it")
+        problems.add(
+            path,
+            line,
+            f"invisible control character U+{ord(control.group()):04X} "
+            "(pasted from another program?); delete it, feeds cannot carry it",
+        )
         return None
     if not text.strip():
         problems.add(path, 1, "empty file; an update needs front matter between '---' lines, then a body")
@@ -256,7 +307,7 @@ def split_front_matter(path: Path, problems: Problems) -> tuple[YamlMap, str, in
     if not isinstance(front, YamlMap):
         problems.add(path, 2, "front matter must be a mapping of keys (date: ..., status: ...)")
         return None
-    return front, "\n".join(lines[end + 1:]), end + 2
+    return front, "\n".join(lines[end + 1 :]), end + 2
 
 
 class _Fields:
@@ -300,9 +351,15 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, (YamlMap, YamlList, bool)) or not str(value).strip():
-            self.problem(key, f"{key!r} must be non-empty text" + (
-                " (YAML reads yes/no/on/off as true/false; put the text in quotes)"
-                if isinstance(value, bool) else ""))
+            self.problem(
+                key,
+                f"{key!r} must be non-empty text"
+                + (
+                    " (YAML reads yes/no/on/off as true/false; put the text in quotes)"
+                    if isinstance(value, bool)
+                    else ""
+                ),
+            )
             return None
         return str(value).strip()
 
@@ -312,8 +369,10 @@ class _Fields:
         value = self.front["audience"]
         if value is None or not str(value).strip():
             # Fail closed: an empty value must not quietly make a restricted update public.
-            self.problem("audience", "'audience' has no value; name an audience, or delete the "
-                                     "line to make this public")
+            self.problem(
+                "audience",
+                "'audience' has no value; name an audience, or delete the line to make this public",
+            )
             return 0
         audience = self.config.audience(str(value))
         if audience is None:
@@ -327,13 +386,15 @@ class _Fields:
             return None
         line = self.front.line_of("components")
         if value is None:
-            self.problems.add(self.path, line, "'components' has no value; list component ids, "
-                                               "or write [] for none")
+            self.problems.add(
+                self.path, line, "'components' has no value; list component ids, or write [] for none"
+            )
             return None
         pairs: list[tuple[str, str | None]] = []
         if isinstance(value, YamlList):
             entries: list[tuple[Any, Any, int]] = [
-                (item, None, item_line) for item, item_line in zip(value, value.item_lines, strict=False)]
+                (item, None, item_line) for item, item_line in zip(value, value.item_lines, strict=False)
+            ]
         elif isinstance(value, YamlMap) and kind == "incident":
             entries = [(key, state, value.line_of(key)) for key, state in value.items()]
         else:
@@ -344,11 +405,18 @@ class _Fields:
             if isinstance(component_id, int) and not isinstance(component_id, bool):
                 component_id = str(component_id)  # site.yml reads `id: 123` as text too
             if not isinstance(component_id, str) or isinstance(state, (YamlMap, YamlList)):
-                self.problems.add(self.path, entry_line, "each component must be an id like 'api'"
-                                  + (", or 'id: state' in a mapping" if kind == "incident" else ""))
+                self.problems.add(
+                    self.path,
+                    entry_line,
+                    "each component must be an id like 'api'"
+                    + (", or 'id: state' in a mapping" if kind == "incident" else ""),
+                )
             elif component_id not in self.config.component_ids:
-                self.problems.add(self.path, entry_line,
-                                  one_of(component_id, sorted(self.config.component_ids), "component"))
+                self.problems.add(
+                    self.path,
+                    entry_line,
+                    one_of(component_id, sorted(self.config.component_ids), "component"),
+                )
             elif state is not None and state not in COMPONENT_STATES:
                 self.problems.add(self.path, entry_line, one_of(state, COMPONENT_STATES, "component state"))
             elif any(existing == component_id for existing, _ in pairs):
@@ -362,12 +430,18 @@ def _prompt(line: str) -> str:
     """'[TODO: the symptoms customers notice]' from a line, shortened at a word if long."""
     start = line.index(TODO)
     end = line.find("]", start)
-    prompt = line[start:end + 1] if end != -1 else line[start:].rstrip()
+    prompt = line[start : end + 1] if end != -1 else line[start:].rstrip()
     return prompt if len(prompt) <= 70 else prompt[:70].rsplit(" ", 1)[0] + " ...]"
 
 
-def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: Problems,
-          render: Callable[[str], str]) -> Body:
+def _body(
+    path: Path,
+    body: str,
+    body_line: int,
+    config: SiteConfig,
+    problems: Problems,
+    render: Callable[[str], str],
+) -> Body:
     audience_ids = [a.id for a in config.audiences]
     raw_segments, errors = split_blocks(body, body_line, audience_ids)
     errors.extend(_front_matter_in_body(body, body_line))
@@ -387,12 +461,15 @@ def _body(path: Path, body: str, body_line: int, config: SiteConfig, problems: P
             rendered[rank, text] = Segment(rank, render(text))
         return rendered[rank, text]
 
-    return tuple(tuple(segment(rank, text) for rank, text in pieces)
-                 for pieces in audience_texts(raw_segments, ranks, config.audiences))
+    return tuple(
+        tuple(segment(rank, text) for rank, text in pieces)
+        for pieces in audience_texts(raw_segments, ranks, config.audiences)
+    )
 
 
-_FRONT_MATTER_KEY = re.compile(r"^\s*(audience|date|status|title|impact|components|starts|ends)\s*:",
-                               re.IGNORECASE)
+_FRONT_MATTER_KEY = re.compile(
+    r"^\s*(audience|date|status|title|impact|components|starts|ends)\s*:", re.IGNORECASE
+)
 
 
 def _front_matter_in_body(body: str, body_line: int) -> list[tuple[int, str]]:
@@ -404,22 +481,39 @@ def _front_matter_in_body(body: str, body_line: int) -> list[tuple[int, str]]:
         if line.strip():
             key = _FRONT_MATTER_KEY.match(line)
             if key:
-                return [(body_line + offset, f"{key.group(1)!r} below the front matter's closing '---'; "
-                                             "move it up between the '---' lines (or reword the first line)")]
+                return [
+                    (
+                        body_line + offset,
+                        f"{key.group(1)!r} below the front matter's closing '---'; "
+                        "move it up between the '---' lines (or reword the first line)",
+                    )
+                ]
             return []
     return []
 
 
-def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: int,
-            config: SiteConfig, problems: Problems, render: Callable[[str], str]) -> Update | None:
+def _update(
+    folder: Folder,
+    path: Path,
+    front: YamlMap,
+    body: str,
+    body_line: int,
+    config: SiteConfig,
+    problems: Problems,
+    render: Callable[[str], str],
+) -> Update | None:
     fields = _Fields(path, front, config, problems)
     before = len(problems.items)
     fields.check_keys(_KEYS[folder.kind])
     if len(path.stem) > MAX_ID_LENGTH:
         problems.add(path, 1, f"file name is {len(path.stem)} characters long; the limit is {MAX_ID_LENGTH}")
     elif not _STEM.match(path.stem):
-        problems.add(path, 1, f"file name {path.name!r} must match [A-Za-z0-9][A-Za-z0-9._-]*.md "
-                              "(it is part of the update's permanent id)")
+        problems.add(
+            path,
+            1,
+            f"file name {path.name!r} must match [A-Za-z0-9][A-Za-z0-9._-]*.md "
+            "(it is part of the update's permanent id)",
+        )
     statuses = INCIDENT_STATUSES if folder.kind == "incident" else MAINTENANCE_STATUSES
     date = fields.date("date", required=True)
     status = fields.choice("status", statuses, "status", required=True)
@@ -444,8 +538,15 @@ def _update(folder: Folder, path: Path, front: YamlMap, body: str, body_line: in
     return update if len(problems.items) == before else None
 
 
-def _postmortem(path: Path, front: YamlMap, body: str, body_line: int, config: SiteConfig,
-                problems: Problems, render: Callable[[str], str]) -> Postmortem | None:
+def _postmortem(
+    path: Path,
+    front: YamlMap,
+    body: str,
+    body_line: int,
+    config: SiteConfig,
+    problems: Problems,
+    render: Callable[[str], str],
+) -> Postmortem | None:
     fields = _Fields(path, front, config, problems)
     before = len(problems.items)
     fields.check_keys(_POSTMORTEM_KEYS)
@@ -471,16 +572,27 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
         if not missing:
             continue
         names = ", ".join(repr(k) for k in missing)
-        which = (f"the earliest update of this {kind}" if first is updates[0] else
-                 f"the earliest update of this {kind} that audience {audience.id!r} sees "
-                 "(the earlier ones are restricted)")
+        which = (
+            f"the earliest update of this {kind}"
+            if first is updates[0]
+            else f"the earliest update of this {kind} that audience {audience.id!r} sees "
+            "(the earlier ones are restricted)"
+        )
         message = f"missing {names}: {which} must say what the {kind} is"
-        opener = next((u for u in updates if audience.sees(u.audience_rank)
-                       and all(getattr(u, key) is not None for key in missing)), None)
+        opener = next(
+            (
+                u
+                for u in updates
+                if audience.sees(u.audience_rank) and all(getattr(u, key) is not None for key in missing)
+            ),
+            None,
+        )
         if opener is not None:  # the likely slip: this file's date puts it before the real first one
-            message += (f"; it is dated {human_time(first.date, config.timezone)}, before "
-                        f"{Path(opener.source).name} ({human_time(opener.date, config.timezone)}), "
-                        "which says it: check this file's date")
+            message += (
+                f"; it is dated {human_time(first.date, config.timezone)}, before "
+                f"{Path(opener.source).name} ({human_time(opener.date, config.timezone)}), "
+                "which says it: check this file's date"
+            )
         problems.items.append(Problem(first.source, 1, message))
 
 
@@ -492,9 +604,15 @@ def _check_empty_components(updates: list[Update], config: SiteConfig, problems:
             impact = update.impact or impact
             components = update.components if update.components is not None else components
             if components == () and impact not in (None, "none") and update.status != "resolved":
-                problems.items.append(Problem(update.source, 1, f"'components' is empty but impact is "
-                                              f"{impact!r}; name the affected components "
-                                              "(only impact 'none' may affect none)"))
+                problems.items.append(
+                    Problem(
+                        update.source,
+                        1,
+                        f"'components' is empty but impact is "
+                        f"{impact!r}; name the affected components "
+                        "(only impact 'none' may affect none)",
+                    )
+                )
                 return  # one mistake, one problem
 
 
@@ -505,6 +623,7 @@ def _check_window(updates: list[Update], problems: Problems) -> None:
         moved_one = bool(update.starts) != bool(update.ends)  # both in one file: checked there
         if starts and ends and ends <= starts and moved_one:
             key = "'ends'" if update.ends else "'starts'"
-            problems.items.append(Problem(update.source, 1, f"{key} moves the window so that it "
-                                                           "ends before it starts"))
+            problems.items.append(
+                Problem(update.source, 1, f"{key} moves the window so that it ends before it starts")
+            )
             return

@@ -26,14 +26,17 @@ def parse_timestamp(value: object, default_tz: tzinfo) -> datetime:
         text = str(value).strip()
         match = _TIMESTAMP.match(text)
         if not match:
-            raise ValueError(
-                f"invalid timestamp {text!r}; expected ISO 8601 like 2026-11-27T14:05:00+01:00"
-            )
+            raise ValueError(f"invalid timestamp {text!r}; expected ISO 8601 like 2026-11-27T14:05:00+01:00")
         year, month, day, hour, minute, second, fraction, offset = match.groups()
         try:
             parsed = datetime(
-                int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                int(second or 0), int((fraction or "0").ljust(6, "0")),
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
+                int((fraction or "0").ljust(6, "0")),
                 tzinfo=_offset(offset) if offset else None,
             )
         except ValueError as error:
@@ -55,8 +58,9 @@ def _local(naive: datetime, zone: tzinfo) -> datetime:
         round_trip = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
         what = "does not exist" if round_trip != naive else "happens twice"
         offsets = " or ".join(sorted({_offset_text(first), _offset_text(second)}))
-        raise ValueError(f"{text} {what} in {zone} (the clocks change then); "
-                         f"write it with its UTC offset ({offsets})")
+        raise ValueError(
+            f"{text} {what} in {zone} (the clocks change then); write it with its UTC offset ({offsets})"
+        )
     return first
 
 

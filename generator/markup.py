@@ -29,18 +29,41 @@ _CLOSE = re.compile(r"^:::[ \t]*$")
 _MARKER_LIKE = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*:::")
 # Characters that look like a colon: Unicode's confusables for ':' (UTS #39) and other two-dot
 # marks (NFKC already folds the full-width and small forms).
-_COLON_LIKES = str.maketrans({c: ":" for c in (
-    "\u0589\u05c3\u0703\u0704\u0903\u0a83\u1361\u1365\u16ec\u17d6\u1803\u1804\u1809\u205a"
-    "\u205d\u2236\u2982\u02d0\u02f8\ua4fd\ua6f4\ua789\ufe30\ufe13")})
+_COLON_LIKES = str.maketrans(
+    {
+        c: ":"
+        for c in (
+            "\u0589\u05c3\u0703\u0704\u0903\u0a83\u1361\u1365\u16ec\u17d6\u1803\u1804\u1809\u205a"
+            "\u205d\u2236\u2982\u02d0\u02f8\ua4fd\ua6f4\ua789\ufe30\ufe13"
+        )
+    }
+)
 # An opening marker mistyped (':: strategic', ';;; strategic') or written with characters we do
 # not know: a short token with no ASCII letter or digit, then an audience id. (A closing ':::'
 # mistyped alone cannot leak: a block needs an opener, and a valid one left unclosed is an error.)
 _STRANGE_OPENER = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*([^\sA-Za-z0-9]{1,8})\s*([^\s]+)\s*$")
 # Unicode's Default_Ignorable_Code_Point ranges, and characters that render as nothing.
-_IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
-              (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
-              (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
-              (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF), (0x2800, 0x2800), (0x1D159, 0x1D159))
+_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+    (0x2800, 0x2800),
+    (0x1D159, 0x1D159),
+)
 _EXTENSIONS = ("tables", "fenced_code", "sane_lists")
 # Limits that keep any body's rendering within a second or two (Python-Markdown slows down
 # sharply on some inputs): see README, "Limits".
@@ -107,7 +130,7 @@ def defuse_marker(line: str) -> str:
     """The line with its first colon written as an HTML entity: it shows the same but is text."""
     for index, char in enumerate(line):
         if _fold(char) == ":":
-            return f"{line[:index]}&#{ord(char)};{line[index + 1:]}"
+            return f"{line[:index]}&#{ord(char)};{line[index + 1 :]}"
     return line
 
 
@@ -122,8 +145,9 @@ def _invisible(char: str) -> bool:
     if char == "\t":
         return False
     code = ord(char)
-    return (unicodedata.category(char) in ("Cf", "Cc", "Mn", "Me")
-            or any(low <= code <= high for low, high in _IGNORABLE))
+    return unicodedata.category(char) in ("Cf", "Cc", "Mn", "Me") or any(
+        low <= code <= high for low, high in _IGNORABLE
+    )
 
 
 def _odd(char: str) -> bool:
@@ -163,13 +187,23 @@ def split_blocks(
         exact = not any(_odd(c) for c in stripped)
         opening, closing = exact and _OPEN.match(stripped), exact and _CLOSE.match(stripped)
         if index in code_lines:
-            errors.append((number, f"audience marker inside the fenced code block opened on line "
-                                   f"{first_line + code_lines[index]}; {_MARKER_HELP}, outside code"))
+            errors.append(
+                (
+                    number,
+                    f"audience marker inside the fenced code block opened on line "
+                    f"{first_line + code_lines[index]}; {_MARKER_HELP}, outside code",
+                )
+            )
         elif opening:
             name = opening.group(1)
             if current_audience is not None:
-                errors.append((number, f"'::: {name}' inside the '::: {current_audience}' block opened "
-                                       f"on line {opened_at}; blocks cannot nest, close it with ':::' first"))
+                errors.append(
+                    (
+                        number,
+                        f"'::: {name}' inside the '::: {current_audience}' block opened "
+                        f"on line {opened_at}; blocks cannot nest, close it with ':::' first",
+                    )
+                )
                 continue
             if name not in audiences:
                 errors.append((number, one_of(name, audiences, "audience")))
@@ -184,8 +218,9 @@ def split_blocks(
         else:
             errors.append((number, _not_a_marker(stripped)))
     if current_audience is not None:
-        errors.append((opened_at, f"'::: {current_audience}' block is never closed; "
-                                  "add a line ':::' after it"))
+        errors.append(
+            (opened_at, f"'::: {current_audience}' block is never closed; add a line ':::' after it")
+        )
     flush(0)
     return segments, errors
 
@@ -194,8 +229,10 @@ def _not_a_marker(line: str) -> str:
     hidden = sorted({f"U+{ord(c):04X}" for c in line if _odd(c)})
     folded = _fold(line).strip()
     if hidden and (_OPEN.match(folded) or _CLOSE.match(folded)):
-        return (f"audience marker with invisible or look-alike characters ({', '.join(hidden)}); "
-                f"retype the line as '::: <audience>' or ':::'")
+        return (
+            f"audience marker with invisible or look-alike characters ({', '.join(hidden)}); "
+            f"retype the line as '::: <audience>' or ':::'"
+        )
     return f"not an audience marker: {line[:40]!r}; {_MARKER_HELP} (not quoted, listed or indented)"
 
 
@@ -206,8 +243,9 @@ def _fenced_code_lines(lines: list[str]) -> dict[int, int]:
     while index < len(lines):
         fence = _FENCE.match(lines[index])
         if fence:
-            closer = next((j for j in range(index + 1, len(lines))
-                           if lines[j].rstrip(" ") == fence.group(1)), None)
+            closer = next(
+                (j for j in range(index + 1, len(lines)) if lines[j].rstrip(" ") == fence.group(1)), None
+            )
             if closer is not None:  # an unclosed fence is no code block in Markdown either
                 inside.update((j, index) for j in range(index + 1, closer))
                 index = closer
@@ -215,8 +253,9 @@ def _fenced_code_lines(lines: list[str]) -> dict[int, int]:
     return inside
 
 
-def audience_texts(segments: list[RawSegment], ranks: dict[str, int],
-                   audiences: Sequence[Audience]) -> list[list[tuple[int, str]]]:
+def audience_texts(
+    segments: list[RawSegment], ranks: dict[str, int], audiences: Sequence[Audience]
+) -> list[list[tuple[int, str]]]:
     """For each audience (by rank), the (rank, text) pieces it sees, to be rendered one by one.
 
     Consecutive pieces of the same rank are one text: the public sees the body as if the
@@ -240,27 +279,46 @@ def audience_texts(segments: list[RawSegment], ranks: dict[str, int],
 def body_limits(body: str, first_line: int) -> list[tuple[int, str]]:
     """Problems with a body too large or too tangled to render quickly (see MAX_* above)."""
     if len(body) > MAX_BODY_CHARS:
-        return [(first_line, f"body is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,} "
-                             "(split it over several updates, or link to a longer document)")]
+        return [
+            (
+                first_line,
+                f"body is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,} "
+                "(split it over several updates, or link to a longer document)",
+            )
+        ]
     errors = []
     lines = body.split("\n")
     for index, line in enumerate(lines):
         if _nesting(line) > MAX_NESTING:
-            errors.append((first_line + index, f"nested more than {MAX_NESTING} levels deep "
-                                               "(lists, quotes or indentation); flatten it"))
+            errors.append(
+                (
+                    first_line + index,
+                    f"nested more than {MAX_NESTING} levels deep (lists, quotes or indentation); flatten it",
+                )
+            )
             break
     code = _fenced_code_lines(lines)
     start = 0
     for index in range(len(lines) + 1):
         if index == len(lines) or not lines[index].strip():
             if _bracket_scan("\n".join(lines[start:index])) > _BRACKET_BUDGET:
-                errors.append((first_line + start, "too many unclosed '[', '(' or '<' in this paragraph "
-                                                   "to render it in reasonable time; close them or "
-                                                   "write \\[, \\( and &lt;"))
+                errors.append(
+                    (
+                        first_line + start,
+                        "too many unclosed '[', '(' or '<' in this paragraph "
+                        "to render it in reasonable time; close them or "
+                        "write \\[, \\( and &lt;",
+                    )
+                )
             elif sum(1 for n in range(start, index) if n not in code) > MAX_BLOCK_LINES:
-                errors.append((first_line + start, f"more than {MAX_BLOCK_LINES} lines without a blank "
-                                                   "line between them; add blank lines (code in ``` "
-                                                   "fences does not count)"))
+                errors.append(
+                    (
+                        first_line + start,
+                        f"more than {MAX_BLOCK_LINES} lines without a blank "
+                        "line between them; add blank lines (code in ``` "
+                        "fences does not count)",
+                    )
+                )
             start = index + 1
     return errors
 
@@ -368,8 +426,10 @@ class _RawHtml(HTMLParser):
         if tag == "img" and not any(name == "alt" for name, _ in attrs):
             attrs = [("alt", ""), *attrs]
         if self.url:
-            attrs = [(name, self.url(value) if name in ("href", "src") and value else value)
-                     for name, value in attrs]
+            attrs = [
+                (name, self.url(value) if name in ("href", "src") and value else value)
+                for name, value in attrs
+            ]
         shown = "".join(f' {name}="{escape(value or "", quote=True)}"' for name, value in attrs)
         self.out.append(f"<{self._name(tag)}{shown}>")
 
@@ -404,13 +464,15 @@ class _PageOutlineExtension(Extension):
 
 def _renderer_for(text: str) -> markdown.Markdown:
     """Markdown with every extension, minus the processors that cannot match this text."""
-    idle = frozenset(name for name, triggers in _TRIGGERS.items()
-                     if not any(trigger in text for trigger in triggers))
+    idle = frozenset(
+        name for name, triggers in _TRIGGERS.items() if not any(trigger in text for trigger in triggers)
+    )
     renderer = _renderers.get(idle)
     if renderer is None:
         renderer = markdown.Markdown(
             extensions=[*(name for name in _EXTENSIONS if name not in idle), _PageOutlineExtension()],
-            output_format="html")
+            output_format="html",
+        )
         for registry in (renderer.inlinePatterns, renderer.preprocessors):
             for name in idle:
                 if name in registry:

@@ -17,13 +17,14 @@ MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "c
 ACTIVE_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 CLOSED_STATUSES = ("resolved", "completed", "cancelled")
 # The progress bar's steps, in order (a cancelled window shows no progress).
-PROGRESS_STEPS: dict[str, tuple[str, ...]] = {"incident": INCIDENT_STATUSES,
-                                              "maintenance": MAINTENANCE_STATUSES[:-1]}
+PROGRESS_STEPS: dict[str, tuple[str, ...]] = {
+    "incident": INCIDENT_STATUSES,
+    "maintenance": MAINTENANCE_STATUSES[:-1],
+}
 IMPACTS = ("none", "minor", "major", "critical")
 COMPONENT_STATES = ("operational", "degraded_performance", "partial_outage", "major_outage")
 # Worst last; under_maintenance ranks below any outage, as on hosted status pages.
-STATE_ORDER = ("operational", "under_maintenance", "degraded_performance", "partial_outage",
-               "major_outage")
+STATE_ORDER = ("operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage")
 STATE_FROM_IMPACT = {
     "none": "operational",
     "minor": "degraded_performance",

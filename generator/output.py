@@ -52,16 +52,35 @@ def out_dir_problems(out_dir: Path, site_dir: Path | None = None) -> list[Proble
 def _out_dir_problems(out_dir: Path, site_dir: Path | None) -> list[Problem]:
     inside = site_dir is not None and _source_of(out_dir, site_dir)
     if inside:
-        return [Problem(str(out_dir), 0, f"the output folder must not be {inside}: a build replaces it "
-                                         "whole; choose another --out (default: _site in the site folder)")]
+        return [
+            Problem(
+                str(out_dir),
+                0,
+                f"the output folder must not be {inside}: a build replaces it "
+                "whole; choose another --out (default: _site in the site folder)",
+            )
+        ]
     if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
         return [Problem(str(out_dir), 1, "output path exists and is not a folder; choose another --out")]
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
-        return [Problem(str(out_dir), 1, "output folder is not empty and was not made by statusgen; "
-                                         "refusing to replace it (choose another --out or empty it)")]
-    return [Problem(str(path), 1, "this folder is in the way of statusgen's own working folder and "
-                                  "was not made by statusgen; move it or choose another --out")
-            for path in _work_dirs(out_dir) if not _ours_or_absent(path)]
+        return [
+            Problem(
+                str(out_dir),
+                1,
+                "output folder is not empty and was not made by statusgen; "
+                "refusing to replace it (choose another --out or empty it)",
+            )
+        ]
+    return [
+        Problem(
+            str(path),
+            1,
+            "this folder is in the way of statusgen's own working folder and "
+            "was not made by statusgen; move it or choose another --out",
+        )
+        for path in _work_dirs(out_dir)
+        if not _ours_or_absent(path)
+    ]
 
 
 def _source_of(out_dir: Path, site_dir: Path) -> str:
@@ -222,8 +241,9 @@ def _signals_held() -> Iterator[None]:
         yield  # Python runs signal handlers in the main thread only: nothing interrupts this one
         return
     caught: list[int] = []
-    previous = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum))
-                for signum in _DEFERRED}
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: caught.append(signum)) for signum in _DEFERRED
+    }
     try:
         yield
     finally:

@@ -47,8 +47,13 @@ def inherited() -> Any:
     return _INHERITED
 
 
-def run(function: Callable[[T], R], tasks: list[T], workers: int, chunksize: int | None = None,
-        work: int | None = None) -> list[R]:
+def run(
+    function: Callable[[T], R],
+    tasks: list[T],
+    workers: int,
+    chunksize: int | None = None,
+    work: int | None = None,
+) -> list[R]:
     """function over tasks, in order: in worker processes when there is enough work, else here.
 
     ``work``: how many units (pages, folders) the tasks hold; by default one a task.

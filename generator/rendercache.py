@@ -81,8 +81,9 @@ class RenderCache:
             return None
         if self._connection is None or self._pid != os.getpid():  # never share one across fork
             try:
-                self._connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                                   check_same_thread=False)
+                self._connection = sqlite3.connect(
+                    f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
+                )
             except sqlite3.Error:
                 self._unreadable = True
                 return None

@@ -36,8 +36,13 @@ STATUS_LABELS = {
 }
 IMPACT_LABELS = {"none": "No impact", "minor": "Minor", "major": "Major", "critical": "Critical"}
 # The tab's dot on each page (hex, no '#': it goes into a data: URL).
-TAB_COLOURS = {"operational": "1a7f37", "under_maintenance": "0969da", "degraded_performance": "bf8700",
-               "partial_outage": "d1242f", "major_outage": "82071e"}
+TAB_COLOURS = {
+    "operational": "1a7f37",
+    "under_maintenance": "0969da",
+    "degraded_performance": "bf8700",
+    "partial_outage": "d1242f",
+    "major_outage": "82071e",
+}
 
 
 def worst(states: list[str]) -> str:
@@ -87,8 +92,10 @@ def past_days(view: SiteView) -> list[tuple[date, list[ItemView]]]:
             break
         if not item.upcoming and item.day <= today:
             by_day.setdefault(item.day, []).append(item)
-    return [(today - timedelta(days=n), by_day.get(today - timedelta(days=n), []))
-            for n in range(view.config.history_days)]
+    return [
+        (today - timedelta(days=n), by_day.get(today - timedelta(days=n), []))
+        for n in range(view.config.history_days)
+    ]
 
 
 def history_months(view: SiteView) -> list[tuple[str, list[ItemView]]]:

@@ -106,8 +106,11 @@ def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     text = loader.construct_scalar(node)
     control = CONTROL_CHARACTERS.search(text)
     if control:
-        raise SourceError(loader.line(node), f"control character U+{ord(control.group()):04X} in "
-                                             f"{text[:40]!r}; delete it: pages and feeds cannot carry it")
+        raise SourceError(
+            loader.line(node),
+            f"control character U+{ord(control.group()):04X} in "
+            f"{text[:40]!r}; delete it: pages and feeds cannot carry it",
+        )
     return str(text)
 
 

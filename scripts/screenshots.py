@@ -24,8 +24,16 @@ REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-27T06:30:00+01:00"
 #: The reader's time zone: the site's own, so the pages show their times as built.
 TIMEZONE = "Europe/Berlin"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 #: name: (viewport width, viewport height, device scale factor)
 DEVICES = {"desktop": (1280, 900, 1), "mobile": (390, 844, 1)}
 AUDIENCES = ("public", "strategic")
@@ -38,15 +46,30 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def build(out: Path) -> None:
-    subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(REPO), "--out", str(out),
-                    "--now", NOW, "--no-cache"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "build",
+            "--site",
+            str(REPO),
+            "--out",
+            str(out),
+            "--now",
+            NOW,
+            "--no-cache",
+        ],
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def shoot(site: Path, target: Path, chromium: str) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     written = []
     try:
@@ -54,9 +77,13 @@ def shoot(site: Path, target: Path, chromium: str) -> list[Path]:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             for device, (width, height, scale) in DEVICES.items():
                 for scheme in SCHEMES:
-                    context = browser.new_context(viewport={"width": width, "height": height},
-                                                  device_scale_factor=scale, color_scheme=scheme,
-                                                  timezone_id=TIMEZONE, locale="en-US")
+                    context = browser.new_context(
+                        viewport={"width": width, "height": height},
+                        device_scale_factor=scale,
+                        color_scheme=scheme,
+                        timezone_id=TIMEZONE,
+                        locale="en-US",
+                    )
                     page = context.new_page()
                     for audience in AUDIENCES:
                         page.goto(f"http://127.0.0.1:{server.server_address[1]}/{audience}/")
@@ -81,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         site = Path(tmp) / "site"
         build(site)
         for path in shoot(site, args.out, args.chromium):
-            print(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} "
-                  f"({path.stat().st_size // 1024} KB)")
+            print(
+                f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} "
+                f"({path.stat().st_size // 1024} KB)"
+            )
     return 0
 
 

@@ -34,11 +34,21 @@ VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 #: Flags for a quiet headless Chromium on a machine without internet (as root, hence no sandbox).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 SKIP_VARIABLE = "STATUSGEN_SKIP_BROWSER_CHECKS"
-INSTALL_HINT = ("install the checkers as .ci/run does: apt-get install chromium; npm ci --ignore-scripts "
-                "--omit=dev; pip install -e '.[test]'")
+INSTALL_HINT = (
+    "install the checkers as .ci/run does: apt-get install chromium; npm ci --ignore-scripts "
+    "--omit=dev; pip install -e '.[test]'"
+)
 
 
 def require(*paths: Path) -> None:
@@ -71,9 +81,23 @@ def vnu_errors(files: list[Path], relative_to: Path) -> list[VnuMessage]:
     if java is None:
         pytest.fail(f"no java on PATH: {INSTALL_HINT}", pytrace=False)
     result = subprocess.run(
-        [java, "-Xss1m", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", "--also-check-css",
-         "--also-check-svg", *map(str, files)],
-        capture_output=True, text=True, timeout=600, check=False)
+        [
+            java,
+            "-Xss1m",
+            "-jar",
+            str(VNU_JAR),
+            "--format",
+            "json",
+            "--errors-only",
+            "--also-check-css",
+            "--also-check-svg",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     # vnu exits 1 when it found errors; its report is JSON on stderr either way.
     try:
         report = json.loads(result.stderr)
@@ -87,8 +111,15 @@ def vnu_errors(files: list[Path], relative_to: Path) -> list[VnuMessage]:
         path = Path(url.removeprefix("file:")) if url.startswith("file:") else Path(url)
         with contextlib.suppress(ValueError):
             path = path.relative_to(relative_to)
-        errors.append(VnuMessage(str(path), entry.get("lastLine", 0), entry.get("firstColumn", 0),
-                                 entry["message"], entry.get("extract", "")))
+        errors.append(
+            VnuMessage(
+                str(path),
+                entry.get("lastLine", 0),
+                entry.get("firstColumn", 0),
+                entry["message"],
+                entry.get("extract", ""),
+            )
+        )
     if result.returncode not in (0, 1) or (result.returncode == 1 and not errors):
         pytest.fail(f"vnu failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
     return errors
@@ -141,9 +172,11 @@ def html_files(tree: Path) -> list[Path]:
 A = "{http://www.w3.org/2005/Atom}"
 FEED_SUFFIXES = (".atom", ".rss", ".xml")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
-                    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
-                    r"\d{2}:\d{2}:\d{2} ([+-]\d{4}|GMT)$")
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+    r"\d{2}:\d{2}:\d{2} ([+-]\d{4}|GMT)$"
+)
 EMAIL = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")
 MAILBOX = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+( \(.+\))?$")  # RSS: "ops@x.org (Ops)"
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -228,8 +261,11 @@ def _atom_text(parent: ElementTree.Element, where: str, problems: list[str]) -> 
             if kind in (None, "text", "html") and len(element):
                 problems.append(f"{where}: <{tag}> of type {kind or 'text'} holds elements, not text")
             if kind == "html":
-                problems += [f"{where}: <{tag}> links to relative URL {url!r}"
-                             for url in html_urls(element.text or "") if not is_iri(url)]
+                problems += [
+                    f"{where}: <{tag}> links to relative URL {url!r}"
+                    for url in html_urls(element.text or "")
+                    if not is_iri(url)
+                ]
 
 
 def _atom_links(parent: ElementTree.Element, where: str, problems: list[str]) -> list[ElementTree.Element]:
@@ -284,8 +320,14 @@ def atom_problems(feed: ElementTree.Element, url: str) -> list[str]:
     for number, entry in enumerate(feed.findall(A + "entry"), 1):
         entry_id = entry.findtext(A + "id")
         where = f"entry {entry_id or number}"
-        for tag, low, high in (("id", 1, 1), ("title", 1, 1), ("updated", 1, 1), ("published", 0, 1),
-                               ("content", 0, 1), ("summary", 0, 1)):
+        for tag, low, high in (
+            ("id", 1, 1),
+            ("title", 1, 1),
+            ("updated", 1, 1),
+            ("published", 0, 1),
+            ("content", 0, 1),
+            ("summary", 0, 1),
+        ):
             problems += _count(entry, A + tag, where, low, high)
         if not is_iri(entry_id):
             problems.append(f"{where}: <id> is not an absolute IRI")
@@ -326,11 +368,13 @@ def rss_problems(rss: ElementTree.Element, url: str) -> list[str]:
         problems.append(f"channel: <link> {channel.findtext('link')!r} is not an absolute URL")
     selfs = [link for link in channel.findall(A + "link") if link.get("rel") == "self"]
     if [link.get("href") for link in selfs] != [url]:
-        problems.append(f"channel: needs one <atom:link rel=self> to {url}, has "
-                        f"{[s.get('href') for s in selfs]}")
+        problems.append(
+            f"channel: needs one <atom:link rel=self> to {url}, has {[s.get('href') for s in selfs]}"
+        )
     elif selfs[0].get("type") != "application/rss+xml":
-        problems.append(f"channel: <atom:link rel=self> has type {selfs[0].get('type')!r}, "
-                        "not application/rss+xml")
+        problems.append(
+            f"channel: <atom:link rel=self> has type {selfs[0].get('type')!r}, not application/rss+xml"
+        )
     for tag in ("pubDate", "lastBuildDate"):
         _rfc822(channel, tag, "channel", problems)
     for tag in ("managingEditor", "webMaster"):
@@ -350,8 +394,11 @@ def rss_problems(rss: ElementTree.Element, url: str) -> list[str]:
         link = item.findtext("link")
         if link is not None and not is_iri(link):
             problems.append(f"{where}: <link> {link!r} is not an absolute URL")
-        problems += [f"{where}: <description> links to relative URL {u!r}"
-                     for u in html_urls(item.findtext("description") or "") if not is_iri(u)]
+        problems += [
+            f"{where}: <description> links to relative URL {u!r}"
+            for u in html_urls(item.findtext("description") or "")
+            if not is_iri(u)
+        ]
         _rfc822(item, "pubDate", where, problems)
         author = item.findtext("author")
         if author is not None and not MAILBOX.match(author):

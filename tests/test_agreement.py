@@ -22,7 +22,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 def _section(title: str) -> str:
     start = README.index(f"\n## {title}\n")
-    return README[start:README.index("\n## ", start + 1)]
+    return README[start : README.index("\n## ", start + 1)]
 
 
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
@@ -44,7 +44,7 @@ def _readme_cli_options() -> list[tuple[tuple[tuple[str, ...], ...], str]]:
     helps = _commands(_parser())
     section = _section("CLI")
     opened = section.index("```\n") + 4
-    block = section[opened:section.index("\n```", opened)]
+    block = section[opened : section.index("\n```", opened)]
     news = tuple(p for p in helps if len(p) == 2 and p[0] == "new")
     named = []
     for line in block.splitlines():
@@ -69,8 +69,13 @@ def test_every_option_the_readme_cli_reference_names_is_in_help():
     named = _readme_cli_options()
     assert len(named) > 30 and ((("build",),), "--no-cache") in named
     # ("--help" on the synopsis line is the top-level parser's, like --version)
-    missing = sorted({(" ".join(paths[0]), option) for paths, option in named
-                      if not any(option in helps[path] for path in paths)})
+    missing = sorted(
+        {
+            (" ".join(paths[0]), option)
+            for paths, option in named
+            if not any(option in helps[path] for path in paths)
+        }
+    )
     assert not missing, f"named in README's CLI section but not in that command's --help: {missing}"
 
 
@@ -115,16 +120,19 @@ def test_starter_actions_are_pinned_releases_that_dependabot_keeps_current():
     assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"github-actions", "pip"}
 
 
-@pytest.mark.parametrize(("text", "version"), [
-    ("statusgen==0.1.0\n", "==0.1.0"),
-    ("# pinned\nstatusgen == 0.2.0  # the release we use\n", "==0.2.0"),
-    ("statusgen @ git+https://github.com/acme/statusgen@v0.3.1\n", "0.3.1"),
-    ("statusgen @ git+https://github.com/acme/statusgen@0.3.1#egg=statusgen\n", "0.3.1"),
-    ("statusgen @ git+https://github.com/acme/statusgen@main\n", None),
-    ("statusgen @ git+https://github.com/acme/statusgen@4f3c2a9b1d7e\n", None),
-    ("statusgen @ https://example.org/dist/statusgen-0.4.0-py3-none-any.whl\n", "0.4.0"),
-    ("Status_Gen>=0.1\n", None),
-])
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ("statusgen==0.1.0\n", "==0.1.0"),
+        ("# pinned\nstatusgen == 0.2.0  # the release we use\n", "==0.2.0"),
+        ("statusgen @ git+https://github.com/acme/statusgen@v0.3.1\n", "0.3.1"),
+        ("statusgen @ git+https://github.com/acme/statusgen@0.3.1#egg=statusgen\n", "0.3.1"),
+        ("statusgen @ git+https://github.com/acme/statusgen@main\n", None),
+        ("statusgen @ git+https://github.com/acme/statusgen@4f3c2a9b1d7e\n", None),
+        ("statusgen @ https://example.org/dist/statusgen-0.4.0-py3-none-any.whl\n", "0.4.0"),
+        ("Status_Gen>=0.1\n", None),
+    ],
+)
 def test_named_version_reads_requirements_like_pip(text, version):
     found = statusgen_requirements(text)
     if text.startswith("Status_Gen"):
@@ -138,7 +146,8 @@ def test_requirements_naming_another_version_warn_with_their_line(tmp_path):
     (tmp_path / "requirements.txt").write_text("# CI\n-r other.txt\nstatusgen==0.1.0\n")
     assert [str(w) for w in requirement_warnings(tmp_path, "0.2.0")] == [
         "requirements.txt:3: installs statusgen ==0.1.0 in CI, but this is statusgen 0.2.0: CI would build "
-        "with another version than the one you check with here"]
+        "with another version than the one you check with here"
+    ]
     assert requirement_warnings(tmp_path, "0.1.0") == []
     (tmp_path / "requirements.txt").write_text("statusgen @ git+https://github.com/acme/statusgen@v0.1.0\n")
     assert len(requirement_warnings(tmp_path, "0.2.0")) == 1
@@ -150,11 +159,15 @@ def test_requirements_naming_another_version_warn_with_their_line(tmp_path):
 
 def test_requirement_written_by_init_follows_how_statusgen_was_installed():
     assert requirement("0.2.0", None) == ("statusgen==0.2.0", "")  # from a package index, by name
-    git = {"url": "https://github.com/acme/statusgen", "vcs_info": {"vcs": "git", "commit_id": "4f3c2a9",
-                                                                    "requested_revision": "v0.2.0"}}
+    git = {
+        "url": "https://github.com/acme/statusgen",
+        "vcs_info": {"vcs": "git", "commit_id": "4f3c2a9", "requested_revision": "v0.2.0"},
+    }
     assert requirement("0.2.0", git) == ("statusgen @ git+https://github.com/acme/statusgen@4f3c2a9", "")
-    release = {"url": "https://github.com/acme/statusgen/releases/download/v0.2.0/statusgen-0.2.0-py3-none-any.whl",
-               "archive_info": {}}
+    release = {
+        "url": "https://github.com/acme/statusgen/releases/download/v0.2.0/statusgen-0.2.0-py3-none-any.whl",
+        "archive_info": {},
+    }
     assert requirement("0.2.0", release)[0] == f"statusgen @ {release['url']}"
     line, note = requirement("0.2.0", {"url": "file:///home/me/statusgen", "dir_info": {"editable": True}})
     assert line == "statusgen @ git+https://github.com/OWNER/statusgen@v0.2.0"
@@ -162,7 +175,8 @@ def test_requirement_written_by_init_follows_how_statusgen_was_installed():
 
 
 def test_check_warns_but_passes_on_a_placeholder_base_url_and_another_version(make_site, capsys):
-    site = make_site(site_yml=dedent("""\
+    site = make_site(
+        site_yml=dedent("""\
         title: T
         base_url: https://status.your-company.example/
         timezone: UTC
@@ -170,7 +184,8 @@ def test_check_warns_but_passes_on_a_placeholder_base_url_and_another_version(ma
           - id: public
           - id: strategic
             base_url: https://status-strategic.your-company.example/
-        """))
+        """)
+    )
     (site / "requirements.txt").write_text("statusgen==0.0.1\n")
     code = main(["check", "--site", str(site), "--now", NOW])
     err = capsys.readouterr().err.splitlines()

@@ -14,22 +14,65 @@ from conftest import incident
 from sites import MAINTENANCE
 
 PAGE_KEYS = ["id", "name", "url", "time_zone", "updated_at"]
-COMPONENT_KEYS = ["id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
-                  "start_date", "group_id", "page_id", "group", "only_show_if_degraded"]
-INCIDENT_KEYS = ["id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact",
-                 "shortlink", "started_at", "page_id", "incident_updates", "components"]
-UPDATE_KEYS = ["id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
-               "affected_components", "deliver_notifications", "custom_tweet", "tweet_id"]
+COMPONENT_KEYS = [
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "position",
+    "description",
+    "showcase",
+    "start_date",
+    "group_id",
+    "page_id",
+    "group",
+    "only_show_if_degraded",
+]
+INCIDENT_KEYS = [
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "impact",
+    "shortlink",
+    "started_at",
+    "page_id",
+    "incident_updates",
+    "components",
+]
+UPDATE_KEYS = [
+    "id",
+    "status",
+    "body",
+    "incident_id",
+    "created_at",
+    "updated_at",
+    "display_at",
+    "affected_components",
+    "deliver_notifications",
+    "custom_tweet",
+    "tweet_id",
+]
 NOW = "2026-11-27T12:00:00Z"
 
 SITE = {
     **MAINTENANCE,  # in progress at NOW (11:00-13:00)
     "content/incidents/api-down/1.md": incident(
-        "2026-11-27T10:00:00Z", "investigating", "We are looking into **API** errors.",
-        title="API errors", impact="major", components=["api"]),
+        "2026-11-27T10:00:00Z",
+        "investigating",
+        "We are looking into **API** errors.",
+        title="API errors",
+        impact="major",
+        components=["api"],
+    ),
     "content/incidents/api-down/2.md": incident("2026-11-27T10:30:00Z", "monitoring", "- fixed\n- watching"),
-    "content/incidents/old/1.md": incident("2026-11-20T08:00:00Z", "investigating", "Slow.",
-                                           title="Slow CDN", impact="minor", components=["cdn"]),
+    "content/incidents/old/1.md": incident(
+        "2026-11-20T08:00:00Z", "investigating", "Slow.", title="Slow CDN", impact="minor", components=["cdn"]
+    ),
     "content/incidents/old/2.md": incident("2026-11-20T09:00:00Z", "resolved", "Fixed."),
 }
 
@@ -57,9 +100,13 @@ def test_every_endpoint_has_the_real_apis_shape(make_site, build):
         assert list(data) == keys, uri
         assert list(data["page"]) == PAGE_KEYS
     summary = load(out, "summary.json")
-    assert summary["page"] == {"id": "example-status", "name": "Example Status",
-                               "url": "https://status.example.com", "time_zone": "Europe/Berlin",
-                               "updated_at": "2026-11-27T10:30:00.000Z"}
+    assert summary["page"] == {
+        "id": "example-status",
+        "name": "Example Status",
+        "url": "https://status.example.com",
+        "time_zone": "Europe/Berlin",
+        "updated_at": "2026-11-27T10:30:00.000Z",
+    }
     for component in summary["components"]:
         assert list(component) == COMPONENT_KEYS + (["components"] if component["group"] else [])
     for item in summary["incidents"] + summary["scheduled_maintenances"]:
@@ -90,7 +137,8 @@ def test_values_follow_the_view(make_site, build):
     assert active["incident_updates"][1]["body"] == "We are looking into API errors."
     assert active["incident_updates"][0]["body"] == "- fixed\n- watching"
     assert active["incident_updates"][1]["affected_components"] == [
-        {"code": "api", "name": "API", "old_status": "operational", "new_status": "partial_outage"}]
+        {"code": "api", "name": "API", "old_status": "operational", "new_status": "partial_outage"}
+    ]
     assert active["incident_updates"][0]["affected_components"] is None
     assert [c["id"] for c in active["components"]] == ["api"]
 
@@ -118,8 +166,12 @@ def test_incidents_json_holds_the_50_most_recent(make_site, build):
     files = {}
     for n in range(55):
         files[f"content/incidents/i{n:02d}/a.md"] = incident(
-            f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00Z", "resolved", title=f"I{n}", impact="minor",
-            components=["api"])
+            f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
+            "resolved",
+            title=f"I{n}",
+            impact="minor",
+            components=["api"],
+        )
     out = build(make_site(files), None, NOW)
     incidents = load(out, "incidents.json")["incidents"]
     assert len(incidents) == 50
@@ -139,8 +191,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture
 def serve(request):
     def start(root: Path) -> str:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                 functools.partial(_Quiet, directory=str(root)))
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root))
+        )
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         request.addfinalizer(lambda: (server.shutdown(), server.server_close()))
@@ -171,14 +224,26 @@ def test_a_real_statuspage_client_reads_the_summary(make_site, build, serve):
     summary = Ours().get_summary()
     assert (summary.status.code, summary.status.is_ok) == ("major", False)
     assert {c.id: c.status for c in summary.components if c.id in ("api", "web", "cdn")} == {
-        "api": COMPONENT_TYPE_PARTIAL_OUTAGE, "web": COMPONENT_TYPE_MAINTENANCE, "cdn": COMPONENT_TYPE_GOOD}
-    assert [(i.id, i.status) for i in summary.incidents] == [("api-down", "monitoring"),
-                                                            ("db-upgrade", "in_progress")]
+        "api": COMPONENT_TYPE_PARTIAL_OUTAGE,
+        "web": COMPONENT_TYPE_MAINTENANCE,
+        "cdn": COMPONENT_TYPE_GOOD,
+    }
+    assert [(i.id, i.status) for i in summary.incidents] == [
+        ("api-down", "monitoring"),
+        ("db-upgrade", "in_progress"),
+    ]
     assert [c.id for c in summary.incidents[0].components] == ["api"]
 
 
 def test_everything_down_is_critical(make_site, build):
-    files = {"content/incidents/x/1.md": incident("2026-11-27T10:00:00Z", "investigating", title="Down",
-                                                  impact="critical", components=["api", "web", "cdn"])}
+    files = {
+        "content/incidents/x/1.md": incident(
+            "2026-11-27T10:00:00Z",
+            "investigating",
+            title="Down",
+            impact="critical",
+            components=["api", "web", "cdn"],
+        )
+    }
     status = load(build(make_site(files), None, NOW), "status.json")["status"]
     assert status == {"indicator": "critical", "description": "Major Service Outage"}

@@ -46,14 +46,26 @@ def new(capsys: pytest.CaptureFixture[str], site: Path, *args: str, fill_in: boo
 
 
 def test_init_new_updates_to_resolution_check_and_build(site, capsys, tmp_path):
-    first = new(capsys, site, "incident", "--title", "API errors in {region}", "--impact", "major",
-                "--components", "api,web", "--date", "2026-11-27T09:00:00Z")
+    first = new(
+        capsys,
+        site,
+        "incident",
+        "--title",
+        "API errors in {region}",
+        "--impact",
+        "major",
+        "--components",
+        "api,web",
+        "--date",
+        "2026-11-27T09:00:00Z",
+    )
     assert first.parent.name == "2026-11-27-api-errors-in-region"
     assert first.name == "2026-11-27T0900-investigating.md"
     incident_id = first.parent.name
     for status, minute in (("identified", "20"), ("monitoring", "40"), ("resolved", "55")):
-        path = new(capsys, site, "update", incident_id, "--status", status,
-                   "--date", f"2026-11-27T09:{minute}:00Z")
+        path = new(
+            capsys, site, "update", incident_id, "--status", status, "--date", f"2026-11-27T09:{minute}:00Z"
+        )
         assert path.name == f"2026-11-27T09{minute}-{status}.md"
     assert run(capsys, "check", "--site", str(site), "--now", NOW)[0] == 0
     out = tmp_path / "out"
@@ -72,18 +84,26 @@ def test_init_new_updates_to_resolution_check_and_build(site, capsys, tmp_path):
     assert facts["Impact"] == "Major impact" and facts["Duration"] == "55 min"
 
     feed = feedparser.parse((out / "public" / "history.atom").read_bytes())
-    assert [e.title for e in feed.entries][:4] == [f"{s}: API errors in {{region}}" for s in
-                                                  ("Resolved", "Monitoring", "Identified", "Investigating")]
+    assert [e.title for e in feed.entries][:4] == [
+        f"{s}: API errors in {{region}}" for s in ("Resolved", "Monitoring", "Identified", "Investigating")
+    ]
     welcome = html(out / "public" / "index.html")
     assert welcome.select_one("#overall").get_text() == "All systems operational"
 
 
 def test_init_writes_a_complete_site_and_never_overwrites(site, capsys):
     names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
-    assert {"site.yml", ".gitignore", ".github/workflows/status-page.yml",
-            ".github/workflows/check-status-page.yml", ".gitlab-ci.yml", "requirements.txt",
-            "content/templates/investigating.md", "content/templates/resolved.md",
-            "content/templates/maintenance-scheduled.md"} <= names
+    assert {
+        "site.yml",
+        ".gitignore",
+        ".github/workflows/status-page.yml",
+        ".github/workflows/check-status-page.yml",
+        ".gitlab-ci.yml",
+        "requirements.txt",
+        "content/templates/investigating.md",
+        "content/templates/resolved.md",
+        "content/templates/maintenance-scheduled.md",
+    } <= names
     assert yaml.safe_load((site / "site.yml").read_text())["title"] == "Acme Status"
     before = (site / "site.yml").read_text()
     (site / "site.yml").write_text(before + "# mine\n")
@@ -94,8 +114,21 @@ def test_init_writes_a_complete_site_and_never_overwrites(site, capsys):
 
 
 def test_maintenance_from_template(site, capsys, tmp_path):
-    path = new(capsys, site, "maintenance", "--title", "Database upgrade", "--starts", "2026-12-05T02:00:00Z",
-               "--ends", "2026-12-05T03:00:00Z", "--components", "api", "--date", "2026-11-27T09:00:00Z")
+    path = new(
+        capsys,
+        site,
+        "maintenance",
+        "--title",
+        "Database upgrade",
+        "--starts",
+        "2026-12-05T02:00:00Z",
+        "--ends",
+        "2026-12-05T03:00:00Z",
+        "--components",
+        "api",
+        "--date",
+        "2026-11-27T09:00:00Z",
+    )
     assert path.parent.name == "2026-12-05-database-upgrade"
     text = path.read_text()
     assert "from Dec 5, 2026, 02:00 UTC to Dec 5, 2026, 03:00 UTC" in text.replace("\n", " ")
@@ -106,15 +139,37 @@ def test_maintenance_from_template(site, capsys, tmp_path):
 
 def test_placeholder_values_are_substituted_once_and_literally(site, capsys):
     (site / "content/templates/investigating.md").write_text(
-        "---\nkind: incident\nstatus: investigating\n---\n{title} / {components} / {unknown_thing}\n")
-    code, _, err = run(capsys, "new", "incident", "--site", str(site), "--title", "{components} {{site}}",
-                       "--impact", "minor", "--components", "api")
+        "---\nkind: incident\nstatus: investigating\n---\n{title} / {components} / {unknown_thing}\n"
+    )
+    code, _, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--site",
+        str(site),
+        "--title",
+        "{components} {{site}}",
+        "--impact",
+        "minor",
+        "--components",
+        "api",
+    )
     assert code == 1  # the template's unknown placeholder is a problem
     assert "content/templates/investigating.md:5: unknown placeholder '{unknown_thing}'" in err
     (site / "content/templates/investigating.md").write_text(
-        "---\nkind: incident\nstatus: investigating\n---\n{title} / {components}\n")
-    path = new(capsys, site, "incident", "--title", "{components} {{site}}", "--impact", "minor",
-               "--components", "api")
+        "---\nkind: incident\nstatus: investigating\n---\n{title} / {components}\n"
+    )
+    path = new(
+        capsys,
+        site,
+        "incident",
+        "--title",
+        "{components} {{site}}",
+        "--impact",
+        "minor",
+        "--components",
+        "api",
+    )
     assert path.read_text().split("---\n")[-1] == "{components} {{site}} / API\n"
 
 
@@ -123,10 +178,23 @@ def test_approval_is_required_and_tied_to_the_wording(site, capsys):
     site_yml.write_text(site_yml.read_text().replace("require_approval: false", "require_approval: true"))
     code, _, err = run(capsys, "check", "--site", str(site))
     assert code == 1
-    assert ("content/templates/investigating.md:1: template 'investigating' is not approved; after review, "
-            "run: statusgen approve investigating --by 'NAME'") in err
-    code, _, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
-                       "--components", "api")
+    assert (
+        "content/templates/investigating.md:1: template 'investigating' is not approved; after review, "
+        "run: statusgen approve investigating --by 'NAME'"
+    ) in err
+    code, _, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--site",
+        str(site),
+        "--title",
+        "X",
+        "--impact",
+        "minor",
+        "--components",
+        "api",
+    )
     assert code == 1 and "template 'investigating' is not approved as it stands" in err
 
     for template in (site / "content/templates").glob("*.md"):
@@ -142,34 +210,89 @@ def test_approval_is_required_and_tied_to_the_wording(site, capsys):
     assert "template 'investigating' changed since Dana Li approved it on" in err
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["incident", "--title", "X", "--impact", "major", "--components", "apx"],
-     "--components: unknown component 'apx'; expected one of api, auth, email, web (did you mean 'api'?)"),
-    (["incident", "--title", "X", "--impact", "majr", "--components", "api"],
-     "--impact: unknown impact 'majr'; expected one of none, minor, major, critical (did you mean 'major'?)"),
-    (["incident", "--title", "X", "--impact", "major", "--components", "api", "--date", "yesterday"],
-     "--date: invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00"),
-    (["update", "nosuch", "--status", "identified"],
-     "incident-id: unknown incident or maintenance id 'nosuch'"),
-    (["incident", "--title", "X", "--impact", "major", "--components", "api", "--template", "nope"],
-     "--template: unknown template 'nope'"),
-    (["incident", "--title", "X", "--impact", "major", "--components", "api",
-      "--template", "maintenance-scheduled"],
-     "--template: template 'maintenance-scheduled' is for maintenance updates, not incident updates"),
-    (["maintenance", "--title", "X", "--starts", "2026-12-05T03:00:00Z", "--ends", "2026-12-05T02:00:00Z",
-      "--components", "api"], "--ends: the window must end after it starts"),
-    (["incident", "--title", "X", "--components", "api", "--template", "resolved"],
-     "--template: template 'resolved' is for status 'resolved', not 'investigating'; an incident starts "
-     "as 'investigating': use a template for that stage, then add the 'resolved' update with "
-     "`statusgen new update ID --status resolved`"),
-    (["maintenance", "--title", "X", "--starts", "2026-12-05T02:00:00Z", "--ends", "2026-12-05T03:00:00Z",
-      "--components", "api", "--template", "maintenance-completed"],
-     "--template: template 'maintenance-completed' is for status 'completed', not 'scheduled'; a "
-     "maintenance window starts as 'scheduled': use a template for that stage, then add the "
-     "'completed' update with `statusgen new update ID --status completed`"),
-    (["incident", "--title", "X", "--components", "api"],
-     "--impact: a new incident needs --impact (none, minor, major, critical)"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["incident", "--title", "X", "--impact", "major", "--components", "apx"],
+            "--components: unknown component 'apx'; expected one of api, auth, email, web "
+            "(did you mean 'api'?)",
+        ),
+        (
+            ["incident", "--title", "X", "--impact", "majr", "--components", "api"],
+            "--impact: unknown impact 'majr'; expected one of none, minor, major, critical "
+            "(did you mean 'major'?)",
+        ),
+        (
+            ["incident", "--title", "X", "--impact", "major", "--components", "api", "--date", "yesterday"],
+            "--date: invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00",
+        ),
+        (
+            ["update", "nosuch", "--status", "identified"],
+            "incident-id: unknown incident or maintenance id 'nosuch'",
+        ),
+        (
+            ["incident", "--title", "X", "--impact", "major", "--components", "api", "--template", "nope"],
+            "--template: unknown template 'nope'",
+        ),
+        (
+            [
+                "incident",
+                "--title",
+                "X",
+                "--impact",
+                "major",
+                "--components",
+                "api",
+                "--template",
+                "maintenance-scheduled",
+            ],
+            "--template: template 'maintenance-scheduled' is for maintenance updates, not incident updates",
+        ),
+        (
+            [
+                "maintenance",
+                "--title",
+                "X",
+                "--starts",
+                "2026-12-05T03:00:00Z",
+                "--ends",
+                "2026-12-05T02:00:00Z",
+                "--components",
+                "api",
+            ],
+            "--ends: the window must end after it starts",
+        ),
+        (
+            ["incident", "--title", "X", "--components", "api", "--template", "resolved"],
+            "--template: template 'resolved' is for status 'resolved', not 'investigating'; an incident "
+            "starts as 'investigating': use a template for that stage, then add the 'resolved' update with "
+            "`statusgen new update ID --status resolved`",
+        ),
+        (
+            [
+                "maintenance",
+                "--title",
+                "X",
+                "--starts",
+                "2026-12-05T02:00:00Z",
+                "--ends",
+                "2026-12-05T03:00:00Z",
+                "--components",
+                "api",
+                "--template",
+                "maintenance-completed",
+            ],
+            "--template: template 'maintenance-completed' is for status 'completed', not 'scheduled'; a "
+            "maintenance window starts as 'scheduled': use a template for that stage, then add the "
+            "'completed' update with `statusgen new update ID --status completed`",
+        ),
+        (
+            ["incident", "--title", "X", "--components", "api"],
+            "--impact: a new incident needs --impact (none, minor, major, critical)",
+        ),
+    ],
+)
 def test_new_reports_mistakes_and_writes_nothing(site, capsys, args, message):
     before = sorted(p for p in site.rglob("*"))
     code, _, err = run(capsys, "new", *args, "--site", str(site))
@@ -179,8 +302,19 @@ def test_new_reports_mistakes_and_writes_nothing(site, capsys, args, message):
 
 
 def test_template_prompts_must_be_answered_before_publishing(site, capsys):
-    code, out, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
-                         "--components", "api")
+    code, out, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--site",
+        str(site),
+        "--title",
+        "X",
+        "--impact",
+        "minor",
+        "--components",
+        "api",
+    )
     path = Path(out.strip())
     assert code == 0 and f"{path}: note: fill in the [TODO: ...] prompts or delete them" in err
     code, _, err = run(capsys, "check", "--site", str(site))
@@ -188,8 +322,10 @@ def test_template_prompts_must_be_answered_before_publishing(site, capsys):
     lines = path.read_text().split("\n")
     line = next(number for number, text in enumerate(lines, 1) if "[TODO:" in text)
     relative = path.relative_to(site).as_posix()
-    assert (f"{relative}:{line}: fill in or delete the template's prompt '[TODO: the symptoms customers "
-            "notice: errors, slowness, which ...]' before publishing") in err
+    assert (
+        f"{relative}:{line}: fill in or delete the template's prompt '[TODO: the symptoms customers "
+        "notice: errors, slowness, which ...]' before publishing"
+    ) in err
 
 
 @pytest.mark.parametrize("answers", [True, False])
@@ -200,8 +336,20 @@ def test_edit_opens_the_new_file_and_checks_it_afterwards(site, capsys, tmp_path
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)
-    code, out, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
-                         "--components", "api", "--edit")
+    code, out, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--site",
+        str(site),
+        "--title",
+        "X",
+        "--impact",
+        "minor",
+        "--components",
+        "api",
+        "--edit",
+    )
     path = Path(out.strip())
     assert path.read_text().endswith("Edited by hand.\n")
     assert code == (0 if answers else 1)
@@ -212,8 +360,20 @@ def test_edit_opens_the_new_file_and_checks_it_afterwards(site, capsys, tmp_path
 def test_edit_without_an_editor_still_writes_the_file(site, capsys, monkeypatch):
     monkeypatch.delenv("EDITOR", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
-    code, out, err = run(capsys, "new", "incident", "--site", str(site), "--title", "X", "--impact", "minor",
-                         "--components", "api", "--edit")
+    code, out, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--site",
+        str(site),
+        "--title",
+        "X",
+        "--impact",
+        "minor",
+        "--components",
+        "api",
+        "--edit",
+    )
     assert Path(out.strip()).is_file()
     assert "note: set $EDITOR to edit it from here; the file is written" in err
 
@@ -228,7 +388,8 @@ def test_check_format_github_prints_annotations(site, capsys, monkeypatch):
     assert out.splitlines()[0] == (
         "::error file=status/content/incidents/x/1.md,line=3,title=statusgen::unknown status "
         "'investigatin'; expected one of investigating, identified, monitoring, resolved "
-        "(did you mean 'investigating'?)")
+        "(did you mean 'investigating'?)"
+    )
     assert "content/incidents/x/1.md:3: unknown status" in err
 
 
@@ -236,13 +397,17 @@ def test_check_format_github_warns_about_held_updates(site, capsys, monkeypatch)
     monkeypatch.setenv("GITHUB_WORKSPACE", str(site))
     later = site / "content/incidents/later/1.md"
     later.parent.mkdir(parents=True)
-    later.write_text("---\ndate: 2027-01-01T09:00:00Z\nstatus: resolved\ntitle: T\nimpact: none\n"
-                     "components: []\n---\nSoon.\n")
+    later.write_text(
+        "---\ndate: 2027-01-01T09:00:00Z\nstatus: resolved\ntitle: T\nimpact: none\n"
+        "components: []\n---\nSoon.\n"
+    )
     code, out, _ = run(capsys, "check", "--site", str(site), "--format", "github", "--now", NOW)
     assert code == 0
-    assert ("::warning file=content/incidents/later/1.md,line=1,title=statusgen::"
-            "dated 2027-01-01T09:00+00:00, after now: held back until a "
-            "build after that time") in out.splitlines()
+    assert (
+        "::warning file=content/incidents/later/1.md,line=1,title=statusgen::"
+        "dated 2027-01-01T09:00+00:00, after now: held back until a "
+        "build after that time"
+    ) in out.splitlines()
 
 
 def test_template_approval_never_blocks_a_build(site, capsys, tmp_path):
@@ -263,10 +428,13 @@ def _statusgen_commands(text: str) -> list[list[str]]:
 
 
 def test_ci_recipes_are_valid_yaml_with_real_commands_and_pinned_actions():
-    recipes = [STARTER / "dot-github/workflows/status-page.yml",
-               STARTER / "dot-github/workflows/check-status-page.yml",
-               STARTER / "dot-gitlab-ci.yml", STARTER / "dot-pre-commit-config.yaml",
-               REPO / ".pre-commit-hooks.yaml"]
+    recipes = [
+        STARTER / "dot-github/workflows/status-page.yml",
+        STARTER / "dot-github/workflows/check-status-page.yml",
+        STARTER / "dot-gitlab-ci.yml",
+        STARTER / "dot-pre-commit-config.yaml",
+        REPO / ".pre-commit-hooks.yaml",
+    ]
     seen = []
     for recipe in recipes:
         text = recipe.read_text()
@@ -282,13 +450,15 @@ def test_ci_recipes_are_valid_yaml_with_real_commands_and_pinned_actions():
     triggers = publish[True] if True in publish else publish["on"]  # YAML 1.1 reads `on` as true
     assert "schedule" in triggers and triggers["push"]["branches"] == ["main"]
     steps = publish["jobs"]["build"]["steps"]
-    assert {"path": "_site/public"} == next(s["with"] for s in steps
-                                            if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert {"path": "_site/public"} == next(
+        s["with"] for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact")
+    )
 
 
 def test_next_update_can_be_written_while_earlier_prompts_are_open(site, capsys):
-    first = new(capsys, site, "incident", "--title", "X", "--impact", "minor", "--components", "api",
-                fill_in=False)
+    first = new(
+        capsys, site, "incident", "--title", "X", "--impact", "minor", "--components", "api", fill_in=False
+    )
     second = new(capsys, site, "update", first.parent.name, "--status", "identified", fill_in=False)
     assert second.is_file()
     code, _, err = run(capsys, "check", "--site", str(site))
@@ -296,27 +466,98 @@ def test_next_update_can_be_written_while_earlier_prompts_are_open(site, capsys)
 
 
 def test_new_says_when_an_update_is_held_or_an_incident_looks_like_another(site, capsys):
-    code, out, err = run(capsys, "new", "incident", "--title", "Email delays", "--impact", "minor",
-                         "--components", "email", "--date", "2099-01-01T09:00:00Z", "--site", str(site))
+    code, out, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--title",
+        "Email delays",
+        "--impact",
+        "minor",
+        "--components",
+        "email",
+        "--date",
+        "2099-01-01T09:00:00Z",
+        "--site",
+        str(site),
+    )
     assert code == 0
     path = out.strip()
-    assert f"{path}: note: dated Jan 1, 2099, 09:00 UTC, after now: check, build and serve hold it back " \
-           "until then" in err
-    code, out, err = run(capsys, "new", "incident", "--title", "Email delays", "--impact", "minor",
-                         "--components", "email", "--date", "2099-01-01T09:05:00Z", "--site", str(site))
+    assert (
+        f"{path}: note: dated Jan 1, 2099, 09:00 UTC, after now: check, build and serve hold it back "
+        "until then" in err
+    )
+    code, out, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--title",
+        "Email delays",
+        "--impact",
+        "minor",
+        "--components",
+        "email",
+        "--date",
+        "2099-01-01T09:05:00Z",
+        "--site",
+        str(site),
+    )
     assert code == 0 and out.strip().endswith("2099-01-01-email-delays-2/2099-01-01T0905-investigating.md")
-    assert "content/incidents/2099-01-01-email-delays has the same title and day; if this is the same " \
-           "incident, delete this new one and use: statusgen new update 2099-01-01-email-delays" in err
-    code, out, err = run(capsys, "new", "incident", "--title", "Web errors", "--impact", "minor",
-                         "--components", "web", "--site", str(site))
+    assert (
+        "content/incidents/2099-01-01-email-delays has the same title and day; if this is the same "
+        "incident, delete this new one and use: statusgen new update 2099-01-01-email-delays" in err
+    )
+    code, out, err = run(
+        capsys,
+        "new",
+        "incident",
+        "--title",
+        "Web errors",
+        "--impact",
+        "minor",
+        "--components",
+        "web",
+        "--site",
+        str(site),
+    )
     assert code == 0 and "note: dated" not in err and "same title" not in err
 
 
 def test_resolved_template_names_every_component_the_incident_affected(site, capsys):
-    first = new(capsys, site, "incident", "--title", "Errors", "--impact", "major", "--components", "api,web",
-                "--date", "2026-11-27T09:00:00Z")
-    new(capsys, site, "update", first.parent.name, "--status", "monitoring", "--components", "api",
-        "--date", "2026-11-27T09:30:00Z")
-    resolved = new(capsys, site, "update", first.parent.name, "--status", "resolved",
-                   "--date", "2026-11-27T10:00:00Z", fill_in=False)
+    first = new(
+        capsys,
+        site,
+        "incident",
+        "--title",
+        "Errors",
+        "--impact",
+        "major",
+        "--components",
+        "api,web",
+        "--date",
+        "2026-11-27T09:00:00Z",
+    )
+    new(
+        capsys,
+        site,
+        "update",
+        first.parent.name,
+        "--status",
+        "monitoring",
+        "--components",
+        "api",
+        "--date",
+        "2026-11-27T09:30:00Z",
+    )
+    resolved = new(
+        capsys,
+        site,
+        "update",
+        first.parent.name,
+        "--status",
+        "resolved",
+        "--date",
+        "2026-11-27T10:00:00Z",
+        fill_in=False,
+    )
     assert "API and Web app" in resolved.read_text()

@@ -13,16 +13,29 @@ from sites import MAINTENANCE
 
 API_DOWN = {
     "content/incidents/api-down/01-investigating.md": incident(
-        "2026-11-27T10:00:00+01:00", "investigating", "We are looking into API errors.",
-        title="API errors", impact="major", components=["api"]),
+        "2026-11-27T10:00:00+01:00",
+        "investigating",
+        "We are looking into API errors.",
+        title="API errors",
+        impact="major",
+        components=["api"],
+    ),
     "content/incidents/api-down/02-identified.md": incident(
-        "2026-11-27T10:30:00+01:00", "identified", "A bad deploy; rolling back.",
-        components={"api": "major_outage", "web": "degraded_performance"}),
+        "2026-11-27T10:30:00+01:00",
+        "identified",
+        "A bad deploy; rolling back.",
+        components={"api": "major_outage", "web": "degraded_performance"},
+    ),
 }
 OLD_RESOLVED = {
     "content/incidents/cdn-slow/a.md": incident(
-        "2026-11-20T08:00:00Z", "investigating", "CDN is slow.",
-        title="Slow CDN", impact="minor", components=["cdn"]),
+        "2026-11-20T08:00:00Z",
+        "investigating",
+        "CDN is slow.",
+        title="Slow CDN",
+        impact="minor",
+        components=["cdn"],
+    ),
     "content/incidents/cdn-slow/b.md": incident("2026-11-21T09:30:00Z", "resolved", "Fixed."),
 }
 
@@ -40,8 +53,7 @@ def test_index_shows_overall_state_components_and_active_incident(make_site, bui
     out = build(make_site({**API_DOWN, **OLD_RESOLVED}))
     page = html(out / "public" / "index.html")
     assert page.select_one("#overall").get_text(strip=True) == "Major outage"
-    assert states(page) == {"API": "Major outage", "Web app": "Degraded performance",
-                            "CDN": "Operational"}
+    assert states(page) == {"API": "Major outage", "Web app": "Degraded performance", "CDN": "Operational"}
     groups = [g.get_text(" ", strip=True) for g in page.select(".group-name")]
     assert groups == ["Core Major outage", "Delivery Operational"]
     active = page.select("#active-heading ~ article")
@@ -58,8 +70,12 @@ def test_first_screen_answers_what_is_affected_and_how_far_the_fix_is(make_site,
     banner = page.select_one(".banner")
     assert banner.select_one(".banner-affected").get_text() == "Affected: API, Web app"
     steps = page.select_one("#active-heading ~ article .steps")
-    assert [li.get_text() for li in steps.select("li")] == ["Investigating", "Identified", "Monitoring",
-                                                            "Resolved"]
+    assert [li.get_text() for li in steps.select("li")] == [
+        "Investigating",
+        "Identified",
+        "Monitoring",
+        "Resolved",
+    ]
     assert [li.get_text() for li in steps.select(".done")] == ["Investigating"]
     assert steps.select_one("[aria-current=step]").get_text() == "Identified"
     # Groups where something is wrong are open; calm groups are folded to their state.
@@ -96,8 +112,9 @@ def test_all_operational_when_everything_is_resolved(make_site, build):
 
 def test_plain_component_list_takes_state_from_current_impact(make_site, build):
     files = {
-        "content/incidents/x/1.md": incident("2026-11-27T08:00:00Z", "investigating",
-                                             title="X", impact="minor", components=["cdn"]),
+        "content/incidents/x/1.md": incident(
+            "2026-11-27T08:00:00Z", "investigating", title="X", impact="minor", components=["cdn"]
+        ),
         "content/incidents/x/2.md": incident("2026-11-27T09:00:00Z", "identified", impact="critical"),
     }
     page = html(build(make_site(files)) / "public" / "index.html")
@@ -118,8 +135,16 @@ def test_past_incidents_grouped_by_day_with_quiet_days(make_site, build):
 
 
 def test_incident_page_has_timeline_newest_first_and_facts(make_site, build):
-    out = build(make_site({**OLD_RESOLVED, "content/incidents/cdn-slow/postmortem.md": (
-        "---\ndate: 2026-11-24T10:00:00Z\n---\nRoot cause: **cache stampede**.\n")}))
+    out = build(
+        make_site(
+            {
+                **OLD_RESOLVED,
+                "content/incidents/cdn-slow/postmortem.md": (
+                    "---\ndate: 2026-11-24T10:00:00Z\n---\nRoot cause: **cache stampede**.\n"
+                ),
+            }
+        )
+    )
     page = html(out / "public" / "incidents" / "cdn-slow" / "index.html")
     assert page.h1.get_text() == "Slow CDN"
     updates = page.select(".timeline .update")
@@ -136,10 +161,12 @@ def test_incident_page_has_timeline_newest_first_and_facts(make_site, build):
 
 def test_title_and_impact_changes_follow_latest_update(make_site, build):
     files = {
-        "content/incidents/x/1.md": incident("2026-11-27T08:00:00Z", "investigating",
-                                             title="Old title", impact="minor", components=["api"]),
-        "content/incidents/x/2.md": incident("2026-11-27T09:00:00Z", "identified",
-                                             title="New title", impact="major"),
+        "content/incidents/x/1.md": incident(
+            "2026-11-27T08:00:00Z", "investigating", title="Old title", impact="minor", components=["api"]
+        ),
+        "content/incidents/x/2.md": incident(
+            "2026-11-27T09:00:00Z", "identified", title="New title", impact="major"
+        ),
     }
     out = build(make_site(files))
     page = html(out / "public" / "incidents" / "x" / "index.html")
@@ -151,8 +178,9 @@ def test_title_and_impact_changes_follow_latest_update(make_site, build):
 def test_updates_order_by_date_then_file_name(make_site, build):
     files = {
         "content/incidents/x/b.md": incident("2026-11-27T08:00:00Z", "identified", "second"),
-        "content/incidents/x/a.md": incident("2026-11-27T08:00:00Z", "investigating", "first",
-                                             title="X", impact="minor", components=["api"]),
+        "content/incidents/x/a.md": incident(
+            "2026-11-27T08:00:00Z", "investigating", "first", title="X", impact="minor", components=["api"]
+        ),
         "content/incidents/x/0.md": incident("2026-11-27T09:00:00Z", "monitoring", "third"),
     }
     page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
@@ -160,13 +188,14 @@ def test_updates_order_by_date_then_file_name(make_site, build):
 
 
 def test_date_without_offset_is_in_site_timezone(make_site, build):
-    files = {"content/incidents/x/a.md": incident("2026-07-01T10:00:00", "resolved",
-                                                  title="X", impact="minor", components=["api"])}
+    files = {
+        "content/incidents/x/a.md": incident(
+            "2026-07-01T10:00:00", "resolved", title="X", impact="minor", components=["api"]
+        )
+    }
     page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
     assert page.select_one(".update time")["datetime"] == "2026-07-01T08:00:00Z"  # CEST
     assert page.select_one(".update time").get_text() == "Jul 1, 2026, 10:00 CEST"
-
-
 
 
 def test_maintenance_follows_the_clock(make_site, build, tmp_path):
@@ -179,8 +208,11 @@ def test_maintenance_follows_the_clock(make_site, build, tmp_path):
     assert during.select_one("#upcoming-heading") is None
     assert during.select_one("#maintenance-now-heading") is not None
     assert during.select_one("#overall").get_text() == "Maintenance in progress"
-    assert states(during) == {"API": "Under maintenance", "Web app": "Under maintenance",
-                              "CDN": "Operational"}
+    assert states(during) == {
+        "API": "Under maintenance",
+        "Web app": "Under maintenance",
+        "CDN": "Operational",
+    }
     steps = during.select_one("#maintenance-now-heading ~ article .steps")
     assert steps.select_one("[aria-current=step]").get_text() == "In progress"
     assert [li.get_text() for li in steps.select(".done")] == ["Scheduled"]
@@ -196,25 +228,36 @@ def test_maintenance_follows_the_clock(make_site, build, tmp_path):
 
 
 def test_outage_outranks_maintenance_on_a_component(make_site, build):
-    files = {**MAINTENANCE, "content/incidents/x/a.md": incident(
-        "2026-11-27T11:30:00Z", "investigating", title="X", impact="critical", components=["api"])}
+    files = {
+        **MAINTENANCE,
+        "content/incidents/x/a.md": incident(
+            "2026-11-27T11:30:00Z", "investigating", title="X", impact="critical", components=["api"]
+        ),
+    }
     page = html(build(make_site(files)) / "public" / "index.html")
     assert states(page)["API"] == "Major outage"
     assert states(page)["Web app"] == "Under maintenance"
 
 
 def test_update_dated_after_now_is_held_back(make_site, build):
-    files = {**OLD_RESOLVED, "content/incidents/cdn-slow/c.md": incident(
-        "2026-12-01T00:00:00Z", "investigating", "Reopened later.")}
+    files = {
+        **OLD_RESOLVED,
+        "content/incidents/cdn-slow/c.md": incident(
+            "2026-12-01T00:00:00Z", "investigating", "Reopened later."
+        ),
+    }
     out = build(make_site(files))
     page = html(out / "public" / "incidents" / "cdn-slow" / "index.html")
     assert [u["id"] for u in page.select(".timeline .update")] == ["update-b", "update-a"]
 
 
 def test_history_is_paginated_by_month_newest_first(make_site, build):
-    files = {**OLD_RESOLVED, "content/incidents/older/a.md": incident(
-        "2026-09-03T08:00:00Z", "resolved", title="September thing", impact="minor",
-        components=["web"])}
+    files = {
+        **OLD_RESOLVED,
+        "content/incidents/older/a.md": incident(
+            "2026-09-03T08:00:00Z", "resolved", title="September thing", impact="minor", components=["web"]
+        ),
+    }
     out = build(make_site(files))
     index = html(out / "public" / "history" / "index.html")
     assert [a["href"] for a in index.select(".months a")] == ["../history/2026-11/", "../history/2026-09/"]
@@ -257,10 +300,13 @@ def test_markdown_is_rendered_and_raw_html_sanitized(make_site, build):
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode here\n```\n\n- one\n- two\n\n"
         "[docs](https://example.com/docs) <script>alert(1)</script>"
         "<img src=x onerror=alert(2)> [bad](javascript:alert(3))\n\n"
-        "<iframe src=https://evil.example></iframe><p style=\"color:red\">styled</p>\n"
+        '<iframe src=https://evil.example></iframe><p style="color:red">styled</p>\n'
     )
-    files = {"content/incidents/x/a.md": incident("2026-11-27T08:00:00Z", "resolved", body,
-                                                  title="X", impact="minor", components=["api"])}
+    files = {
+        "content/incidents/x/a.md": incident(
+            "2026-11-27T08:00:00Z", "resolved", body, title="X", impact="minor", components=["api"]
+        )
+    }
     page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
     body_html = page.select_one(".update .body")
     assert body_html.table.select("td")[1].get_text() == "2"
@@ -275,8 +321,12 @@ def test_markdown_is_rendered_and_raw_html_sanitized(make_site, build):
 
 
 def test_site_theme_overrides_one_template_and_extends_default(make_site, build):
-    files = {**OLD_RESOLVED, "themes/default/templates/history.html": (
-        '{% extends "default/history.html" %}{% block title %}OVERRIDDEN{% endblock %}')}
+    files = {
+        **OLD_RESOLVED,
+        "themes/default/templates/history.html": (
+            '{% extends "default/history.html" %}{% block title %}OVERRIDDEN{% endblock %}'
+        ),
+    }
     out = build(make_site(files))
     assert html(out / "public" / "history" / "index.html").title.get_text() == "OVERRIDDEN"
     assert html(out / "public" / "index.html").title.get_text() == "Example Status"
@@ -293,10 +343,16 @@ def test_custom_audiences_nest(make_site, build):
           - {id: partners, title: Partners}
           - {id: staff, title: Staff}
         """
-    files = {"content/incidents/x/a.md": incident(
-        "2026-11-27T08:00:00Z", "resolved",
-        "all\n\n::: partners\nPARTNER-NOTE\n:::\n\n::: staff\nSTAFF-NOTE\n:::\n",
-        title="X", impact="minor", components=["api"])}
+    files = {
+        "content/incidents/x/a.md": incident(
+            "2026-11-27T08:00:00Z",
+            "resolved",
+            "all\n\n::: partners\nPARTNER-NOTE\n:::\n\n::: staff\nSTAFF-NOTE\n:::\n",
+            title="X",
+            impact="minor",
+            components=["api"],
+        )
+    }
     out = build(make_site(files, site_yml=site_yml))
     text = {a: (out / a / "incidents/x/index.html").read_text() for a in ("everyone", "partners", "staff")}
     assert "PARTNER-NOTE" not in text["everyone"] and "STAFF-NOTE" not in text["everyone"]
@@ -325,8 +381,12 @@ def test_local_logo_is_copied_and_linked_relatively(make_site, build):
 
 
 def test_postponed_window_is_not_shown_in_progress(make_site, build):
-    files = {**MAINTENANCE, "content/maintenance/db-upgrade/2.md": incident(
-        "2026-11-27T14:00:00Z", "scheduled", "Postponed; a new date follows.")}
+    files = {
+        **MAINTENANCE,
+        "content/maintenance/db-upgrade/2.md": incident(
+            "2026-11-27T14:00:00Z", "scheduled", "Postponed; a new date follows."
+        ),
+    }
     out = build(make_site(files), None, "2026-11-27T15:00:00Z")
     page = html(out / "public" / "index.html")
     assert page.select_one("#maintenance-now-heading") is None
@@ -335,8 +395,9 @@ def test_postponed_window_is_not_shown_in_progress(make_site, build):
 
 def test_duration_is_real_time_across_a_clock_change(make_site, build):
     files = {
-        "content/incidents/x/1.md": incident("2026-03-29T01:30:00", "investigating",
-                                             title="X", impact="minor", components=["api"]),
+        "content/incidents/x/1.md": incident(
+            "2026-03-29T01:30:00", "investigating", title="X", impact="minor", components=["api"]
+        ),
         "content/incidents/x/2.md": incident("2026-03-29T03:30:00", "resolved"),
     }
     page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
@@ -347,8 +408,9 @@ def test_duration_is_real_time_across_a_clock_change(make_site, build):
 
 def test_duration_ends_at_the_first_of_the_closing_updates(make_site, build):
     files = {
-        "content/incidents/x/1.md": incident("2026-11-20T08:00:00Z", "investigating",
-                                             title="X", impact="minor", components=["api"]),
+        "content/incidents/x/1.md": incident(
+            "2026-11-20T08:00:00Z", "investigating", title="X", impact="minor", components=["api"]
+        ),
         "content/incidents/x/2.md": incident("2026-11-20T08:30:00Z", "resolved"),
         "content/incidents/x/3.md": incident("2026-11-24T15:00:00Z", "resolved", "Root cause found."),
     }
@@ -360,8 +422,9 @@ def test_duration_ends_at_the_first_of_the_closing_updates(make_site, build):
 def test_same_date_updates_order_by_full_file_name(make_site, build):
     files = {
         "content/incidents/x/01.md": incident("2026-11-27T08:00:00Z", "identified", "second"),
-        "content/incidents/x/01-first.md": incident("2026-11-27T08:00:00Z", "investigating", "first",
-                                                    title="X", impact="minor", components=["api"]),
+        "content/incidents/x/01-first.md": incident(
+            "2026-11-27T08:00:00Z", "investigating", "first", title="X", impact="minor", components=["api"]
+        ),
     }
     page = html(build(make_site(files)) / "public" / "incidents" / "x" / "index.html")
     assert [u["id"] for u in page.select(".timeline .update")] == ["update-01", "update-01-first"]
@@ -370,23 +433,44 @@ def test_same_date_updates_order_by_full_file_name(make_site, build):
 def test_held_updates_are_announced(make_site, tmp_path, capsys):
     from generator.cli import main
 
-    site = make_site({**OLD_RESOLVED, "content/incidents/cdn-slow/c.md": incident(
-        "2026-12-01T00:00:00Z", "investigating", "Reopened later.")})
+    site = make_site(
+        {
+            **OLD_RESOLVED,
+            "content/incidents/cdn-slow/c.md": incident(
+                "2026-12-01T00:00:00Z", "investigating", "Reopened later."
+            ),
+        }
+    )
     assert main(["build", "--site", str(site), "--out", str(tmp_path / "o"), "--now", NOW]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert err == ["content/incidents/cdn-slow/c.md: note: dated 2026-12-01T00:00+00:00, after now; "
-                   "held back until a build after that time"]
+    assert err == [
+        "content/incidents/cdn-slow/c.md: note: dated 2026-12-01T00:00+00:00, after now; "
+        "held back until a build after that time"
+    ]
 
 
 def test_progress_shows_skipped_stages_and_a_resolved_incident_keeps_its_peak_impact(make_site, build):
-    out = build(make_site({
-        "content/incidents/quick/a.md": incident(
-            "2026-11-20T08:00:00Z", "investigating", "Errors.", title="Errors", impact="major",
-            components=["api"]),
-        "content/incidents/quick/b.md": incident("2026-11-20T08:30:00Z", "monitoring", "Better.",
-                                                 impact="minor"),
-        "content/incidents/quick/c.md": incident("2026-11-20T09:00:00Z", "resolved", "Fixed."),
-    })) / "public"
+    out = (
+        build(
+            make_site(
+                {
+                    "content/incidents/quick/a.md": incident(
+                        "2026-11-20T08:00:00Z",
+                        "investigating",
+                        "Errors.",
+                        title="Errors",
+                        impact="major",
+                        components=["api"],
+                    ),
+                    "content/incidents/quick/b.md": incident(
+                        "2026-11-20T08:30:00Z", "monitoring", "Better.", impact="minor"
+                    ),
+                    "content/incidents/quick/c.md": incident("2026-11-20T09:00:00Z", "resolved", "Fixed."),
+                }
+            )
+        )
+        / "public"
+    )
     page = html(out / "incidents/quick/index.html")
     steps = page.select_one(".steps")
     assert [li.get_text() for li in steps.select(".done")] == ["Investigating", "Monitoring"]

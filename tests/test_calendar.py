@@ -33,15 +33,20 @@ def test_one_event_per_window_with_stable_uid_and_times(make_site, build):
 
 
 def test_moving_the_window_raises_sequence_and_cancelling_marks_it(make_site, build, tmp_path):
-    moved = {**MAINTENANCE, "content/maintenance/db-upgrade/2.md": (
-        "---\ndate: 2026-11-21T10:00:00Z\nstatus: scheduled\nstarts: 2026-11-28T11:00:00Z\n"
-        "ends: 2026-11-28T13:00:00Z\n---\nMoved by a day.\n")}
+    moved = {
+        **MAINTENANCE,
+        "content/maintenance/db-upgrade/2.md": (
+            "---\ndate: 2026-11-21T10:00:00Z\nstatus: scheduled\nstarts: 2026-11-28T11:00:00Z\n"
+            "ends: 2026-11-28T13:00:00Z\n---\nMoved by a day.\n"
+        ),
+    }
     site = make_site(moved)
     event = events(build(site, tmp_path / "a", NOW))["maintenance-db-upgrade-public@status.example.com"]
     assert int(event["sequence"]) == 1
     assert event.decoded("dtstart") == datetime(2026, 11, 28, 11, tzinfo=timezone.utc)
     (site / "content/maintenance/db-upgrade/3.md").write_text(
-        "---\ndate: 2026-11-22T10:00:00Z\nstatus: cancelled\n---\nCancelled.\n")
+        "---\ndate: 2026-11-22T10:00:00Z\nstatus: cancelled\n---\nCancelled.\n"
+    )
     out = build(site, tmp_path / "b", NOW)
     event = events(out)["maintenance-db-upgrade-public@status.example.com"]
     assert (str(event["status"]), int(event["sequence"])) == ("CANCELLED", 2)
@@ -58,11 +63,14 @@ def test_calendar_holds_only_the_windows_the_audience_sees(make_site, build):
 
 
 def test_sequence_only_grows_when_a_cancelled_window_is_rescheduled(make_site, build):
-    files = {**MAINTENANCE,
-             "content/maintenance/db-upgrade/2.md": CANCELLED,
-             "content/maintenance/db-upgrade/3.md": (
-                 "---\ndate: 2026-11-22T10:00:00Z\nstatus: scheduled\nstarts: 2026-12-01T11:00:00Z\n"
-                 "ends: 2026-12-01T13:00:00Z\n---\nBack on, a week later.\n")}
+    files = {
+        **MAINTENANCE,
+        "content/maintenance/db-upgrade/2.md": CANCELLED,
+        "content/maintenance/db-upgrade/3.md": (
+            "---\ndate: 2026-11-22T10:00:00Z\nstatus: scheduled\nstarts: 2026-12-01T11:00:00Z\n"
+            "ends: 2026-12-01T13:00:00Z\n---\nBack on, a week later.\n"
+        ),
+    }
     event = events(build(make_site(files), None, NOW))["maintenance-db-upgrade-public@status.example.com"]
     assert (str(event["status"]), int(event["sequence"])) == ("CONFIRMED", 2)
 
@@ -70,8 +78,7 @@ def test_sequence_only_grows_when_a_cancelled_window_is_rescheduled(make_site, b
 def test_cancelled_window_in_the_json_api(make_site, build):
     import json
 
-    files = {**MAINTENANCE,
-             "content/maintenance/db-upgrade/2.md": CANCELLED}
+    files = {**MAINTENANCE, "content/maintenance/db-upgrade/2.md": CANCELLED}
     out = build(make_site(files), None, NOW)
     listing = json.loads((out / "public/api/v2/scheduled-maintenances.json").read_text())
     window = listing["scheduled_maintenances"][0]

@@ -12,12 +12,25 @@ from sites import LEAKY_SITE
 SVG = "{http://www.w3.org/2000/svg}"
 NOW = "2026-11-27T12:00:00Z"
 FILES = {
-    "content/incidents/api/1.md": incident("2026-11-27T10:00:00Z", "investigating", "API down.",
-                                           title="API errors", impact="critical", components=["api"]),
-    "content/incidents/both/1.md": incident("2026-11-20T08:00:00Z", "investigating", "Both slow.",
-                                            title="Slow", impact="minor", components=["api", "cdn"]),
-    "content/incidents/both/2.md": incident("2026-11-20T09:00:00Z", "identified", "Only the CDN now.",
-                                            components=["cdn"]),
+    "content/incidents/api/1.md": incident(
+        "2026-11-27T10:00:00Z",
+        "investigating",
+        "API down.",
+        title="API errors",
+        impact="critical",
+        components=["api"],
+    ),
+    "content/incidents/both/1.md": incident(
+        "2026-11-20T08:00:00Z",
+        "investigating",
+        "Both slow.",
+        title="Slow",
+        impact="minor",
+        components=["api", "cdn"],
+    ),
+    "content/incidents/both/2.md": incident(
+        "2026-11-20T09:00:00Z", "identified", "Only the CDN now.", components=["cdn"]
+    ),
     "content/incidents/both/3.md": incident("2026-11-20T10:00:00Z", "resolved", "Fixed."),
 }
 
@@ -30,10 +43,16 @@ def test_component_feed_holds_exactly_the_updates_that_affected_it(make_site, bu
     assert not api.bozo and not cdn.bozo
     base = "https://status.example.com/incidents/"
     # The API's feed gets the update that dropped it from the incident, not the later ones.
-    assert [e.link for e in api.entries] == [f"{base}api/#update-1", f"{base}both/#update-2",
-                                             f"{base}both/#update-1"]
-    assert [e.link for e in cdn.entries] == [f"{base}both/#update-3", f"{base}both/#update-2",
-                                             f"{base}both/#update-1"]
+    assert [e.link for e in api.entries] == [
+        f"{base}api/#update-1",
+        f"{base}both/#update-2",
+        f"{base}both/#update-1",
+    ]
+    assert [e.link for e in cdn.entries] == [
+        f"{base}both/#update-3",
+        f"{base}both/#update-2",
+        f"{base}both/#update-1",
+    ]
     assert web.entries == []
     assert api.feed.title == "API · Example Status"
     assert api.feed.link == "https://status.example.com/components/api/"

@@ -23,8 +23,9 @@ from conftest import NOW, SITE_YML, incident
 
 # A valid earliest update. Its lines: 1 '---', 2 date, 3 status, 4 title, 5 impact,
 # 6 components, 7 '---', 8 'Body.'; text appended to it starts on line 9.
-FIRST = incident("2026-11-20T10:00:00Z", "investigating",
-                 title="API down", impact="major", components=["api"])
+FIRST = incident(
+    "2026-11-20T10:00:00Z", "investigating", title="API down", impact="major", components=["api"]
+)
 # A valid maintenance window's first update (same line layout: starts on 6, ends on 7).
 WINDOW = """\
 ---
@@ -122,11 +123,13 @@ def build_raises_nothing(capsys: pytest.CaptureFixture[str], site: Path) -> tupl
 
 
 def test_bad_yaml_in_site_yml(make_site, capsys):
-    site = make_site(site_yml="""\
+    site = make_site(
+        site_yml="""\
         title: Example: Status
         base_url: https://status.example.com/
         timezone: UTC
-    """)
+    """
+    )
     assert problems(capsys, site) == [
         "site.yml:1: invalid YAML: mapping values are not allowed in this context"
         " (a value containing ': ' needs quotes, like title: \"API: errors\")",
@@ -141,7 +144,9 @@ def test_bad_indentation_in_site_yml(make_site, capsys):
 
 
 def test_bad_yaml_in_front_matter_counts_lines_in_the_file(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": """\
+    site = make_site(
+        {
+            "content/incidents/a/1.md": """\
         ---
         date: 2026-11-20T10:00:00Z
         status: investigating
@@ -150,7 +155,9 @@ def test_bad_yaml_in_front_matter_counts_lines_in_the_file(make_site, capsys):
         components: [api]
         ---
         Body.
-    """})
+    """
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:4: invalid YAML: mapping values are not allowed in this context"
         " (a value containing ': ' needs quotes, like title: \"API: errors\")",
@@ -158,7 +165,9 @@ def test_bad_yaml_in_front_matter_counts_lines_in_the_file(make_site, capsys):
 
 
 def test_yaml_is_loaded_safely(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": """\
+    site = make_site(
+        {
+            "content/incidents/a/1.md": """\
         ---
         date: 2026-11-20T10:00:00Z
         status: investigating
@@ -167,7 +176,9 @@ def test_yaml_is_loaded_safely(make_site, capsys):
         components: [api]
         ---
         Body.
-    """})
+    """
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:4: invalid YAML: could not determine a constructor for the tag "
         "'tag:yaml.org,2002:python/object/apply:os.system'",
@@ -199,8 +210,7 @@ def test_unclosed_quote_in_front_matter_points_at_the_quote(make_site, capsys):
 def test_front_matter_that_is_not_a_mapping(make_site, capsys):
     site = make_site({"content/incidents/a/1.md": "---\n- date\n- status\n---\nBody.\n"})
     assert problems(capsys, site) == [
-        "content/incidents/a/1.md:2: "
-        "front matter must be a mapping of keys (date: ..., status: ...)",
+        "content/incidents/a/1.md:2: front matter must be a mapping of keys (date: ..., status: ...)",
     ]
 
 
@@ -230,16 +240,19 @@ def test_missing_opening_fence(make_site, capsys):
 
 
 def test_front_matter_never_closed(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": """\
+    site = make_site(
+        {
+            "content/incidents/a/1.md": """\
         ---
         date: 2026-11-20T10:00:00Z
         status: investigating
         title: API down
         Body without a closing fence.
-    """})
+    """
+        }
+    )
     assert problems(capsys, site) == [
-        "content/incidents/a/1.md:1: "
-        "front matter opened on line 1 is never closed with a line '---'",
+        "content/incidents/a/1.md:1: front matter opened on line 1 is never closed with a line '---'",
     ]
 
 
@@ -247,10 +260,16 @@ def test_front_matter_never_closed(make_site, capsys):
 
 
 def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
-    site = make_site(site_yml=SITE_YML.replace("    name: Web app", "    nmae: Web app")
-                     .replace("    title: Public", "    titel: Public") + "histroy_days: 3\n")
-    top = ("expected one of title, base_url, timezone, language, description, logo, links, "
-           "history_days, feed_size, author, theme, components, audiences, templates")
+    site = make_site(
+        site_yml=SITE_YML.replace("    name: Web app", "    nmae: Web app").replace(
+            "    title: Public", "    titel: Public"
+        )
+        + "histroy_days: 3\n"
+    )
+    top = (
+        "expected one of title, base_url, timezone, language, description, logo, links, "
+        "history_days, feed_size, author, theme, components, audiences, templates"
+    )
     assert problems(capsys, site) == [
         "site.yml:8: missing required key 'name' in components",
         "site.yml:9: unknown key in components 'nmae'; expected one of id, name, description, "
@@ -262,10 +281,12 @@ def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
 
 
 def test_unknown_keys_in_front_matter_with_suggestion(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": FIRST.replace("impact:", "impcat:"),
-        "content/maintenance/m/1.md": WINDOW.replace("ends:", "end:"),
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": FIRST.replace("impact:", "impcat:"),
+            "content/maintenance/m/1.md": WINDOW.replace("ends:", "end:"),
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:5: unknown key 'impcat'; expected one of date, status, title, "
         "impact, components, audience, template, template_version (did you mean 'impact'?)",
@@ -275,7 +296,8 @@ def test_unknown_keys_in_front_matter_with_suggestion(make_site, capsys):
 
 
 def test_wrong_types_in_site_yml(make_site, capsys):
-    site = make_site(site_yml="""\
+    site = make_site(
+        site_yml="""\
         title: Example Status
         base_url: /status
         timezone: Mars/Olympus
@@ -287,7 +309,8 @@ def test_wrong_types_in_site_yml(make_site, capsys):
           - id: public
           - id: strategic
             noindex: "yes"
-    """)
+    """
+    )
     assert problems(capsys, site) == [
         "site.yml:2: 'base_url' must be an absolute http(s) URL, not '/status'",
         "site.yml:3: unknown time zone 'Mars/Olympus'; use an IANA name like Europe/Berlin or UTC",
@@ -300,12 +323,15 @@ def test_wrong_types_in_site_yml(make_site, capsys):
 
 
 def test_mistakes_in_the_feed_author_are_reported_together(make_site, capsys):
-    site = make_site(site_yml=SITE_YML + """\
+    site = make_site(
+        site_yml=SITE_YML
+        + """\
 author:
   email: ops at example.com
   uri: acme.example/ops
   url: https://acme.example/
-""")
+"""
+    )
     assert problems(capsys, site) == [
         f"site.yml:{NEXT_LINE + 1}: 'email' must be an address like ops@example.com, "
         "not 'ops at example.com'",
@@ -316,14 +342,16 @@ author:
     ]
     site = make_site(site_yml=SITE_YML + "author: Acme Operations\n")
     assert problems(capsys, site) == [
-        f"site.yml:{NEXT_LINE}: 'author' must be a mapping, not 'Acme Operations'"]
+        f"site.yml:{NEXT_LINE}: 'author' must be a mapping, not 'Acme Operations'"
+    ]
 
 
 def test_wrong_entries_in_site_yml_lists(make_site, capsys):
-    site = make_site(site_yml=SITE_YML.replace("  - id: cdn", "  - cdn\n  - id: cdn")
-                     .replace("    title: Public", "    title: Public\n    noindex: false")
-                     .replace("    title: Strategic customers",
-                              "    title: Strategic customers\n    noindex: false"))
+    site = make_site(
+        site_yml=SITE_YML.replace("  - id: cdn", "  - cdn\n  - id: cdn")
+        .replace("    title: Public", "    title: Public\n    noindex: false")
+        .replace("    title: Strategic customers", "    title: Strategic customers\n    noindex: false")
+    )
     assert problems(capsys, site) == [
         "site.yml:11: each entry of 'components' must be a mapping",
         "site.yml:21: a restricted audience is always noindex; remove 'noindex: false'",
@@ -341,16 +369,19 @@ def test_text_setting_of_the_wrong_type_says_text(make_site, capsys):
 
 
 def test_wrong_types_in_front_matter(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": FIRST.replace("title: API down", "title: ''")
-                                         .replace('components: ["api"]', "components: api"),
-        "content/maintenance/m/1.md": WINDOW.replace("components: [api]",
-                                                     "components: {api: major_outage}"),
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": FIRST.replace("title: API down", "title: ''").replace(
+                'components: ["api"]', "components: api"
+            ),
+            "content/maintenance/m/1.md": WINDOW.replace(
+                "components: [api]", "components: {api: major_outage}"
+            ),
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:4: 'title' must be non-empty text",
-        "content/incidents/a/1.md:6: "
-        "'components' must be a list of component ids or a mapping id: state",
+        "content/incidents/a/1.md:6: 'components' must be a list of component ids or a mapping id: state",
         "content/maintenance/m/1.md:5: 'components' must be a list of component ids",
     ]
 
@@ -368,9 +399,12 @@ DUPLICATE_STATUS = FIRST.replace("title: API down", "title: API down\nstatus: re
 
 def test_duplicate_key_in_front_matter_is_reported_on_its_line(make_site, capsys):
     site = make_site({"content/incidents/a/1.md": DUPLICATE_STATUS})
-    one_problem_matching(capsys, site,
-                         r"content/incidents/a/1\.md:5: duplicate key 'status' "
-                         r"\(first on line \d+\)")
+    one_problem_matching(
+        capsys,
+        site,
+        r"content/incidents/a/1\.md:5: duplicate key 'status' "
+        r"\(first on line \d+\)",
+    )
 
 
 def test_duplicate_key_in_front_matter_names_the_first_line(make_site, capsys):
@@ -381,8 +415,7 @@ def test_duplicate_key_in_front_matter_names_the_first_line(make_site, capsys):
 
 
 def test_duplicate_component_and_audience_ids(make_site, capsys):
-    site = make_site(site_yml=SITE_YML.replace("id: cdn", "id: api")
-                     .replace("id: strategic", "id: public"))
+    site = make_site(site_yml=SITE_YML.replace("id: cdn", "id: api").replace("id: strategic", "id: public"))
     assert problems(capsys, site) == [
         "site.yml:11: duplicate component id 'api' (first on line 5)",
         "site.yml:17: duplicate audience id 'public' (first on line 15)",
@@ -406,21 +439,22 @@ def test_component_listed_twice_in_an_update(make_site, capsys):
 
 def test_bad_dates(make_site, capsys):
     date = "2026-11-20T10:00:00Z"
-    site = make_site({
-        "content/incidents/a/1.md": FIRST.replace(date, "yesterday"),
-        "content/incidents/b/1.md": FIRST.replace(date, "2026-02-30T10:00:00Z"),
-        "content/incidents/c/1.md": FIRST.replace(date, "2026-11-20T25:00:00Z"),
-        "content/incidents/d/1.md": FIRST.replace(date, "2026-11-20T10:00:00+25:00"),
-        "content/maintenance/m/1.md": WINDOW.replace("2026-12-01T10:00:00Z", "soon"),
-        "content/maintenance/n/1.md": WINDOW.replace("2026-12-01T11:00:00Z", "2026-12-01 11h"),
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": FIRST.replace(date, "yesterday"),
+            "content/incidents/b/1.md": FIRST.replace(date, "2026-02-30T10:00:00Z"),
+            "content/incidents/c/1.md": FIRST.replace(date, "2026-11-20T25:00:00Z"),
+            "content/incidents/d/1.md": FIRST.replace(date, "2026-11-20T10:00:00+25:00"),
+            "content/maintenance/m/1.md": WINDOW.replace("2026-12-01T10:00:00Z", "soon"),
+            "content/maintenance/n/1.md": WINDOW.replace("2026-12-01T11:00:00Z", "2026-12-01 11h"),
+        }
+    )
     iso = "expected ISO 8601 like 2026-11-27T14:05:00+01:00"
     assert problems(capsys, site) == [
         f"content/incidents/a/1.md:2: 'date': invalid timestamp 'yesterday'; {iso}",
         "content/incidents/b/1.md:2: 'date': invalid timestamp '2026-02-30T10:00:00Z': "
         "day is out of range for month",
-        "content/incidents/c/1.md:2: 'date': invalid timestamp '2026-11-20T25:00:00Z': "
-        "hour must be in 0..23",
+        "content/incidents/c/1.md:2: 'date': invalid timestamp '2026-11-20T25:00:00Z': hour must be in 0..23",
         "content/incidents/d/1.md:2: 'date': invalid timestamp '2026-11-20T10:00:00+25:00': "
         "invalid UTC offset '+25:00'",
         f"content/maintenance/m/1.md:6: 'starts': invalid timestamp 'soon'; {iso}",
@@ -438,8 +472,9 @@ def test_missing_date_and_status(make_site, capsys):
 
 
 def test_date_out_of_range_is_a_problem_not_a_traceback(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md":
-                      FIRST.replace("2026-11-20T10:00:00Z", "0001-01-01T00:00:00+01:00")})
+    site = make_site(
+        {"content/incidents/a/1.md": FIRST.replace("2026-11-20T10:00:00Z", "0001-01-01T00:00:00+01:00")}
+    )
     code, err = build_raises_nothing(capsys, site)
     assert code == 1
     assert err[0].startswith("content/incidents/a/1.md:2: 'date': ")
@@ -449,8 +484,9 @@ def test_date_out_of_range_is_a_problem_not_a_traceback(make_site, capsys):
 
 
 def test_unknown_status_impact_component_and_audience(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": """\
+    site = make_site(
+        {
+            "content/incidents/a/1.md": """\
             ---
             date: 2026-11-20T10:00:00Z
             status: resovled
@@ -463,13 +499,13 @@ def test_unknown_status_impact_component_and_audience(make_site, capsys):
             ---
             Body.
         """,
-        "content/maintenance/m/1.md": WINDOW.replace("status: scheduled", "status: investigating"),
-    })
+            "content/maintenance/m/1.md": WINDOW.replace("status: scheduled", "status: investigating"),
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:3: unknown status 'resovled'; expected one of investigating, "
         "identified, monitoring, resolved (did you mean 'resolved'?)",
-        "content/incidents/a/1.md:5: unknown impact 'huge'; expected one of none, minor, major, "
-        "critical",
+        "content/incidents/a/1.md:5: unknown impact 'huge'; expected one of none, minor, major, critical",
         "content/incidents/a/1.md:8: unknown component 'databse'; expected one of api, cdn, web",
         "content/incidents/a/1.md:9: unknown audience 'strategc'; expected one of public, "
         "strategic (did you mean 'strategic'?)",
@@ -479,7 +515,9 @@ def test_unknown_status_impact_component_and_audience(make_site, capsys):
 
 
 def test_unknown_component_state(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": """\
+    site = make_site(
+        {
+            "content/incidents/a/1.md": """\
         ---
         date: 2026-11-20T10:00:00Z
         status: investigating
@@ -490,7 +528,9 @@ def test_unknown_component_state(make_site, capsys):
           api: major_outtage
         ---
         Body.
-    """})
+    """
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:8: unknown component state 'major_outtage'; expected one of "
         "operational, degraded_performance, partial_outage, major_outage (did you mean "
@@ -499,7 +539,9 @@ def test_unknown_component_state(make_site, capsys):
 
 
 def test_component_list_of_mappings_is_a_problem_not_a_traceback(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": """\
+    site = make_site(
+        {
+            "content/incidents/a/1.md": """\
         ---
         date: 2026-11-20T10:00:00Z
         status: investigating
@@ -509,7 +551,9 @@ def test_component_list_of_mappings_is_a_problem_not_a_traceback(make_site, caps
           - api: major_outage
         ---
         Body.
-    """})
+    """
+        }
+    )
     lines = problems(capsys, site)
     assert len(lines) == 1
     assert lines[0].startswith("content/incidents/a/1.md:7: ")
@@ -532,8 +576,9 @@ def test_unknown_theme_points_at_the_theme_key(make_site, capsys):
 
 def test_unknown_theme(make_site, capsys):
     site = make_site(site_yml=SITE_YML + "theme: fancy\n")
-    one_problem_matching(capsys, site,
-                         r"site\.yml:\d+: theme 'fancy' not found: expected a folder themes/fancy/")
+    one_problem_matching(
+        capsys, site, r"site\.yml:\d+: theme 'fancy' not found: expected a folder themes/fancy/"
+    )
 
 
 def test_time_zone_that_is_a_tzdata_folder(make_site, capsys):
@@ -544,8 +589,7 @@ def test_time_zone_that_is_a_tzdata_folder(make_site, capsys):
 
 
 def test_huge_history_days_is_no_traceback(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": FIRST},
-                     site_yml=SITE_YML + "history_days: 1000000\n")
+    site = make_site({"content/incidents/a/1.md": FIRST}, site_yml=SITE_YML + "history_days: 1000000\n")
     code, err = build_raises_nothing(capsys, site)
     assert code == 0 or err[0].startswith(f"site.yml:{NEXT_LINE}: 'history_days'"), err
 
@@ -556,8 +600,7 @@ def test_huge_history_days_is_no_traceback(make_site, capsys):
 def test_unclosed_block(make_site, capsys):
     site = make_site({"content/incidents/a/1.md": FIRST + "::: strategic\nSecret.\n"})
     assert problems(capsys, site) == [
-        "content/incidents/a/1.md:9: '::: strategic' block is never closed; add a line ':::' "
-        "after it",
+        "content/incidents/a/1.md:9: '::: strategic' block is never closed; add a line ':::' after it",
     ]
 
 
@@ -623,10 +666,12 @@ def test_stray_markdown_file_directly_in_content_folders(make_site, capsys):
 
 
 def test_folder_without_updates(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/notes.txt": "Not an update.",
-        "content/incidents/b/postmortem.md": "---\ndate: 2026-11-21T10:00:00Z\n---\nWe learned.\n",
-    })
+    site = make_site(
+        {
+            "content/incidents/a/notes.txt": "Not an update.",
+            "content/incidents/b/postmortem.md": "---\ndate: 2026-11-21T10:00:00Z\n---\nWe learned.\n",
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a:1: incident folder has no update files (*.md)",
         "content/incidents/b:1: incident has a postmortem but no updates",
@@ -667,13 +712,15 @@ def test_non_utf8_site_yml_reports_the_line(make_site, capsys):
 
 
 def test_earliest_update_lacks_title_impact_components(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": incident("2026-11-20T10:00:00Z", "investigating",
-                                             impact="major"),
-        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "resolved", title="API down",
-                                             impact="major", components=["api"]),
-        "content/incidents/b/1.md": incident("2026-11-20T10:00:00Z", "investigating"),
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": incident("2026-11-20T10:00:00Z", "investigating", impact="major"),
+            "content/incidents/a/2.md": incident(
+                "2026-11-20T11:00:00Z", "resolved", title="API down", impact="major", components=["api"]
+            ),
+            "content/incidents/b/1.md": incident("2026-11-20T10:00:00Z", "investigating"),
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:1: missing 'title', 'components': the earliest update of this "
         "incident must say what the incident is; it is dated Nov 20, 2026, 11:00 CET, before 2.md "
@@ -684,13 +731,21 @@ def test_earliest_update_lacks_title_impact_components(make_site, capsys):
 
 
 def test_earliest_public_update_lacks_title_after_strategic_only_update(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": incident("2026-11-20T10:00:00Z", "investigating",
-                                             title="API down", impact="major",
-                                             components=["api"], audience="strategic"),
-        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "identified",
-                                             impact="major", components=["api"]),
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": incident(
+                "2026-11-20T10:00:00Z",
+                "investigating",
+                title="API down",
+                impact="major",
+                components=["api"],
+                audience="strategic",
+            ),
+            "content/incidents/a/2.md": incident(
+                "2026-11-20T11:00:00Z", "identified", impact="major", components=["api"]
+            ),
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/2.md:1: missing 'title': the earliest update of this incident that "
         "audience 'public' sees (the earlier ones are restricted) must say what the incident is",
@@ -698,10 +753,12 @@ def test_earliest_public_update_lacks_title_after_strategic_only_update(make_sit
 
 
 def test_mistake_in_earliest_update_does_not_cascade(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": FIRST.replace("investigating", "investigatin"),
-        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "resolved"),
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": FIRST.replace("investigating", "investigatin"),
+            "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "resolved"),
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:3: unknown status 'investigatin'; expected one of "
         "investigating, identified, monitoring, resolved (did you mean 'investigating'?)",
@@ -709,8 +766,13 @@ def test_mistake_in_earliest_update_does_not_cascade(make_site, capsys):
 
 
 def test_maintenance_missing_starts_and_ends(make_site, capsys):
-    site = make_site({"content/maintenance/m/1.md": incident("2026-11-20T10:00:00Z", "scheduled",
-                                                             title="Upgrade", components=["api"])})
+    site = make_site(
+        {
+            "content/maintenance/m/1.md": incident(
+                "2026-11-20T10:00:00Z", "scheduled", title="Upgrade", components=["api"]
+            )
+        }
+    )
     assert problems(capsys, site) == [
         "content/maintenance/m/1.md:1: missing 'starts', 'ends': the earliest update of this "
         "maintenance must say what the maintenance is",
@@ -718,15 +780,16 @@ def test_maintenance_missing_starts_and_ends(make_site, capsys):
 
 
 def test_maintenance_ends_before_starts(make_site, capsys):
-    site = make_site({"content/maintenance/m/1.md": WINDOW.replace("2026-12-01T11:00:00Z",
-                                                                   "2026-12-01T09:00:00Z")})
-    one_problem_matching(capsys, site,
-                         r"content/maintenance/m/1\.md:\d+: 'ends' must be after 'starts'")
+    site = make_site(
+        {"content/maintenance/m/1.md": WINDOW.replace("2026-12-01T11:00:00Z", "2026-12-01T09:00:00Z")}
+    )
+    one_problem_matching(capsys, site, r"content/maintenance/m/1\.md:\d+: 'ends' must be after 'starts'")
 
 
 def test_maintenance_ends_before_starts_points_at_ends(make_site, capsys):
-    site = make_site({"content/maintenance/m/1.md": WINDOW.replace("2026-12-01T11:00:00Z",
-                                                                   "2026-12-01T09:00:00Z")})
+    site = make_site(
+        {"content/maintenance/m/1.md": WINDOW.replace("2026-12-01T11:00:00Z", "2026-12-01T09:00:00Z")}
+    )
     assert problems(capsys, site) == ["content/maintenance/m/1.md:7: 'ends' must be after 'starts'"]
 
 
@@ -734,22 +797,26 @@ def test_maintenance_ends_before_starts_points_at_ends(make_site, capsys):
 
 
 def test_broken_template_override(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": FIRST,
-        "themes/default/templates/index.html": """\
+    site = make_site(
+        {
+            "content/incidents/a/1.md": FIRST,
+            "themes/default/templates/index.html": """\
             <!doctype html>
             <title>{{ site.title }}</title>
             <p>{{ overall_text }</p>
         """,
-    })
+        }
+    )
     assert problems(capsys, site) == [
         "themes/default/templates/index.html:3: template error: unexpected '}'",
     ]
 
 
 def test_broken_template_in_a_named_theme(make_site, capsys):
-    site = make_site({"themes/fancy/templates/incident.html": "<!doctype html>\n{% endif %}\n"},
-                     site_yml=SITE_YML + "theme: fancy\n")
+    site = make_site(
+        {"themes/fancy/templates/incident.html": "<!doctype html>\n{% endif %}\n"},
+        site_yml=SITE_YML + "theme: fancy\n",
+    )
     assert problems(capsys, site) == [
         "themes/fancy/templates/incident.html:2: template error: Encountered unknown tag 'endif'.",
     ]
@@ -770,13 +837,22 @@ WRONG_TYPE = {
 }
 
 
-@pytest.mark.parametrize("files, expected", [
-    (UNDEFINED_NAME,
-     "themes/default/templates/index.html:2: template error: 'no_such_name' is undefined"),
-    (MISSING_INCLUDE, "themes/default/templates/index.html:2: template not found: nope.html"),
-    (WRONG_TYPE, "themes/default/templates/index.html:2: template error: TypeError: %d format: a real "
-                 "number is required, not str"),
-], ids=["undefined-name", "missing-include", "wrong-type"])
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        (
+            UNDEFINED_NAME,
+            "themes/default/templates/index.html:2: template error: 'no_such_name' is undefined",
+        ),
+        (MISSING_INCLUDE, "themes/default/templates/index.html:2: template not found: nope.html"),
+        (
+            WRONG_TYPE,
+            "themes/default/templates/index.html:2: template error: TypeError: %d format: a real "
+            "number is required, not str",
+        ),
+    ],
+    ids=["undefined-name", "missing-include", "wrong-type"],
+)
 def test_template_override_failing_while_rendering(make_site, capsys, tmp_path, files, expected):
     site = make_site(files)
     out = tmp_path / "out"
@@ -786,8 +862,9 @@ def test_template_override_failing_while_rendering(make_site, capsys, tmp_path, 
     assert not list(tmp_path.glob(".out*"))
 
 
-@pytest.mark.parametrize("files", [UNDEFINED_NAME, MISSING_INCLUDE],
-                         ids=["undefined-name", "missing-include"])
+@pytest.mark.parametrize(
+    "files", [UNDEFINED_NAME, MISSING_INCLUDE], ids=["undefined-name", "missing-include"]
+)
 def test_check_reports_template_override_failing_while_rendering(make_site, capsys, files):
     site = make_site(files)
     lines = problems(capsys, site)  # runs build and check; check must report what build reports
@@ -863,10 +940,13 @@ def test_folder_named_like_an_update_file(make_site, capsys):
 # --------------------------------------------------------------------------- command line
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("yesterday", "invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00"),
-    ("2026-13-01", "invalid timestamp '2026-13-01': month must be in 1..12"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("yesterday", "invalid timestamp 'yesterday'; expected ISO 8601 like 2026-11-27T14:05:00+01:00"),
+        ("2026-13-01", "invalid timestamp '2026-13-01': month must be in 1..12"),
+    ],
+)
 def test_bad_now_is_a_usage_error(make_site, capsys, tmp_path, value, reason):
     site = make_site({"content/incidents/a/1.md": FIRST})
     out = tmp_path / "out"
@@ -918,8 +998,10 @@ def test_out_path_that_is_a_file_is_refused(make_site, capsys, tmp_path):
     out = tmp_path / "out"
     out.write_text("not a folder", encoding="utf-8")
     code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
-    assert (code, err) == (1, [
-        f"{out}:1: output path exists and is not a folder; choose another --out", summary(1)])
+    assert (code, err) == (
+        1,
+        [f"{out}:1: output path exists and is not a folder; choose another --out", summary(1)],
+    )
     assert out.read_text(encoding="utf-8") == "not a folder"
 
 
@@ -939,12 +1021,14 @@ def test_refused_out_is_reported_with_the_other_problems(make_site, capsys, tmp_
     (out / "notes.txt").write_text("my notes", encoding="utf-8")
     code, err = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)
     assert code == 1
-    assert err == sorted([
-        f"{out}:1: output folder is not empty and was not made by statusgen; "
-        "refusing to replace it (choose another --out or empty it)",
-        "content/incidents/a/1.md:5: unknown impact 'majr'; expected one of none, minor, major, "
-        "critical (did you mean 'major'?)",
-    ]) + [summary(2)]
+    assert err == sorted(
+        [
+            f"{out}:1: output folder is not empty and was not made by statusgen; "
+            "refusing to replace it (choose another --out or empty it)",
+            "content/incidents/a/1.md:5: unknown impact 'majr'; expected one of none, minor, major, "
+            "critical (did you mean 'major'?)",
+        ]
+    ) + [summary(2)]
 
 
 # --------------------------------------------------------------------------- all at once
@@ -953,13 +1037,12 @@ def test_refused_out_is_reported_with_the_other_problems(make_site, capsys, tmp_
 # (site.yml first, then by path, then by line as a number: 3 before 12).
 MANY_MISTAKES = {
     "content/incidents/a/1.md": FIRST.replace("investigating", "resovled")
-                                + "One.\nTwo.\nThree.\n::: strategic\nNever closed.\n",
+    + "One.\nTwo.\nThree.\n::: strategic\nNever closed.\n",
     "content/incidents/b/1.md": FIRST.replace("title: API down", "title: API down: again"),
     "content/incidents/Bad_Name/1.md": FIRST,
     "content/maintenance/m/1.md": "",
     "content/maintenance/w/1.md": WINDOW.replace("components: [api]", "components: [api, dbb]"),
-    "themes/default/templates/index.html": "<!doctype html>\n<title>{{ site.title }}</title>\n"
-                                           "{% endif %}\n",
+    "themes/default/templates/index.html": "<!doctype html>\n<title>{{ site.title }}</title>\n{% endif %}\n",
 }
 MANY_PROBLEMS = [
     "site.yml:20: unknown key 'histroy_days'; expected one of title, base_url, timezone, "
@@ -971,12 +1054,10 @@ MANY_PROBLEMS = [
     "identified, monitoring, resolved (did you mean 'resolved'?)",
     "content/incidents/a/1.md:12: '::: strategic' block is never closed; add a line ':::' after it",
     "content/incidents/b/1.md:4: invalid YAML: mapping values are not allowed in this context"
-        " (a value containing ': ' needs quotes, like title: \"API: errors\")",
-    "content/maintenance/m/1.md:1: empty file; an update needs front matter between '---' lines, "
-    "then a body",
+    " (a value containing ': ' needs quotes, like title: \"API: errors\")",
+    "content/maintenance/m/1.md:1: empty file; an update needs front matter between '---' lines, then a body",
     "content/maintenance/w/1.md:5: unknown component 'dbb'; expected one of api, cdn, web",
-    "content/maintenance/x/1.md:10: not valid UTF-8 text (invalid continuation byte); save the "
-    "file as UTF-8",
+    "content/maintenance/x/1.md:10: not valid UTF-8 text (invalid continuation byte); save the file as UTF-8",
     "themes/default/templates/index.html:3: template error: Encountered unknown tag 'endif'.",
 ]
 
@@ -1048,8 +1129,13 @@ def test_logo_must_be_a_url_or_a_file_in_the_site(make_site, capsys):
 
 
 def test_impact_without_components_on_the_earliest_update(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": incident(
-        "2026-11-27T08:00:00Z", "investigating", title="Down", impact="critical", components=[])})
+    site = make_site(
+        {
+            "content/incidents/a/1.md": incident(
+                "2026-11-27T08:00:00Z", "investigating", title="Down", impact="critical", components=[]
+            )
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:1: 'components' is empty but impact is 'critical'; name the affected "
         "components (only impact 'none' may affect none)",
@@ -1057,19 +1143,25 @@ def test_impact_without_components_on_the_earliest_update(make_site, capsys):
 
 
 def test_components_without_a_value(make_site, capsys):
-    site = make_site({"content/incidents/a/1.md": FIRST,
-                      "content/incidents/a/2.md": "---\ndate: 2026-11-27T09:00:00Z\nstatus: identified\n"
-                                                  "components:\n---\n"})
+    site = make_site(
+        {
+            "content/incidents/a/1.md": FIRST,
+            "content/incidents/a/2.md": "---\ndate: 2026-11-27T09:00:00Z\nstatus: identified\n"
+            "components:\n---\n",
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/2.md:4: 'components' has no value; list component ids, or write [] for none",
     ]
 
 
-@pytest.mark.parametrize(("date", "what"), [("2026-03-29T02:30:00", "does not exist"),
-                                            ("2026-10-25T02:45:00", "happens twice")])
+@pytest.mark.parametrize(
+    ("date", "what"), [("2026-03-29T02:30:00", "does not exist"), ("2026-10-25T02:45:00", "happens twice")]
+)
 def test_local_time_skipped_or_repeated_by_a_clock_change(make_site, capsys, date, what):
-    site = make_site({"content/incidents/a/1.md": FIRST.replace("date: 2026-11-20T10:00:00Z",
-                                                                f"date: {date}")})
+    site = make_site(
+        {"content/incidents/a/1.md": FIRST.replace("date: 2026-11-20T10:00:00Z", f"date: {date}")}
+    )
     assert problems(capsys, site) == [
         f"content/incidents/a/1.md:2: 'date': {date[:16]} {what} in Europe/Berlin (the clocks change "
         "then); write it with its UTC offset (+01:00 or +02:00)",
@@ -1077,13 +1169,15 @@ def test_local_time_skipped_or_repeated_by_a_clock_change(make_site, capsys, dat
 
 
 def test_window_must_hold_for_each_audience(make_site, capsys):
-    site = make_site({
-        "content/maintenance/w/1.md": WINDOW,
-        "content/maintenance/w/2.md": "---\ndate: 2026-11-21T08:00:00Z\nstatus: scheduled\n"
-                                      "audience: strategic\nends: 2026-12-01T14:00:00Z\n---\n",
-        "content/maintenance/w/3.md": "---\ndate: 2026-11-22T08:00:00Z\nstatus: scheduled\n"
-                                      "starts: 2026-12-01T13:00:00Z\n---\n",
-    })
+    site = make_site(
+        {
+            "content/maintenance/w/1.md": WINDOW,
+            "content/maintenance/w/2.md": "---\ndate: 2026-11-21T08:00:00Z\nstatus: scheduled\n"
+            "audience: strategic\nends: 2026-12-01T14:00:00Z\n---\n",
+            "content/maintenance/w/3.md": "---\ndate: 2026-11-22T08:00:00Z\nstatus: scheduled\n"
+            "starts: 2026-12-01T13:00:00Z\n---\n",
+        }
+    )
     out = problems(capsys, site)
     assert out == ["content/maintenance/w/3.md:1: 'starts' moves the window so that it ends before it starts"]
 
@@ -1122,20 +1216,24 @@ def test_foreign_folder_in_the_way_of_the_swap_is_kept(make_site, capsys):
     (foreign / "mine.txt").write_text("keep me")
     code, err = run(capsys, "build", "--site", str(site), "--out", str(site.parent / "out"), "--now", NOW)
     assert code == 1
-    assert err[0] == (f"{foreign}:1: this folder is in the way of statusgen's own working folder and "
-                      "was not made by statusgen; move it or choose another --out")
+    assert err[0] == (
+        f"{foreign}:1: this folder is in the way of statusgen's own working folder and "
+        "was not made by statusgen; move it or choose another --out"
+    )
     assert (foreign / "mine.txt").read_text() == "keep me"
 
 
 def test_files_that_would_be_silently_skipped_are_reported(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": FIRST,
-        "content/incidents/a/2-resolved.MD": "---\n",
-        "content/incidents/a/3.md.txt": "---\n",
-        "content/incidents/a/notes.txt": "ignored on purpose",
-        "content/incidents/a/drafts/4.md": "---\n",
-        "content/incidnets/b/1.md": FIRST,
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": FIRST,
+            "content/incidents/a/2-resolved.MD": "---\n",
+            "content/incidents/a/3.md.txt": "---\n",
+            "content/incidents/a/notes.txt": "ignored on purpose",
+            "content/incidents/a/drafts/4.md": "---\n",
+            "content/incidnets/b/1.md": FIRST,
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/2-resolved.MD:1: not read: update files must end in .md (rename it to "
         "2-resolved.md)",
@@ -1152,12 +1250,15 @@ def test_misspelled_content_folder(make_site, capsys):
 
 
 def test_open_incident_left_without_components(make_site, capsys):
-    site = make_site({
-        "content/incidents/a/1.md": incident("2026-11-20T10:00:00Z", "investigating", title="Notice",
-                                             impact="none", components=[]),
-        "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "identified", impact="major"),
-        "content/incidents/a/3.md": incident("2026-11-20T12:00:00Z", "resolved", components=[]),
-    })
+    site = make_site(
+        {
+            "content/incidents/a/1.md": incident(
+                "2026-11-20T10:00:00Z", "investigating", title="Notice", impact="none", components=[]
+            ),
+            "content/incidents/a/2.md": incident("2026-11-20T11:00:00Z", "identified", impact="major"),
+            "content/incidents/a/3.md": incident("2026-11-20T12:00:00Z", "resolved", components=[]),
+        }
+    )
     assert problems(capsys, site) == [
         "content/incidents/a/2.md:1: 'components' is empty but impact is 'major'; name the affected "
         "components (only impact 'none' may affect none)",
@@ -1183,9 +1284,19 @@ def test_incident_and_maintenance_may_not_share_a_name(make_site, capsys):
 # ---- every printed line is one line of a CI log, never a workflow command -------------------------
 
 HOSTILE_NAMES = [
-    "x\n::error::injected", "x\r::add-mask::secret", "x\r\n::stop-commands::token", "x\n  ::warning::w",
-    "x\x0b::error::vt", "x\x0c::error::ff", "x\x85::error::nel", "x\u2028::error::ls", "x\u2029::error::ps",
-    "x\x1b[2K\x1b[1G::error::erased", "x ##[set-env name=PATH]/tmp", "x\u202e::error::rtl", "x\t::error::tab",
+    "x\n::error::injected",
+    "x\r::add-mask::secret",
+    "x\r\n::stop-commands::token",
+    "x\n  ::warning::w",
+    "x\x0b::error::vt",
+    "x\x0c::error::ff",
+    "x\x85::error::nel",
+    "x\u2028::error::ls",
+    "x\u2029::error::ps",
+    "x\x1b[2K\x1b[1G::error::erased",
+    "x ##[set-env name=PATH]/tmp",
+    "x\u202e::error::rtl",
+    "x\t::error::tab",
     "::error::leading",
 ]
 
@@ -1200,8 +1311,9 @@ def assert_log_safe(lines: list[str]) -> None:
 @pytest.mark.parametrize("where", ["folder", "file"])
 def test_hostile_file_names_cannot_inject_ci_log_lines(make_site, capsys, monkeypatch, name, where):
     path = f"content/incidents/{name}/a.md" if where == "folder" else f"content/incidents/ok/{name}.md"
-    site = make_site({path: incident("2026-11-20T10:00:00Z", "nope", title="T", impact="minor",
-                                     components=["api"])})
+    site = make_site(
+        {path: incident("2026-11-20T10:00:00Z", "nope", title="T", impact="minor", components=["api"])}
+    )
     monkeypatch.setenv("GITHUB_WORKSPACE", str(site))
     for command in (["check"], ["check", "--format", "github"], ["build", "--out", str(site.parent / "out")]):
         assert main([*command, "--site", str(site), "--now", NOW]) == 1
@@ -1215,7 +1327,7 @@ def test_hostile_file_names_cannot_inject_ci_log_lines(make_site, capsys, monkey
             assert out[-1] == "" and len(out) - 1 == len(err) - 2, out
             assert all(line.startswith("::error file=content/incidents/") for line in out[:-1]), out
             for line in out[:-1]:  # the command and its properties end at the first "::"
-                command_part = line[2:line.index("::", 2)]
+                command_part = line[2 : line.index("::", 2)]
                 assert re.fullmatch(r"error file=[^:,]+,line=\d+,title=statusgen", command_part), line
 
 

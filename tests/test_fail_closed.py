@@ -26,8 +26,10 @@ from conftest import NOW, html, incident
 SECRET = "SECRET-7c1e"
 AUDIENCES = ["public", "strategic"]
 RANKS = {"public": 0, "strategic": 1}
-AUDIENCE_LADDER = [Audience("public", "Public", 0, "https://status.example.com/"),
-                   Audience("strategic", "Strategic", 1, "https://status.example.com/strategic/")]
+AUDIENCE_LADDER = [
+    Audience("public", "Public", 0, "https://status.example.com/"),
+    Audience("strategic", "Strategic", 1, "https://status.example.com/strategic/"),
+]
 
 
 def update(body: str, **keys: object) -> str:
@@ -117,15 +119,36 @@ def test_every_kind_of_line_end_splits_markers_the_way_markdown_does(make_site, 
 
 
 def test_text_that_merely_mentions_colons_is_text(make_site, build):
-    body = ("Ratio 1:1:1 and foo ::: bar and `::: strategic` in code.\n\nNote: strategic\n\n- strategic\n\n"
-            "```\nx ::: y\n```\n")
+    body = (
+        "Ratio 1:1:1 and foo ::: bar and `::: strategic` in code.\n\nNote: strategic\n\n- strategic\n\n"
+        "```\nx ::: y\n```\n"
+    )
     out = build(make_site({"content/incidents/x/a.md": update(body)}))
     public = html(out / "public/incidents/x/index.html").select_one(".update .body").get_text()
     assert "foo ::: bar" in public and "x ::: y" in public and "`::: strategic`" not in public
 
 
-PREFIXES = ["", "", "", " ", "\t", "> ", ">", "- ", "* ", "+ ", "1. ", "2) ", "\u200b", "\u00a0", "\ufeff",
-            "\u2060", "\u3000", "\u202e", "\u00ad"]
+PREFIXES = [
+    "",
+    "",
+    "",
+    " ",
+    "\t",
+    "> ",
+    ">",
+    "- ",
+    "* ",
+    "+ ",
+    "1. ",
+    "2) ",
+    "\u200b",
+    "\u00a0",
+    "\ufeff",
+    "\u2060",
+    "\u3000",
+    "\u202e",
+    "\u00ad",
+]
 COLONS = [":", ":", ":", ":", "\uff1a", "\ufe55", "\u2236", "\ua789"]
 INVISIBLE = ["", "", "", "", "\u200b", "\u200d", "\u0301", "\ufeff"]
 SPACES = [" ", " ", "", "\t", "\u00a0", "\u200b"]
@@ -165,14 +188,17 @@ def test_random_attempted_blocks_either_fail_or_hide_the_secret_from_the_public(
 
 @pytest.mark.parametrize("value", ["", "~", "null", "''", "'  '"])
 def test_an_empty_audience_is_an_error_not_public(make_site, capsys, tmp_path, value):
-    site = make_site({
-        "content/incidents/x/a.md": update("Public."),
-        "content/incidents/x/b.md": incident("2026-11-27T09:00:00Z", "identified", SECRET)
-        .replace("---\n", f"---\naudience: {value}\n", 1),
-        "content/incidents/y/a.md": update("Public."),
-        "content/incidents/y/postmortem.md": f"---\ndate: 2026-11-27T10:00:00Z\naudience: {value}\n---\n"
-                                             f"{SECRET}\n",
-    })
+    site = make_site(
+        {
+            "content/incidents/x/a.md": update("Public."),
+            "content/incidents/x/b.md": incident("2026-11-27T09:00:00Z", "identified", SECRET).replace(
+                "---\n", f"---\naudience: {value}\n", 1
+            ),
+            "content/incidents/y/a.md": update("Public."),
+            "content/incidents/y/postmortem.md": f"---\ndate: 2026-11-27T10:00:00Z\naudience: {value}\n---\n"
+            f"{SECRET}\n",
+        }
+    )
     err = failed_build(site, tmp_path, capsys)
     assert "content/incidents/x/b.md:2: 'audience' has no value" in err
     assert "content/incidents/y/postmortem.md:3: 'audience' has no value" in err
@@ -232,9 +258,11 @@ def test_public_html_is_exactly_that_of_the_file_without_its_blocks(make_site, b
     assert files == _files(out_without / "public")
     for relative in files:
         assert (out_with / "public" / relative).read_bytes() == (
-            out_without / "public" / relative).read_bytes(), relative
+            out_without / "public" / relative
+        ).read_bytes(), relative
     assert SECRET in (out_with / "strategic/incidents/i0/index.html").read_text() or any(
-        SECRET in (out_with / f"strategic/incidents/i{n}/index.html").read_text() for n in range(12))
+        SECRET in (out_with / f"strategic/incidents/i{n}/index.html").read_text() for n in range(12)
+    )
 
 
 def _files(tree: Path) -> list[Path]:
@@ -260,14 +288,14 @@ HOSTILE = [
     '<img src=x title="<img src=y onerror=alert(2)>">',
     '<img src="x" alt',
     '<h1 onclick="alert(1)">raw heading</h1>',
-    '<svg><script>alert(1)</script></svg>',
+    "<svg><script>alert(1)</script></svg>",
     '<a href="javascript:alert(1)">js</a> <a href="jav&#x09;ascript:alert(1)">js2</a>',
     '<iframe src="https://evil.example"></iframe><style>*{display:none}</style>',
     '<math><mi xlink:href="javascript:alert(1)">m</mi></math>',
     '<p style="background:url(javascript:alert(1))" onmouseover="alert(1)">p</p>',
     '<img src="x" onerror="alert(1)"/><img/src/onerror=alert(1)>',
-    '<!-- <img src=x onerror=alert(1)> -->',
-    '<div><h2>raw</h2><img src=a.png></div>',
+    "<!-- <img src=x onerror=alert(1)> -->",
+    "<div><h2>raw</h2><img src=a.png></div>",
 ]
 
 
@@ -341,18 +369,21 @@ def _refused_fast(bodies: dict[str, str], make_site, capsys, tmp_path) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("body", [
-    "[" * 1_600,
-    "![" * 1_200,
-    "[a](" * 800,
-    "\n".join("    " * depth + "- x" for depth in range(16)),
-    "> " * 16 + "x",
-    ("Some words [a link](https://example.com/x) and (a remark) " * 800)[:MAX_BODY_CHARS],
-    (("line with [x] and (y)\n" * 999 + "\n") * 3)[:MAX_BODY_CHARS],
-    "a\n=\n" * 500,
-    "- - -\n" * 1000,
-    "Latency < 200 ms, errors > 1 % and <b>bold</b> " * 1000,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1_600,
+        "![" * 1_200,
+        "[a](" * 800,
+        "\n".join("    " * depth + "- x" for depth in range(16)),
+        "> " * 16 + "x",
+        ("Some words [a link](https://example.com/x) and (a remark) " * 800)[:MAX_BODY_CHARS],
+        (("line with [x] and (y)\n" * 999 + "\n") * 3)[:MAX_BODY_CHARS],
+        "a\n=\n" * 500,
+        "- - -\n" * 1000,
+        "Latency < 200 ms, errors > 1 % and <b>bold</b> " * 1000,
+    ],
+)
 def test_anything_within_the_limits_renders_within_two_seconds(body):
     from generator.markup import body_limits
 
@@ -363,13 +394,15 @@ def test_anything_within_the_limits_renders_within_two_seconds(body):
 
 
 def test_deep_yaml_and_control_characters_are_problems(make_site, capsys, tmp_path):
-    site = make_site({
-        "content/incidents/deep/a.md": update("x").replace("title: X", "title: " + "[" * 900 + "]" * 900),
-        "content/incidents/ctrl/a.md": update("x").replace("title: X", 'title: "API\\x01errors"'),
-        "content/incidents/c1/a.md": update("x").replace("title: X", 'title: "API\\x9berrors"'),
-        "content/incidents/surrogate/a.md": update("x").replace("title: X", 'title: "A\\ud800"'),
-        "content/incidents/key/a.md": update("x").replace("title: X", '"ti\\x02tle": X'),
-    })
+    site = make_site(
+        {
+            "content/incidents/deep/a.md": update("x").replace("title: X", "title: " + "[" * 900 + "]" * 900),
+            "content/incidents/ctrl/a.md": update("x").replace("title: X", 'title: "API\\x01errors"'),
+            "content/incidents/c1/a.md": update("x").replace("title: X", 'title: "API\\x9berrors"'),
+            "content/incidents/surrogate/a.md": update("x").replace("title: X", 'title: "A\\ud800"'),
+            "content/incidents/key/a.md": update("x").replace("title: X", '"ti\\x02tle": X'),
+        }
+    )
     err = failed_build(site, tmp_path, capsys)
     assert "content/incidents/deep/a.md:" in err and "nested too deeply" in err
     assert "content/incidents/ctrl/a.md:4: control character U+0001" in err
@@ -380,11 +413,17 @@ def test_deep_yaml_and_control_characters_are_problems(make_site, capsys, tmp_pa
 
 def test_ids_have_a_length_limit(make_site, capsys, tmp_path):
     long = "a" * 101
-    site = make_site({
-        f"content/incidents/{long}/a.md": update("x"),
-        f"content/incidents/ok/{long}.md": update("x"),
-    }, site_yml=(Path(__file__).parent / "conftest.py").read_text().split('SITE_YML = """\\\n')[1]
-        .split('"""')[0].replace("id: cdn", f"id: c{long}"))
+    site = make_site(
+        {
+            f"content/incidents/{long}/a.md": update("x"),
+            f"content/incidents/ok/{long}.md": update("x"),
+        },
+        site_yml=(Path(__file__).parent / "conftest.py")
+        .read_text()
+        .split('SITE_YML = """\\\n')[1]
+        .split('"""')[0]
+        .replace("id: cdn", f"id: c{long}"),
+    )
     err = failed_build(site, tmp_path, capsys)
     assert "the limit is 100" in err
     assert f"content/incidents/{long}:1:" in err and f"content/incidents/ok/{long}.md:1:" in err
@@ -393,8 +432,22 @@ def test_ids_have_a_length_limit(make_site, capsys, tmp_path):
 
 def test_new_incident_with_a_very_long_title_gets_a_short_id(make_site, capsys):
     site = make_site({"content/templates/.keep": ""})
-    code = main(["new", "incident", "--site", str(site), "--title", "Very long words " * 40,
-                 "--impact", "minor", "--components", "api", "--date", "2026-11-27T08:00:00Z"])
+    code = main(
+        [
+            "new",
+            "incident",
+            "--site",
+            str(site),
+            "--title",
+            "Very long words " * 40,
+            "--impact",
+            "minor",
+            "--components",
+            "api",
+            "--date",
+            "2026-11-27T08:00:00Z",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     (folder,) = (site / "content/incidents").iterdir()
     assert len(folder.name) <= 71 and folder.name.startswith("2026-11-27-very-long-words")
@@ -416,15 +469,21 @@ ESCAPES = [
 
 @pytest.mark.parametrize("expression", ESCAPES)
 def test_theme_templates_run_sandboxed(make_site, capsys, tmp_path, expression, monkeypatch):
-    site = make_site({
-        "content/incidents/x/a.md": update("x"),
-        "themes/evil/templates/index.html": '{% extends "default/index.html" %}{% block main %}'
-                                            f"{expression}{{{{ super() }}}}{{% endblock %}}",
-    }, site_yml=_site_yml() + "theme: evil\n")
+    site = make_site(
+        {
+            "content/incidents/x/a.md": update("x"),
+            "themes/evil/templates/index.html": '{% extends "default/index.html" %}{% block main %}'
+            f"{expression}{{{{ super() }}}}{{% endblock %}}",
+        },
+        site_yml=_site_yml() + "theme: evil\n",
+    )
     monkeypatch.chdir(tmp_path)
     for command in ("check", "build"):
-        code = main([command, "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW]
-                    if command == "build" else [command, "--site", str(site), "--now", NOW])
+        code = main(
+            [command, "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW]
+            if command == "build"
+            else [command, "--site", str(site), "--now", NOW]
+        )
         err = capsys.readouterr().err
         assert code == 1, err
         assert "themes/evil/templates/index.html:1: template error" in err
@@ -439,14 +498,17 @@ def _site_yml() -> str:
 
 
 def test_a_sandboxed_theme_can_still_do_what_themes_do(make_site, build):
-    site = make_site({
-        "content/incidents/x/a.md": update("x"),
-        "themes/mine/templates/index.html": '{% extends "default/index.html" %}{% block main %}'
-                                            "<p id=mine>{{ site.title | upper }} {{ groups | length }} "
-                                            "{% for group in groups %}{{ group.components[0][0].name }}"
-                                            "{% endfor %}"
-                                            "{{ now | iso }}</p>{{ super() }}{% endblock %}",
-    }, site_yml=_site_yml() + "theme: mine\n")
+    site = make_site(
+        {
+            "content/incidents/x/a.md": update("x"),
+            "themes/mine/templates/index.html": '{% extends "default/index.html" %}{% block main %}'
+            "<p id=mine>{{ site.title | upper }} {{ groups | length }} "
+            "{% for group in groups %}{{ group.components[0][0].name }}"
+            "{% endfor %}"
+            "{{ now | iso }}</p>{{ super() }}{% endblock %}",
+        },
+        site_yml=_site_yml() + "theme: mine\n",
+    )
     page = html(build(site) / "public/index.html")
     assert page.select_one("#mine").get_text().startswith("EXAMPLE STATUS 2 APICDN2026-11-27T12:00:00")
 
@@ -454,18 +516,37 @@ def test_a_sandboxed_theme_can_still_do_what_themes_do(make_site, build):
 # --------------------------------------------------------------------------- URLs and files
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)",
-                                 "data:text/html,<script>x</script>", "java\\tscript:alert(1)", "vbscript:x",
-                                 "javascript\\n:alert(1)",
-                                 "file:///etc/passwd", "https://exa mple.com/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "java\\tscript:alert(1)",
+        "vbscript:x",
+        "javascript\\n:alert(1)",
+        "file:///etc/passwd",
+        "https://exa mple.com/",
+    ],
+)
 def test_link_urls_must_be_http_mailto_or_relative(make_site, capsys, tmp_path, url):
     yml = _site_yml() + f'links:\n  - title: Help\n    url: "{url}"\n'
     err = failed_build(make_site({"content/incidents/x/a.md": update("x")}, site_yml=yml), tmp_path, capsys)
     assert "site.yml:" in err and "must be an http(s) or mailto: URL" in err
 
 
-@pytest.mark.parametrize("url", ["https://help.example.com/", "http://x.example", "mailto:ops@example.com",
-                                 "/about/", "../faq.html", "#components", "contact.html"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://help.example.com/",
+        "http://x.example",
+        "mailto:ops@example.com",
+        "/about/",
+        "../faq.html",
+        "#components",
+        "contact.html",
+    ],
+)
 def test_safe_link_urls_are_kept(make_site, build, url):
     yml = _site_yml() + f'links:\n  - title: Help\n    url: "{url}"\n'
     out = build(make_site({"content/incidents/x/a.md": update("x")}, site_yml=yml))
@@ -473,32 +554,55 @@ def test_safe_link_urls_are_kept(make_site, build, url):
     assert url in [a["href"] for a in page.find_all("a")]
 
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("site.yml", None, "must be an image"),
-    (".git/config", b"[core]\n", "must be an image"),
-    ("logo.png", b"not a png", "is not a .png file by its content"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-     "script> element"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "attribute onload"),
-    ("data:image/png;base64,iVBORw0KGgo=", None, "must be an http(s) URL or an image file"),
-    ("javascript:alert(1)", None, "must be an http(s) URL or an image file"),
-    ("../outside.png", PNG, "must be an http(s) URL or an image file"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><x:script xmlns:x="http://www.w3.org/2000/svg">'
-                 b'fetch("/p")</x:script></svg>', "<{http://www.w3.org/2000/svg}script> element"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink">'
-                 b'<a l:href="jav&#x61;script:alert(1)"><rect/></a></svg>', "element"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink">'
-                 b'<rect l:href="https://evil.example/x"/></svg>', "no scripts or links"),
-    ("logo.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>', "is not"),
-    ("logo.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>',
-     "DOCTYPE"),
-    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject/></svg>', "foreignObject"),
-    ("logo.svg", b"<svg", "not a well-formed SVG"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("site.yml", None, "must be an image"),
+        (".git/config", b"[core]\n", "must be an image"),
+        ("logo.png", b"not a png", "is not a .png file by its content"),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "script> element",
+        ),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "attribute onload"),
+        ("data:image/png;base64,iVBORw0KGgo=", None, "must be an http(s) URL or an image file"),
+        ("javascript:alert(1)", None, "must be an http(s) URL or an image file"),
+        ("../outside.png", PNG, "must be an http(s) URL or an image file"),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><x:script xmlns:x="http://www.w3.org/2000/svg">'
+            b'fetch("/p")</x:script></svg>',
+            "<{http://www.w3.org/2000/svg}script> element",
+        ),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink">'
+            b'<a l:href="jav&#x61;script:alert(1)"><rect/></a></svg>',
+            "element",
+        ),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink">'
+            b'<rect l:href="https://evil.example/x"/></svg>',
+            "no scripts or links",
+        ),
+        ("logo.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>', "is not"),
+        (
+            "logo.svg",
+            b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>',
+            "DOCTYPE",
+        ),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject/></svg>', "foreignObject"),
+        ("logo.svg", b"<svg", "not a well-formed SVG"),
+    ],
+)
 def test_a_logo_must_be_an_image_inside_the_site(make_site, capsys, tmp_path, name, content, message):
     site = make_site({"content/incidents/x/a.md": update("x")}, site_yml=_site_yml() + f'logo: "{name}"\n')
     if content is not None:
@@ -509,9 +613,11 @@ def test_a_logo_must_be_an_image_inside_the_site(make_site, capsys, tmp_path, na
 
 
 def test_a_plain_svg_logo_is_published(make_site, build):
-    svg = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
-           b'<title>Acme</title><defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>'
-           b'<g fill="url(#g)"><rect width="10" height="10"/><path d="M0 0L10 10"/></g></svg>')
+    svg = (
+        b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        b'<title>Acme</title><defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>'
+        b'<g fill="url(#g)"><rect width="10" height="10"/><path d="M0 0L10 10"/></g></svg>'
+    )
     site = make_site({"content/incidents/x/a.md": update("x")}, site_yml=_site_yml() + "logo: logo.svg\n")
     (site / "logo.svg").write_bytes(svg)
     assert (build(site) / "public/assets/logo.svg").read_bytes() == svg
@@ -523,8 +629,9 @@ def test_an_image_logo_is_published(make_site, build):
     assert (build(site) / "public/assets/logo.png").read_bytes() == PNG
 
 
-@pytest.mark.parametrize("link", ["themes", "themes/mine", "themes/mine/templates",
-                                  "themes/mine/static/leak.css"])
+@pytest.mark.parametrize(
+    "link", ["themes", "themes/mine", "themes/mine/templates", "themes/mine/static/leak.css"]
+)
 def test_theme_symlinks_out_of_the_site_are_refused(make_site, capsys, tmp_path, link):
     outside = tmp_path / "outside"
     (outside / "mine/templates").mkdir(parents=True)
@@ -566,8 +673,10 @@ def test_imported_control_characters_and_markers_are_neutralised(make_site, buil
 # --------------------------------------------------------------------------- unreadable files
 
 
-@pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0,
-                    reason="needs root and setpriv to drop the capability to read any file")
+@pytest.mark.skipif(
+    shutil.which("setpriv") is None or os.geteuid() != 0,
+    reason="needs root and setpriv to drop the capability to read any file",
+)
 def test_unreadable_files_are_problems_not_tracebacks(make_site, tmp_path):
     """Root reads every file; without CAP_DAC_OVERRIDE it meets file modes like anyone, so EACCES is real."""
     site = make_site({"content/incidents/x/a.md": update("x"), "content/incidents/x/b.md": update("y")})
@@ -591,9 +700,14 @@ def test_message_templates_behind_symlinks_out_of_the_site_are_refused(make_site
     assert code == 1 and "content/templates/investigating.md:1: symbolic link leads outside" in err
 
 
-@pytest.mark.parametrize("body", ["a\u2028::: strategic\u2028b\u2028:::\u2028c",
-                                  "a\r\n::: strategic\x85b\u2029:::\rc",
-                                  "```\n::: strategic\nb\n:::\n```x\nc\n```"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a\u2028::: strategic\u2028b\u2028:::\u2028c",
+        "a\r\n::: strategic\x85b\u2029:::\rc",
+        "```\n::: strategic\nb\n:::\n```x\nc\n```",
+    ],
+)
 def test_imported_bodies_keep_every_word_public(body):
     from generator.importers.text import convert
 
@@ -615,11 +729,14 @@ def test_feeds_make_links_absolute_but_leave_text_alone(make_site, build):
 def test_a_theme_words_the_restricted_label_its_own_way(make_site, build):
     macros = (Path(__file__).parent.parent / "themes/default/templates/macros.html").read_text()
     assert "{{ piece.restricted_to }} only" in macros
-    site = make_site({
-        "content/incidents/x/a.md": update(f"Public.\n\n::: strategic\n{SECRET}\n:::\n"),
-        "themes/default/templates/macros.html": macros.replace("{{ piece.restricted_to }} only",
-                                                                "Nur für {{ piece.restricted_to }}"),
-    })
+    site = make_site(
+        {
+            "content/incidents/x/a.md": update(f"Public.\n\n::: strategic\n{SECRET}\n:::\n"),
+            "themes/default/templates/macros.html": macros.replace(
+                "{{ piece.restricted_to }} only", "Nur für {{ piece.restricted_to }}"
+            ),
+        }
+    )
     out = build(site)
     label = html(out / "strategic/incidents/x/index.html").select_one(".restricted-label")
     assert label.get_text() == "Nur für Strategic customers"

@@ -42,8 +42,11 @@ def imported(site: Path) -> dict[str, str]:
 
 
 def snapshot(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
-            if p.is_file() and "_site" not in p.parts and ".statusgen-cache" not in p.parts}
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and "_site" not in p.parts and ".statusgen-cache" not in p.parts
+    }
 
 
 def source_incident(path: Path) -> dict:
@@ -110,7 +113,8 @@ def test_github_history_imports_and_builds_with_the_same_dates_statuses_and_bodi
             assert words(body.get_text()) == words(shown)
     # the folder is named after the date customers saw (in the site's zone) and the title
     assert folders["statuspage:00km0kwpz23b"] == (
-        "incidents/2023-01-10-incident-with-actions-and-git-operations")
+        "incidents/2023-01-10-incident-with-actions-and-git-operations"
+    )
 
 
 def test_github_components_and_their_states_follow_affected_components(make_site, build, capsys):
@@ -121,9 +125,14 @@ def test_github_components_and_their_states_follow_affected_components(make_site
     source = by_display(source_incident(GITHUB / "gqx5l06jjxhp.json")["incident_updates"])
     first_ours = api["incident_updates"][-1]
     assert {(a["name"], a["new_status"]) for a in first_ours["affected_components"]} == {
-        (a["name"], a["new_status"]) for a in source[0]["affected_components"]}
-    states_ours = {a["name"]: a["new_status"] for u in api["incident_updates"][:-1][::-1]
-                   if u["status"] != "resolved" for a in u["affected_components"] or ()}
+        (a["name"], a["new_status"]) for a in source[0]["affected_components"]
+    }
+    states_ours = {
+        a["name"]: a["new_status"]
+        for u in api["incident_updates"][:-1][::-1]
+        if u["status"] != "resolved"
+        for a in u["affected_components"] or ()
+    }
     states_theirs = {a["name"]: a["new_status"] for u in source[:-1] for a in u["affected_components"] or ()}
     assert states_ours == states_theirs
     # an existing component of the same name is reused; the others are added with their names
@@ -169,8 +178,9 @@ def test_importing_twice_changes_nothing_and_a_newer_export_adds_only_new(make_s
     # the older export saw 00km0kwpz23b before it was resolved
     payload = json.loads((older / "00km0kwpz23b.json").read_text())
     resolved = [u for u in payload["incident"]["incident_updates"] if u["status"] == "resolved"]
-    payload["incident"]["incident_updates"] = [u for u in payload["incident"]["incident_updates"]
-                                               if u["status"] != "resolved"]
+    payload["incident"]["incident_updates"] = [
+        u for u in payload["incident"]["incident_updates"] if u["status"] != "resolved"
+    ]
     payload["incident"]["status"] = "investigating"
     (older / "00km0kwpz23b.json").write_text(json.dumps(payload))
     assert run(capsys, "import", "statuspage", str(older), "--site", str(site))[0] == 0
@@ -208,15 +218,17 @@ def without_resolution(source: Path, name: str) -> dict:
     path = source / f"{name}.json"
     full = json.loads(path.read_text())
     payload = json.loads(path.read_text())
-    payload["incident"]["incident_updates"] = [u for u in payload["incident"]["incident_updates"]
-                                               if u["status"] != "resolved"]
+    payload["incident"]["incident_updates"] = [
+        u for u in payload["incident"]["incident_updates"] if u["status"] != "resolved"
+    ]
     payload["incident"]["status"] = "monitoring"
     path.write_text(json.dumps(payload))
     return full
 
 
-def import_unresolved(site: Path, tmp_path: Path,
-                      capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict, Path]:
+def import_unresolved(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[Path, dict, Path]:
     """Import an older export of rgy28jwprr1c (before it was resolved): its source, the newer
     payload, and the folder it went to."""
     source = copy_sources(tmp_path, ["rgy28jwprr1c"])
@@ -235,8 +247,10 @@ def test_a_folder_renamed_by_hand_is_followed(make_site, tmp_path, capsys):
     code, out, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
     assert code == 0, err
     assert "1 new update" in out
-    assert f"content/incidents/{renamed.name}: note: renamed from {old.name} since it was imported; " \
-           "followed" in err
+    assert (
+        f"content/incidents/{renamed.name}: note: renamed from {old.name} since it was imported; "
+        "followed" in err
+    )
     assert not old.exists()
     assert len(list(renamed.glob("*-resolved.md"))) == 1
     assert imported(site)["statuspage:rgy28jwprr1c"] == f"incidents/{renamed.name}"
@@ -373,13 +387,22 @@ def test_components_are_added_to_site_yml_keeping_comments_order_and_groups(make
     text = (site / "site.yml").read_text()
     assert keeps_lines(COMMENTED_SITE_YML, text)
     new_lines = text.splitlines()
-    assert new_lines[new_lines.index("    group: Storage") + 1:][:7] == [
-        "  - id: ams3", "    name: AMS3", "    description: Object storage in Amsterdam",
-        "    group: Storage", "  - id: nyc3", "    name: NYC3", "    group: Storage"]
+    assert new_lines[new_lines.index("    group: Storage") + 1 :][:7] == [
+        "  - id: ams3",
+        "    name: AMS3",
+        "    description: Object storage in Amsterdam",
+        "    group: Storage",
+        "  - id: nyc3",
+        "    name: NYC3",
+        "    group: Storage",
+    ]
     public = build(site) / "public"
-    groups = {group.find(class_="group-name").span.get_text():
-              [a.get_text() for a in group.select(".component-name a")]
-              for group in html(public / "index.html").select("details.group")}
+    groups = {
+        group.find(class_="group-name").span.get_text(): [
+            a.get_text() for a in group.select(".component-name a")
+        ]
+        for group in html(public / "index.html").select("details.group")
+    }
     assert groups == {"Core": ["API", "Web app"], "Storage": ["S3", "AMS3", "NYC3"]}
 
 
@@ -394,7 +417,8 @@ def test_maintenance_windows_postmortems_and_skipped_updates(make_site, build, c
     source = json.loads((SYNTHETIC / "scheduled-maintenances.json").read_text())["scheduled_maintenances"]
     ours = json.loads((public / "api/v2/scheduled-maintenances.json").read_text())["scheduled_maintenances"]
     assert [(m["name"], m["status"], m["scheduled_for"], m["scheduled_until"]) for m in ours] == [
-        (m["name"], m["status"], m["scheduled_for"], m["scheduled_until"]) for m in source]
+        (m["name"], m["status"], m["scheduled_for"], m["scheduled_until"]) for m in source
+    ]
     statuses = [u["status"] for u in source[1]["incident_updates"]]
     assert [u["status"] for u in ours[1]["incident_updates"]] == statuses
     upcoming = json.loads((public / "api/v2/scheduled-maintenances/upcoming.json").read_text())
@@ -402,15 +426,21 @@ def test_maintenance_windows_postmortems_and_skipped_updates(make_site, build, c
 
     page = html(public / imported(site)["statuspage:incident0001"] / "index.html")
     assert [s.get_text() for s in page.select("li.update .update-head .status")] == [
-        "Resolved", "Identified", "Investigating"]
+        "Resolved",
+        "Identified",
+        "Investigating",
+    ]
     postmortem = page.find(id="postmortem")
     assert postmortem.h3.get_text() == "What happened"
     assert "blocks such changes" in postmortem.get_text()
     identified = page.select("li.update .body")[1]
     assert identified.get_text().splitlines() == [
-        "We found the cause:", "::: strategic", "not a marker, just text",
+        "We found the cause:",
+        "::: strategic",
+        "not a marker, just text",
         "[TODO: nothing] is literal too, and so is <script>alert(1)</script>.",
-        "Details: https://example.net/incidents/1."]
+        "Details: https://example.net/incidents/1.",
+    ]
     assert identified.find("script") is None
     assert identified.find("a")["href"] == "https://example.net/incidents/1"
 
@@ -420,13 +450,23 @@ def test_components_of_the_same_name_in_different_groups_stay_apart(make_site, b
     incident = payload["incident"]
     incident["components"] = [
         {"id": "spaces-nyc3", "name": "NYC3", "group_id": "grp-spaces", "group": False},
-        {"id": "droplets-nyc3", "name": "NYC3", "group_id": "grp-droplets", "group": False}]
+        {"id": "droplets-nyc3", "name": "NYC3", "group_id": "grp-droplets", "group": False},
+    ]
     first = incident["incident_updates"][-1]  # the oldest
     first["affected_components"] = [  # group objects are not in this payload: names tell the group
-        {"code": "spaces-nyc3", "name": "Spaces - NYC3", "old_status": "operational",
-         "new_status": "major_outage"},
-        {"code": "droplets-nyc3", "name": "Droplets - NYC3", "old_status": "operational",
-         "new_status": "degraded_performance"}]
+        {
+            "code": "spaces-nyc3",
+            "name": "Spaces - NYC3",
+            "old_status": "operational",
+            "new_status": "major_outage",
+        },
+        {
+            "code": "droplets-nyc3",
+            "name": "Droplets - NYC3",
+            "old_status": "operational",
+            "new_status": "degraded_performance",
+        },
+    ]
     source = tmp_path / "incident.json"
     source.write_text(json.dumps(payload))
     site = make_site()
@@ -437,9 +477,13 @@ def test_components_of_the_same_name_in_different_groups_stay_apart(make_site, b
     api = api_incident(public, imported(site)["statuspage:incident0001"])
     opening = api["incident_updates"][-1]["affected_components"]
     assert sorted((a["name"], a["new_status"]) for a in opening) == [
-        ("NYC3", "degraded_performance"), ("NYC3", "major_outage")]
-    groups = {group.find(class_="group-name").span.get_text(): [a.get_text() for a in group.select("a")]
-              for group in html(public / "index.html").select("details.group")}
+        ("NYC3", "degraded_performance"),
+        ("NYC3", "major_outage"),
+    ]
+    groups = {
+        group.find(class_="group-name").span.get_text(): [a.get_text() for a in group.select("a")]
+        for group in html(public / "index.html").select("details.group")
+    }
     assert groups["Spaces"] == ["NYC3"] and groups["Droplets"] == ["NYC3"]
 
 
@@ -452,13 +496,16 @@ def test_a_postmortem_body_becomes_the_postmortem(make_site, build, tmp_path, ca
     site = make_site(site_yml=SITE_YML.replace("Europe/Berlin", "UTC"))
     code, _, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
     assert code == 0
-    assert ("postmortem update i1u5 of 'API errors' left out: the incident's postmortem_body is "
-            "imported") in err
+    assert (
+        "postmortem update i1u5 of 'API errors' left out: the incident's postmortem_body is imported"
+    ) in err
     page = html(build(site) / "public" / imported(site)["statuspage:incident0001"] / "index.html")
     postmortem = page.find(id="postmortem")
     assert postmortem.time["datetime"] == "2026-11-06T08:00:00Z"
     assert postmortem.find(class_="body").get_text().splitlines() == [
-        "Root cause: an expired certificate.", "Fixed for good."]
+        "Root cause: an expired certificate.",
+        "Fixed for good.",
+    ]
 
 
 # --- Statuspage: a live page -----------------------------------------------------------------------
@@ -512,7 +559,8 @@ def test_an_unreachable_page_is_a_clear_error(make_site, capsys):
     lines = err.splitlines()
     assert [line.split(": cannot reach the page: ")[0] for line in lines[:-1]] == [
         f"http://127.0.0.1:{port}/api/v2/{name}"
-        for name in ("incidents.json", "scheduled-maintenances.json", "summary.json")]
+        for name in ("incidents.json", "scheduled-maintenances.json", "summary.json")
+    ]
     assert lines[-1] == "statusgen: 3 problems; nothing was written."
     assert snapshot(site) == before
 
@@ -546,8 +594,11 @@ def test_bad_json_is_reported_with_its_path_and_line(make_site, tmp_path, capsys
 
 def cstate_front(path: Path) -> dict[str, str]:
     lines = path.read_text().split("---\n")[1].splitlines()
-    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in lines)
-            if not k.startswith((" ", "#", "-")) and v.strip()}
+    return {
+        k.strip(): v.strip()
+        for k, _, v in (line.partition(":") for line in lines)
+        if not k.startswith((" ", "#", "-")) and v.strip()
+    }
 
 
 def test_jenkins_cstate_site_imports_and_builds(make_site, build, capsys):
@@ -569,12 +620,19 @@ def test_jenkins_cstate_site_imports_and_builds(make_site, build, capsys):
         opened = parse_cstate_date(front["date"], timezone.utc)
         assert api["incident_updates"][1]["display_at"] == opened.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     # messy dates, read as Hugo reads them (no offset: UTC, as the config sets no timeZone)
-    starts = {stem: api_incident(public, folders[f"cstate:{stem}"])["created_at"]
-              for stem in ("2023-12-04-x86medium-migration", "2021-06-01-maintenance-wiki",
-                           "2020-11-12-get-jenkins-io")}
-    assert starts == {"2023-12-04-x86medium-migration": "2023-12-04T08:00:00.000Z",
-                      "2021-06-01-maintenance-wiki": "2021-06-01T23:00:00.000Z",
-                      "2020-11-12-get-jenkins-io": "2020-11-12T15:54:00.000Z"}
+    starts = {
+        stem: api_incident(public, folders[f"cstate:{stem}"])["created_at"]
+        for stem in (
+            "2023-12-04-x86medium-migration",
+            "2021-06-01-maintenance-wiki",
+            "2020-11-12-get-jenkins-io",
+        )
+    }
+    assert starts == {
+        "2023-12-04-x86medium-migration": "2023-12-04T08:00:00.000Z",
+        "2021-06-01-maintenance-wiki": "2021-06-01T23:00:00.000Z",
+        "2020-11-12-get-jenkins-io": "2020-11-12T15:54:00.000Z",
+    }
     wiki = api_incident(public, folders["cstate:2021-06-01-maintenance-wiki"])
     assert wiki["resolved_at"] == "2021-06-01T23:15:00.000Z"
     # resolvedWhen before date (a typo in the source): resolved at its start, and said so
@@ -585,7 +643,8 @@ def test_jenkins_cstate_site_imports_and_builds(make_site, build, capsys):
     assert {"ci.jenkins.io", "get.jenkins.io", "wiki.jenkins.io", "www.jenkins.io"} <= components
     get = api_incident(public, folders["cstate:2020-11-12-get-jenkins-io"])
     assert {(a["name"], a["new_status"]) for a in get["incident_updates"][1]["affected_components"]} == {
-        (name, "major_outage") for name in ("get.jenkins.io", "updates.jenkins.io", "pkg.jenkins.io")}
+        (name, "major_outage") for name in ("get.jenkins.io", "updates.jenkins.io", "pkg.jenkins.io")
+    }
     # bodies: lists and links as cState (CommonMark) shows them; unknown systems named in the text
     azure = html(public / folders["cstate:2025-01-08-ci.jenkins.io-azure-outage"] / "index.html")
     links = [a["href"] for a in azure.select("li.update .body a")]
@@ -596,7 +655,8 @@ def test_jenkins_cstate_site_imports_and_builds(make_site, build, capsys):
     x86 = html(public / folders["cstate:2023-12-04-x86medium-migration"] / "index.html")
     opening = x86.select("li.update .body")[-1]  # newest first
     assert opening.p.get_text() == (
-        "Affected: artifact-caching-proxy, mirrorbits, ldap, keycloak, falco, datadog")
+        "Affected: artifact-caching-proxy, mirrorbits, ldap, keycloak, falco, datadog"
+    )
 
     code, out, _ = run(capsys, "import", "cstate", str(JENKINS), "--site", str(site))
     assert code == 0 and "0 new incidents, 0 new maintenance windows, 0 new updates, 0 new components" in out
@@ -607,18 +667,23 @@ def test_cstate_dates_without_offset_use_the_hugo_time_zone(make_site, tmp_path,
     (source / "content" / "issues").mkdir(parents=True)
     (source / "config.yml").write_text(
         "timeZone: Europe/Berlin\nparams:\n  categories:\n    - name: Backend\n  systems:\n"
-        "    - name: API\n      category: Backend\n    - name: Website\n")
+        "    - name: API\n      category: Backend\n    - name: Website\n"
+    )
     (source / "content" / "issues" / "one.md").write_text(
         "---\ntitle: Slow API\ndate: 2025-01-01 9:00:00\nresolved: true\nresolvedWhen: 2025-01-01T10:30:00Z\n"
-        "severity: disrupted\naffected:\n  - API\n---\nSlow.\n")
+        "severity: disrupted\naffected:\n  - API\n---\nSlow.\n"
+    )
     (source / "content" / "issues" / "two.md").write_text(
         "---\ntitle: Website down\ndate: 2026-11-27T09:00:00+01:00\nresolved: false\nseverity: down\n"
-        "affected:\n  - Website\n---\nWe are on it.\n")
+        "affected:\n  - Website\n---\nWe are on it.\n"
+    )
     (source / "content" / "issues" / "three.md").write_text(
         "---\ntitle: Status page moved\ndate: 2026-11-27T08:00:00Z\nresolved: false\nseverity: down\n"
-        "informational: true\naffected:\n  - API\n---\nJust so you know.\n")
+        "informational: true\naffected:\n  - API\n---\nJust so you know.\n"
+    )
     (source / "content" / "issues" / "four.md").write_text(
-        "---\ntitle: Not yet\ndate: 2026-11-27T08:00:00Z\ndraft: true\nseverity: down\n---\nDraft.\n")
+        "---\ntitle: Not yet\ndate: 2026-11-27T08:00:00Z\ndraft: true\nseverity: down\n---\nDraft.\n"
+    )
     site = make_site(site_yml=SITE_YML.replace("    name: API\n", "    name: REST API\n"))
     code, out, err = run(capsys, "import", "cstate", str(source), "--site", str(site))
     assert code == 0 and "3 new incidents, 0 new maintenance windows, 4 new updates" in out
@@ -629,8 +694,10 @@ def test_cstate_dates_without_offset_use_the_hugo_time_zone(make_site, tmp_path,
     api = api_incident(public, "incidents/2025-01-01-slow-api")
     assert (api["created_at"], api["resolved_at"]) == ("2025-01-01T08:00:00.000Z", "2025-01-01T10:30:00.000Z")
     # an open issue keeps its system down; a titled category is a group
-    states = {c["name"]: (c["status"], c["group_id"])
-              for c in json.loads((public / "api/v2/components.json").read_text())["components"]}
+    states = {
+        c["name"]: (c["status"], c["group_id"])
+        for c in json.loads((public / "api/v2/components.json").read_text())["components"]
+    }
     assert states["Website"] == ("major_outage", None)
     assert states["API"][0] == "operational" and states["API"][1] is not None
     assert api_incident(public, "incidents/2026-11-27-website-down")["status"] == "investigating"
@@ -643,22 +710,27 @@ def test_a_bad_cstate_date_is_reported_with_its_line(make_site, tmp_path, capsys
     (source / "content" / "issues").mkdir(parents=True)
     (source / "config.yml").write_text("params:\n  systems:\n    - API\n")
     (source / "content" / "issues" / "bad.md").write_text(
-        "---\ntitle: Broken\ndate: yesterday at noon\nseverity: down\n---\nText.\n")
+        "---\ntitle: Broken\ndate: yesterday at noon\nseverity: down\n---\nText.\n"
+    )
     code, out, err = run(capsys, "import", "cstate", str(source), "--site", str(make_site()))
     assert code == 1 and out == ""
     assert err.splitlines()[0].startswith(
-        "content/issues/bad.md:3: 'date': invalid timestamp 'yesterday at noon'")
+        "content/issues/bad.md:3: 'date': invalid timestamp 'yesterday at noon'"
+    )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2025-01-01T9:00:00-00:00", "2025-01-01T09:00:00+00:00"),
-    ("2025-01-01T09:00:00", "2025-01-01T09:00:00+00:00"),
-    ("2025-01-01 09:00:00", "2025-01-01T09:00:00+00:00"),
-    ("2025-01-01T09:00:00+0200", "2025-01-01T07:00:00+00:00"),
-    ("2025-01-01 09:00:00 -07:00", "2025-01-01T16:00:00+00:00"),
-    ("2025-01-01", "2025-01-01T00:00:00+00:00"),
-    ("Wed, 01 Jan 2025 09:00:00 +0100", "2025-01-01T08:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-01-01T9:00:00-00:00", "2025-01-01T09:00:00+00:00"),
+        ("2025-01-01T09:00:00", "2025-01-01T09:00:00+00:00"),
+        ("2025-01-01 09:00:00", "2025-01-01T09:00:00+00:00"),
+        ("2025-01-01T09:00:00+0200", "2025-01-01T07:00:00+00:00"),
+        ("2025-01-01 09:00:00 -07:00", "2025-01-01T16:00:00+00:00"),
+        ("2025-01-01", "2025-01-01T00:00:00+00:00"),
+        ("Wed, 01 Jan 2025 09:00:00 +0100", "2025-01-01T08:00:00+00:00"),
+    ],
+)
 def test_cstate_date_forms_hugo_accepts(text, expected):
     assert parse_cstate_date(text, timezone.utc).isoformat() == expected
     assert parse_cstate_date(text.replace("-00:00", ""), ZoneInfo("UTC")).tzinfo is not None
@@ -668,9 +740,12 @@ def test_cstate_date_forms_hugo_accepts(text, expected):
 
 
 def test_statuspage_bodies_keep_line_breaks_and_autolink_urls():
-    rendered = BeautifulSoup(render_markdown(convert(
-        "Line one\nline two, see https://example.com/a_(b).\n- first\n- second", hard_breaks=True)),
-        "html.parser")
+    rendered = BeautifulSoup(
+        render_markdown(
+            convert("Line one\nline two, see https://example.com/a_(b).\n- first\n- second", hard_breaks=True)
+        ),
+        "html.parser",
+    )
     assert len(rendered.p.find_all("br")) == 1
     assert rendered.p.a["href"] == "https://example.com/a_(b)"
     assert rendered.p.get_text().endswith("https://example.com/a_(b).")
@@ -678,11 +753,20 @@ def test_statuspage_bodies_keep_line_breaks_and_autolink_urls():
 
 
 def test_bare_urls_in_parentheses_are_links_and_markdown_links_stay_as_they_are():
-    rendered = BeautifulSoup(render_markdown(convert(
-        "(https://a.example/x) and [text](https://b.example) and (see https://c.example/y_(z)).",
-        hard_breaks=True)), "html.parser")
+    rendered = BeautifulSoup(
+        render_markdown(
+            convert(
+                "(https://a.example/x) and [text](https://b.example) and (see https://c.example/y_(z)).",
+                hard_breaks=True,
+            )
+        ),
+        "html.parser",
+    )
     assert [a["href"] for a in rendered.find_all("a")] == [
-        "https://a.example/x", "https://b.example", "https://c.example/y_(z)"]
+        "https://a.example/x",
+        "https://b.example",
+        "https://c.example/y_(z)",
+    ]
     assert rendered.p.get_text() == "(https://a.example/x) and text and (see https://c.example/y_(z))."
 
 
@@ -700,8 +784,9 @@ def test_importing_into_a_new_init_site_points_at_the_example_to_delete(tmp_path
     code, _, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
     assert code == 0
     example = next(site.glob("content/incidents/*-status-page-live"))
-    assert (f"content/incidents/{example.name}: note: the example from statusgen init is still here; "
-            "delete it") in err
+    assert (
+        f"content/incidents/{example.name}: note: the example from statusgen init is still here; delete it"
+    ) in err
     shutil.rmtree(example)
     code, _, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
     assert code == 0 and "example from statusgen init" not in err

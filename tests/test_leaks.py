@@ -13,7 +13,6 @@ from sites import CANARIES, LEAKY_SITE
 C = CANARIES
 
 
-
 def test_no_canary_reaches_the_public_tree(make_site, build):
     out = build(make_site(LEAKY_SITE))
     public = tree_bytes(out / "public")
@@ -30,8 +29,10 @@ def test_public_states_counts_and_feeds_ignore_restricted_updates(make_site, bui
     out = build(make_site(LEAKY_SITE))
     public = html(out / "public" / "index.html")
     strategic = html(out / "strategic" / "index.html")
-    states = {li.select_one(".component-name a").get_text():
-              li.select_one(".state").get_text(strip=True) for li in public.select(".components li")}
+    states = {
+        li.select_one(".component-name a").get_text(): li.select_one(".state").get_text(strip=True)
+        for li in public.select(".components li")
+    }
     # Public sees only the open minor incident on the API: no maintenance, no CDN outage.
     assert states == {"API": "Degraded performance", "Web app": "Operational", "CDN": "Operational"}
     assert public.select_one("#overall").get_text() == "Some systems are degraded"
@@ -40,13 +41,20 @@ def test_public_states_counts_and_feeds_ignore_restricted_updates(make_site, bui
 
     mixed = html(out / "public" / "incidents" / "mixed" / "index.html")
     facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in mixed.select(".facts > div")}
-    assert facts == {"Impact": "Minor impact", "Status": "Investigating",
-                     "Started": "Nov 27, 2026, 09:00 CET"}
+    assert facts == {
+        "Impact": "Minor impact",
+        "Status": "Investigating",
+        "Started": "Nov 27, 2026, 09:00 CET",
+    }
     assert len(mixed.select(".timeline .update")) == 1
 
     feed = feedparser.parse((out / "public" / "history.atom").read_bytes())
-    assert [e.title for e in feed.entries] == ["Investigating: Public title", "Postmortem: Older",
-                                               "Resolved: Old", "Resolved: Older"]
+    assert [e.title for e in feed.entries] == [
+        "Investigating: Public title",
+        "Postmortem: Older",
+        "Resolved: Old",
+        "Resolved: Older",
+    ]
     strategic_feed = feedparser.parse((out / "strategic" / "history.atom").read_bytes())
     assert len(strategic_feed.entries) == 8
 
@@ -68,8 +76,13 @@ MARKER_TRICKS = {
 @pytest.mark.parametrize("body", MARKER_TRICKS.values(), ids=MARKER_TRICKS.keys())
 def test_malformed_markers_fail_closed(make_site, capsys, tmp_path, body):
     """A line that looks like a marker but is not exactly one is an error, never public text."""
-    site = make_site({"content/incidents/x/a.md": incident(
-        "2026-11-27T08:00:00Z", "resolved", body, title="X", impact="minor", components=["api"])})
+    site = make_site(
+        {
+            "content/incidents/x/a.md": incident(
+                "2026-11-27T08:00:00Z", "resolved", body, title="X", impact="minor", components=["api"]
+            )
+        }
+    )
     code = main(["build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW])
     err = capsys.readouterr().err
     assert code == 1
@@ -78,9 +91,16 @@ def test_malformed_markers_fail_closed(make_site, capsys, tmp_path, body):
 
 
 def test_markers_with_trailing_spaces_work_and_code_can_show_colons(make_site, build):
-    body = ("::: strategic\u00a0\nSECRET\n:::\t\n\n```\nfoo ::: bar\n```\n")
-    out = build(make_site({"content/incidents/x/a.md": incident(
-        "2026-11-27T08:00:00Z", "resolved", body, title="X", impact="minor", components=["api"])}))
+    body = "::: strategic\u00a0\nSECRET\n:::\t\n\n```\nfoo ::: bar\n```\n"
+    out = build(
+        make_site(
+            {
+                "content/incidents/x/a.md": incident(
+                    "2026-11-27T08:00:00Z", "resolved", body, title="X", impact="minor", components=["api"]
+                )
+            }
+        )
+    )
     public = (out / "public/incidents/x/index.html").read_text()
     assert "SECRET" not in public and "foo ::: bar" in public
     assert "SECRET" in (out / "strategic/incidents/x/index.html").read_text()
@@ -109,6 +129,9 @@ def test_public_json_api_is_computed_from_the_public_view(make_site, build):
     assert [i["id"] for i in public["incidents"]] == ["mixed"]
     assert public["scheduled_maintenances"] == []
     assert {c["id"]: c["status"] for c in public["components"] if not c["group"]} == {
-        "api": "degraded_performance", "web": "operational", "cdn": "operational"}
+        "api": "degraded_performance",
+        "web": "operational",
+        "cdn": "operational",
+    }
     assert C["incident_slug"] not in [i["id"] for i in public["incidents"]]
     assert C["incident_slug"] in [i["id"] for i in strategic["incidents"]]

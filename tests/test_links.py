@@ -98,7 +98,8 @@ def test_every_link_resolves_when_served_under_a_sub_path(tmp_path):
         config = (REPO / "site.yml").read_text(encoding="utf-8")
         assert PUBLIC_BASE in config and STRATEGIC_BASE in config
         (site / "site.yml").write_text(
-            config.replace(PUBLIC_BASE, public).replace(STRATEGIC_BASE, strategic), encoding="utf-8")
+            config.replace(PUBLIC_BASE, public).replace(STRATEGIC_BASE, strategic), encoding="utf-8"
+        )
         out = tmp_path / "out"
         assert main(["build", "--site", str(site), "--out", str(out), "--now", EXAMPLE_NOW]) == 0
         os.symlink(out, www / "status")
@@ -106,8 +107,10 @@ def test_every_link_resolves_when_served_under_a_sub_path(tmp_path):
             fetched, broken = crawl(base, base)
             assert not broken, f"{len(broken)} broken links in {audience}:\n" + "\n".join(broken)
             tree = out / audience
-            pages = {base + page.relative_to(tree).as_posix().removesuffix("index.html")
-                     for page in tree.rglob("*.html")}
+            pages = {
+                base + page.relative_to(tree).as_posix().removesuffix("index.html")
+                for page in tree.rglob("*.html")
+            }
             assert pages - fetched == set(), "pages no link leads to"
             feeds = {base + feed.relative_to(tree).as_posix() for feed in tree.rglob("*.atom")}
             assert feeds and feeds <= fetched

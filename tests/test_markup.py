@@ -32,15 +32,21 @@ SAMPLES = [
 @pytest.mark.parametrize("text", SAMPLES)
 def test_rendering_equals_markdown_with_all_extensions(text):
     full = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
-    expected = re.sub(r"<(/?)h([1-6])", lambda m: f"<{m[1]}h{min(6, int(m[2]) + 2)}",
-                      nh3.clean(full.convert(text)))
+    expected = re.sub(
+        r"<(/?)h([1-6])", lambda m: f"<{m[1]}h{min(6, int(m[2]) + 2)}", nh3.clean(full.convert(text))
+    )
     assert render_markdown(text) == expected
 
 
 def _processors(renderer: markdown.Markdown) -> set[object]:
     """The kinds of processor a renderer runs (its registries hold one instance of each)."""
-    registries = (renderer.preprocessors, renderer.parser.blockprocessors, renderer.inlinePatterns,
-                  renderer.treeprocessors, renderer.postprocessors)
+    registries = (
+        renderer.preprocessors,
+        renderer.parser.blockprocessors,
+        renderer.inlinePatterns,
+        renderer.treeprocessors,
+        renderer.postprocessors,
+    )
     return {(type(item), getattr(item, "pattern", None)) for registry in registries for item in registry}
 
 
@@ -49,8 +55,9 @@ def test_every_sample_is_rendered_by_a_pruned_renderer(text):
     """Each sample's renderer lacks some of the full renderer's processors, and gives its output."""
     from generator import markup
 
-    full = markdown.Markdown(extensions=[*markup._EXTENSIONS, markup._PageOutlineExtension()],
-                             output_format="html")
+    full = markdown.Markdown(
+        extensions=[*markup._EXTENSIONS, markup._PageOutlineExtension()], output_format="html"
+    )
     pruned = markup._renderer_for(text)
     assert _processors(pruned) < _processors(full)
     assert render_markdown(text) == nh3.clean(full.convert(text))
@@ -61,7 +68,10 @@ def test_split_blocks_keeps_audiences_and_lines():
     segments, errors = split_blocks(body, 5, ["public", "strategic"])
     assert errors == []
     assert [(s.audience, s.text.strip(), s.line) for s in segments] == [
-        (None, "intro", 5), ("strategic", "secret", 8), (None, "outro", 10)]
+        (None, "intro", 5),
+        ("strategic", "secret", 8),
+        (None, "outro", 10),
+    ]
 
 
 def test_split_blocks_reports_every_mistake_with_its_line():
@@ -77,13 +87,16 @@ def test_body_headings_sit_below_the_page_headings():
 def test_body_headings_never_skip_a_level_whatever_was_written():
     # A postmortem written with "##" sections starts at h3 on the page, not h4.
     assert render_markdown("## Summary\n\n### Detail\n\n## Timeline") == (
-        "<h3>Summary</h3>\n<h4>Detail</h4>\n<h3>Timeline</h3>")
+        "<h3>Summary</h3>\n<h4>Detail</h4>\n<h3>Timeline</h3>"
+    )
     assert render_markdown("### A\n\n# B\n\n###### C\n\n#### D") == (
-        "<h3>A</h3>\n<h3>B</h3>\n<h4>C</h4>\n<h4>D</h4>")
+        "<h3>A</h3>\n<h3>B</h3>\n<h4>C</h4>\n<h4>D</h4>"
+    )
     deep = render_markdown("\n\n".join("#" * n + f" H{n}" for n in range(1, 7)))
     assert [f"<h{min(6, n + 2)}>H{n}</h{min(6, n + 2)}>" for n in range(1, 7)] == deep.split("\n")
 
 
 def test_raw_images_without_alt_text_get_an_empty_one():
     assert render_markdown('<img src="a.png"> <img alt="Graph" src="b.png"> ![](c.png)') == (
-        '<p><img alt="" src="a.png"> <img alt="Graph" src="b.png"> <img alt="" src="c.png"></p>')
+        '<p><img alt="" src="a.png"> <img alt="Graph" src="b.png"> <img alt="" src="c.png"></p>'
+    )

@@ -18,8 +18,16 @@ from generator.serve.server import Preview
 from checkers import serve
 from conftest import NOW, SITE_YML, incident
 
-FILES = {"content/incidents/i0/a.md": incident("2026-11-20T08:00:00Z", "investigating", "Looking.",
-                                               title="Slow API", impact="minor", components=["api"])}
+FILES = {
+    "content/incidents/i0/a.md": incident(
+        "2026-11-20T08:00:00Z",
+        "investigating",
+        "Looking.",
+        title="Slow API",
+        impact="minor",
+        components=["api"],
+    )
+}
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:
@@ -83,16 +91,22 @@ def test_the_built_404_page_links_from_base_urls_path(make_site, build):
     out = build(make_site(FILES, site_yml=site_yml))
     page = BeautifulSoup((out / "public" / "404.html").read_bytes(), "html.parser")
     assert page.select_one("link[rel=stylesheet]")["href"] == "/status/assets/style.css"
-    assert [a["href"] for a in page.select("footer a")][:3] == ["/status/", "/status/history/",
-                                                                "/status/history.atom"]
+    assert [a["href"] for a in page.select("footer a")][:3] == [
+        "/status/",
+        "/status/history/",
+        "/status/history.atom",
+    ]
     strategic = BeautifulSoup((out / "strategic" / "404.html").read_bytes(), "html.parser")
     assert strategic.select_one("link[rel=stylesheet]")["href"] == "/assets/style.css"
 
 
 @pytest.mark.parametrize("public_base", ["https://status.example.com/", "https://example.com/status/"])
 def test_statusgen_serve_answers_missing_paths_with_a_working_404(make_site, public_base):
-    preview = Preview(make_site(FILES, site_yml=SITE_YML.replace("https://status.example.com/", public_base)),
-                      port=0, now=NOW)
+    preview = Preview(
+        make_site(FILES, site_yml=SITE_YML.replace("https://status.example.com/", public_base)),
+        port=0,
+        now=NOW,
+    )
     try:
         for audience in ("public", "strategic"):
             style = preview.live.trees[audience]["assets/style.css"]

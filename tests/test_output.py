@@ -28,11 +28,16 @@ def many_incidents(count: int) -> dict[str, str]:
     for n in range(count):
         day = 1 + n % 27
         files[f"content/incidents/i{n:03d}/a.md"] = incident(
-            f"2026-{1 + n % 11:02d}-{day:02d}T08:00:00Z", "investigating",
+            f"2026-{1 + n % 11:02d}-{day:02d}T08:00:00Z",
+            "investigating",
             f"Looking at {n}.\n\n::: strategic\nDetail {n}.\n:::\n",
-            title=f"Incident {n}", impact="minor", components=["api"])
+            title=f"Incident {n}",
+            impact="minor",
+            components=["api"],
+        )
         files[f"content/incidents/i{n:03d}/b.md"] = incident(
-            f"2026-{1 + n % 11:02d}-{day:02d}T09:00:00Z", "resolved", f"Fixed {n}.")
+            f"2026-{1 + n % 11:02d}-{day:02d}T09:00:00Z", "resolved", f"Fixed {n}."
+        )
     return files
 
 
@@ -44,8 +49,24 @@ def test_same_inputs_and_now_give_identical_bytes(make_site, tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"seed{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site), "--out", str(out),
-                        "--now", NOW, "--no-cache"], check=True, capture_output=True, env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "build",
+                "--site",
+                str(site),
+                "--out",
+                str(out),
+                "--now",
+                NOW,
+                "--no-cache",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         trees.append(tree_bytes(out))
     assert trees[0] == trees[1]
     assert len(trees[0]) > 20
@@ -179,8 +200,25 @@ sys.exit(main(["build", *sys.argv[3:]]))
 def paused_build(site: Path, out: Path, where: str, pause: float = 120.0) -> subprocess.Popen[str]:
     """Start a build that stops at ``where``; returns once it is there."""
     process = subprocess.Popen(
-        [sys.executable, "-c", _PAUSED_BUILD, where, str(pause), "--site", str(site), "--out", str(out),
-         "--now", NOW, "--jobs", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            _PAUSED_BUILD,
+            where,
+            str(pause),
+            "--site",
+            str(site),
+            "--out",
+            str(out),
+            "--now",
+            NOW,
+            "--jobs",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     assert line == "paused\n", (line, process.stderr.read())
     return process
@@ -191,20 +229,28 @@ def leftovers(out: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("where, survivor", [
-    ("writing", "previous"), ("before-first-rename", "previous"), ("window", "previous"),
-    ("after-swap", "new"), ("removing-old", "new"),
-])
+@pytest.mark.parametrize(
+    "where, survivor",
+    [
+        ("writing", "previous"),
+        ("before-first-rename", "previous"),
+        ("window", "previous"),
+        ("after-swap", "new"),
+        ("removing-old", "new"),
+    ],
+)
 @pytest.mark.parametrize("next_build", ["fails", "succeeds"])
-def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(make_site, build, tmp_path, where, survivor,
-                                                          next_build):
+def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(
+    make_site, build, tmp_path, where, survivor, next_build
+):
     """kill -9 cannot be caught: whatever step it hits, the output folder the next build finds (and
     leaves, if it fails) is a whole tree, the previous one unless the new one was already in."""
     site = make_site(LEAKY_SITE)
     out = build(site)
     previous = tree_bytes(out)
     (site / "content/incidents/mixed/04.md").write_text(
-        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now.")
+    )
     new = tree_bytes(build(site, tmp_path / "reference"))
     assert new != previous
 
@@ -233,7 +279,8 @@ def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
     site = make_site(LEAKY_SITE)
     out = build(site)
     (site / "content/incidents/mixed/04.md").write_text(
-        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now.")
+    )
     process = paused_build(site, out, "window", pause=1.0)
     assert not out.exists()
     process.send_signal(signal.SIGTERM)
@@ -241,8 +288,9 @@ def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
     err = process.stderr.read()
     process.stdout.close()
     process.stderr.close()
-    assert err.splitlines()[-1] == ("statusgen: interrupted just after the new output was swapped in; "
-                                    "it is whole.")
+    assert err.splitlines()[-1] == (
+        "statusgen: interrupted just after the new output was swapped in; it is whole."
+    )
     assert "All good now." in (out / "public/incidents/mixed/index.html").read_text()
     build(site, out)  # the .old left by the interrupted clean-up is removed
     assert leftovers(out) == []
@@ -255,7 +303,8 @@ def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, s
     out = build(site)
     previous = tree_bytes(out)
     (site / "content/incidents/mixed/04.md").write_text(
-        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now.")
+    )
     process = paused_build(site, out, "writing")
     process.send_signal(signum)
     assert process.wait(timeout=20) == 130
@@ -273,8 +322,20 @@ def test_random_kill_9_during_real_builds_never_loses_the_output(make_site, buil
     the previous output or the new one, whole."""
     site = make_site(many_incidents(15))
     out = build(site)
-    command = [sys.executable, "-m", "generator", "build", "--site", str(site), "--out", str(out),
-               "--now", NOW, "--jobs", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "build",
+        "--site",
+        str(site),
+        "--out",
+        str(out),
+        "--now",
+        NOW,
+        "--jobs",
+        "1",
+    ]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
     duration = time.perf_counter() - started
@@ -283,7 +344,8 @@ def test_random_kill_9_during_real_builds_never_loses_the_output(make_site, buil
     rng = random.Random(12)
     for run in range(6):
         (site / "content/incidents/i000/c.md").write_text(
-            incident("2026-01-01T10:00:00Z", "resolved", f"Run {run}."))
+            incident("2026-01-01T10:00:00Z", "resolved", f"Run {run}.")
+        )
         new = tree_bytes(build(site, tmp_path / f"reference{run}"))
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 1.1) * duration)
@@ -308,16 +370,32 @@ def test_a_literal_tilde_out_is_refused(make_site, capsys, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     assert main(["build", "--site", str(site), "--out", out, "--now", NOW]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"--out: {out!r} starts with a literal ~ (no shell expanded it); write the folder's "
-                   "full path, e.g. $HOME/...", "statusgen: 1 problem; nothing was written."]
+    assert err == [
+        f"--out: {out!r} starts with a literal ~ (no shell expanded it); write the folder's "
+        "full path, e.g. $HOME/...",
+        "statusgen: 1 problem; nothing was written.",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-@pytest.mark.parametrize("out", [
-    ".", "..", "content", "content/incidents", "content/incidents/x", "content/new/deep",
-    "themes", "themes/default/x", ".statusgen-cache", ".git/out", "content/../content/x",
-    "via-link/x", "via-link",
-])
+@pytest.mark.parametrize(
+    "out",
+    [
+        ".",
+        "..",
+        "content",
+        "content/incidents",
+        "content/incidents/x",
+        "content/new/deep",
+        "themes",
+        "themes/default/x",
+        ".statusgen-cache",
+        ".git/out",
+        "content/../content/x",
+        "via-link/x",
+        "via-link",
+    ],
+)
 def test_out_inside_the_sites_own_folders_is_refused(make_site, capsys, out):
     site = make_site(LEAKY_SITE)
     (site / "themes/default").mkdir(parents=True)
@@ -343,8 +421,9 @@ def failing_theme(site: Path) -> None:
     """A theme template that fails only while rendering, i.e. after the output folder is locked."""
     template = site / "themes/default/templates/incident.html"
     template.parent.mkdir(parents=True)
-    template.write_text('{% extends "default/incident.html" %}{% block title %}{{ "%d"|format("x") }}'
-                        '{% endblock %}')
+    template.write_text(
+        '{% extends "default/incident.html" %}{% block title %}{{ "%d"|format("x") }}{% endblock %}'
+    )
 
 
 def test_a_build_failing_while_rendering_leaves_no_parent_folders(make_site, capsys, tmp_path):
@@ -376,8 +455,11 @@ def disk(tmp_path: Path) -> Iterator[Callable[..., Path]]:
     def mount(size: str, where: str = "disk") -> Path:
         point = tmp_path / where
         point.mkdir()
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=755", "tmpfs", str(point)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=755", "tmpfs", str(point)],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode:
             pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
         mounted.append(point)
@@ -389,20 +471,24 @@ def disk(tmp_path: Path) -> Iterator[Callable[..., Path]]:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_full_disk_is_one_clear_line_and_keeps_the_previous_output(make_site, build, capsys, disk,
-                                                                     monkeypatch, jobs):
+def test_a_full_disk_is_one_clear_line_and_keeps_the_previous_output(
+    make_site, build, capsys, disk, monkeypatch, jobs
+):
     site = make_site(LEAKY_SITE)
     monkeypatch.setattr(parallel_module, "PARALLEL_THRESHOLD", 1)  # jobs 2: workers hit the full disk
     mount = disk("700k")
     out = build(site, mount / "out", NOW, "--no-cache")  # about 500 KB: a second copy does not fit
     previous = tree_bytes(out)
     (site / "content/incidents/mixed/04.md").write_text(
-        incident("2026-11-27T11:00:00Z", "resolved", "All good now."))
+        incident("2026-11-27T11:00:00Z", "resolved", "All good now.")
+    )
     code = main(["build", "--site", str(site), "--out", str(out), "--now", NOW, "--no-cache", "--jobs", jobs])
     err = capsys.readouterr().err.splitlines()
     assert code == 1
-    assert err == [f"{out}: cannot write the output: No space left on device",
-                   "statusgen: 1 problem; nothing was written."]
+    assert err == [
+        f"{out}: cannot write the output: No space left on device",
+        "statusgen: 1 problem; nothing was written.",
+    ]
     assert tree_bytes(out) == previous
     assert sorted(p.name for p in mount.iterdir()) == ["out"], "nothing half-written may be left"
 
@@ -416,8 +502,10 @@ def test_a_read_only_output_folder_is_one_clear_line(make_site, build, capsys, d
     for target in (out, mount / "new" / "out"):
         assert main(["build", "--site", str(site), "--out", str(target), "--now", NOW, "--no-cache"]) == 1
         err = capsys.readouterr().err.splitlines()
-        assert err == [f"{target}: cannot write the output: Read-only file system",
-                       "statusgen: 1 problem; nothing was written."]
+        assert err == [
+            f"{target}: cannot write the output: Read-only file system",
+            "statusgen: 1 problem; nothing was written.",
+        ]
     assert tree_bytes(out) == previous
     assert sorted(p.name for p in mount.iterdir()) == ["out"]
 
@@ -436,12 +524,30 @@ def test_an_output_folder_the_user_may_not_write_is_one_clear_line(make_site, bu
     try:
         for target in (out, published / "new" / "out"):
             result = subprocess.run(
-                ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", sys.executable, "-m",
-                 "generator", "build", "--site", str(site), "--out", str(target), "--now", NOW, "--no-cache"],
-                capture_output=True, text=True)
+                [
+                    "setpriv",
+                    "--bounding-set=-dac_override,-dac_read_search",
+                    "--",
+                    sys.executable,
+                    "-m",
+                    "generator",
+                    "build",
+                    "--site",
+                    str(site),
+                    "--out",
+                    str(target),
+                    "--now",
+                    NOW,
+                    "--no-cache",
+                ],
+                capture_output=True,
+                text=True,
+            )
             assert result.returncode == 1, result.stderr
-            assert result.stderr.splitlines() == [f"{target}: cannot write the output: Permission denied",
-                                                  "statusgen: 1 problem; nothing was written."]
+            assert result.stderr.splitlines() == [
+                f"{target}: cannot write the output: Permission denied",
+                "statusgen: 1 problem; nothing was written.",
+            ]
     finally:
         published.chmod(0o755)
     assert tree_bytes(out) == previous

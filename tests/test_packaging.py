@@ -39,10 +39,21 @@ class Installed:
         """statusgen ARGS (or python -I ARGS) from the venv, with an environment that names nothing else."""
         bin_dir = self.venv / "bin"
         command = [str(bin_dir / "python"), "-I", *args] if python else [str(bin_dir / "statusgen"), *args]
-        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(self.elsewhere), "LANG": "C.UTF-8",
-               "TZ": "UTC"}
-        return subprocess.run(command, cwd=cwd or self.elsewhere, env=env, capture_output=True, text=True,
-                              timeout=300, check=False)
+        env = {
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "HOME": str(self.elsewhere),
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+        }
+        return subprocess.run(
+            command,
+            cwd=cwd or self.elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
 
 def _built(out: Path) -> tuple[Path, Path | None]:
@@ -50,8 +61,12 @@ def _built(out: Path) -> tuple[Path, Path | None]:
     if os.environ.get("STATUSGEN_WHEEL"):
         sdist = os.environ.get("STATUSGEN_SDIST")
         return Path(os.environ["STATUSGEN_WHEEL"]).resolve(), Path(sdist).resolve() if sdist else None
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(REPO)], check=True,
-                   capture_output=True, cwd=out)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        cwd=out,
+    )
     return next(out.glob("statusgen-*.whl")), next(out.glob("statusgen-*.tar.gz"))
 
 
@@ -70,8 +85,13 @@ def install(wheel: Path, root: Path) -> Installed:
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
     pip_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
-                   check=True, env=pip_env, cwd=root, capture_output=True)
+    subprocess.run(
+        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        check=True,
+        env=pip_env,
+        cwd=root,
+        capture_output=True,
+    )
     elsewhere = root / "elsewhere"
     elsewhere.mkdir()
     return Installed(wheel, env_dir, elsewhere)
@@ -80,13 +100,22 @@ def install(wheel: Path, root: Path) -> Installed:
 def source_files() -> set[str]:
     """Every file the wheel must hold, found in the source tree (so a new module or subpackage counts)."""
     generator = REPO / "generator"
-    modules = {f"generator/{p.relative_to(generator).as_posix()}" for p in generator.rglob("*.py")
-               if "__pycache__" not in p.parts and "starter" not in p.relative_to(generator).parts}
-    starter = {f"generator/{p.relative_to(generator).as_posix()}" for p in (generator / "starter").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
+    modules = {
+        f"generator/{p.relative_to(generator).as_posix()}"
+        for p in generator.rglob("*.py")
+        if "__pycache__" not in p.parts and "starter" not in p.relative_to(generator).parts
+    }
+    starter = {
+        f"generator/{p.relative_to(generator).as_posix()}"
+        for p in (generator / "starter").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     themes = REPO / "themes"
-    theme = {f"generator/themes/{p.relative_to(themes).as_posix()}" for p in themes.rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts}
+    theme = {
+        f"generator/themes/{p.relative_to(themes).as_posix()}"
+        for p in themes.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     return modules | starter | theme
 
 
@@ -104,8 +133,12 @@ def subcommands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> 
 def test_wheel_holds_every_module_theme_and_starter_file_and_nothing_else(dists):
     names = set(zipfile.ZipFile(dists[0]).namelist())
     expected = source_files()
-    assert {"generator/importers/__init__.py", "generator/cli.py", "generator/starter/site.yml",
-            "generator/themes/default/templates/base.html"} <= expected
+    assert {
+        "generator/importers/__init__.py",
+        "generator/cli.py",
+        "generator/starter/site.yml",
+        "generator/themes/default/templates/base.html",
+    } <= expected
     missing = sorted(expected - names)
     assert not missing, f"not in the wheel: {missing}"
     extra = sorted(n for n in names - expected if not n.split("/")[0].endswith(".dist-info"))
@@ -117,10 +150,16 @@ def test_sdist_holds_the_sources_and_no_tests_or_tools(dists):
         pytest.skip("no sdist given (STATUSGEN_SDIST)")
     with tarfile.open(dists[1]) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    sources = {f"generator/{p.relative_to(REPO / 'generator').as_posix()}"
-               for p in (REPO / "generator").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    sources |= {f"themes/{p.relative_to(REPO / 'themes').as_posix()}"
-                for p in (REPO / "themes").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    sources = {
+        f"generator/{p.relative_to(REPO / 'generator').as_posix()}"
+        for p in (REPO / "generator").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    sources |= {
+        f"themes/{p.relative_to(REPO / 'themes').as_posix()}"
+        for p in (REPO / "themes").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert sources | {"pyproject.toml", "setup.py", "README.md"} <= names
     assert not [n for n in names if n.split("/")[0] in ("tests", "bench", "scripts", "node_modules")]
 
@@ -133,14 +172,19 @@ def test_installed_from_the_wheel_alone(installed):
     for folder in site_packages.stdout.split():
         assert not list(Path(folder).glob("__editable__*")), "an editable install is on the path"
     # Every module the installed package has imports with the installed dependencies alone.
-    script = ("import importlib, pkgutil, generator\n"
-              "names = [m.name for m in pkgutil.walk_packages(generator.__path__, 'generator.')\n"
-              "         if m.name != 'generator.__main__']\n"
-              "[importlib.import_module(n) for n in names]\nprint('\\n'.join(names))")
+    script = (
+        "import importlib, pkgutil, generator\n"
+        "names = [m.name for m in pkgutil.walk_packages(generator.__path__, 'generator.')\n"
+        "         if m.name != 'generator.__main__']\n"
+        "[importlib.import_module(n) for n in names]\nprint('\\n'.join(names))"
+    )
     imported = installed.run("-c", script, python=True)
     assert imported.returncode == 0, imported.stderr
-    modules = {".".join(Path(name).with_suffix("").parts).removesuffix(".__init__")
-               for name in source_files() if name.endswith(".py")}
+    modules = {
+        ".".join(Path(name).with_suffix("").parts).removesuffix(".__init__")
+        for name in source_files()
+        if name.endswith(".py")
+    }
     assert modules - {"generator.__main__"} <= {"generator", *imported.stdout.split()}
 
 
@@ -190,9 +234,9 @@ def test_init_build_check_new_and_import_run_from_the_wheel(installed):
     # a bare version (anyone could register it on an index), and init and check say what to do.
     requirements = (site / "requirements.txt").read_text().splitlines()
     assert [line for line in requirements if line and not line.startswith("#")] == [
-        f"statusgen @ git+https://github.com/OWNER/statusgen@v{installed.wheel.name.split('-')[1]}"]
+        f"statusgen @ git+https://github.com/OWNER/statusgen@v{installed.wheel.name.split('-')[1]}"
+    ]
     assert "requirements.txt: note: statusgen was installed from file://" in results[0].stderr
     assert "requirements.txt:6: warning: still points at the placeholder repository" in results[2].stderr
     assert "site.yml:9: warning: base_url is still the starter's placeholder" in results[1].stderr
     assert "::warning file=site.yml,line=9,title=statusgen::base_url is still" in results[6].stdout
-

@@ -51,8 +51,9 @@ def site_url(example_out: Path) -> Iterator[str]:
 
 
 def describe(violation: dict[str, Any]) -> str:
-    nodes = "\n".join(f"      {' '.join(node['target'])}: {node['failureSummary']}"
-                      for node in violation["nodes"][:5])
+    nodes = "\n".join(
+        f"      {' '.join(node['target'])}: {node['failureSummary']}" for node in violation["nodes"][:5]
+    )
     return f"  {violation['id']} ({violation['impact']}): {violation['help']}\n{nodes}"
 
 
@@ -60,8 +61,9 @@ def describe(violation: dict[str, Any]) -> str:
 @pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
 def test_no_wcag_violations(browser, site_url, scheme, width):
     axe_source = AXE_JS.read_text(encoding="utf-8")
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
-                                  java_script_enabled=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, java_script_enabled=True
+    )
     page = context.new_page()
     failures = []
     try:
@@ -72,8 +74,11 @@ def test_no_wcag_violations(browser, site_url, scheme, width):
                 scheme_seen = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
                 assert scheme_seen == (scheme == "dark")
                 page.evaluate(axe_source)
-                result = page.evaluate("""tags => axe.run(document, {
-                    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})""", WCAG_TAGS)
+                result = page.evaluate(
+                    """tags => axe.run(document, {
+                    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})""",
+                    WCAG_TAGS,
+                )
                 assert result["passes"], f"{audience}/{path}: axe checked nothing"
                 failures += [f"{audience}/{path}:\n{describe(v)}" for v in result["violations"]]
     finally:
@@ -81,10 +86,13 @@ def test_no_wcag_violations(browser, site_url, scheme, width):
     assert not failures, f"{len(failures)} axe violations ({scheme}, {width}px):\n" + "\n".join(failures)
 
 
-@pytest.mark.parametrize("zone, expected", [
-    ("America/New_York", "Nov 27, 2026, 00:30 EST"),
-    ("Europe/Berlin", "Nov 27, 2026, 06:30 CET"),  # the site's own zone: the page as built
-])
+@pytest.mark.parametrize(
+    "zone, expected",
+    [
+        ("America/New_York", "Nov 27, 2026, 00:30 EST"),
+        ("Europe/Berlin", "Nov 27, 2026, 06:30 CET"),  # the site's own zone: the page as built
+    ],
+)
 def test_times_follow_the_readers_time_zone(browser, site_url, zone, expected):
     context = browser.new_context(timezone_id=zone, locale="en-US")
     page = context.new_page()
@@ -93,8 +101,11 @@ def test_times_follow_the_readers_time_zone(browser, site_url, zone, expected):
         page.wait_for_load_state("load")  # the deferred script has run
         assert page.locator(".banner time").inner_text() == expected
         note = page.locator("#timezone-note").inner_text()
-        assert note == ("Times are shown in the Europe/Berlin time zone." if zone == "Europe/Berlin"
-                        else f"Times are shown in your time zone ({zone}).")
+        assert note == (
+            "Times are shown in the Europe/Berlin time zone."
+            if zone == "Europe/Berlin"
+            else f"Times are shown in your time zone ({zone})."
+        )
         assert page.locator(".banner time").get_attribute("datetime") == "2026-11-27T05:30:00Z"
     finally:
         context.close()

@@ -45,9 +45,19 @@ curl --retry 5 https://api.example.com/
 
 
 def test_every_file_of_every_audience_has_no_vnu_error(example_out, make_site, build, tmp_path):
-    rich = make_site({**LEAKY_SITE, "content/incidents/rich/01.md": incident(
-        "2026-11-27T10:00:00Z", "identified", RICH_BODY, title="Rich <body> & more", impact="critical",
-        components={"api": "major_outage", "cdn": "partial_outage"})})
+    rich = make_site(
+        {
+            **LEAKY_SITE,
+            "content/incidents/rich/01.md": incident(
+                "2026-11-27T10:00:00Z",
+                "identified",
+                RICH_BODY,
+                title="Rich <body> & more",
+                impact="critical",
+                components={"api": "major_outage", "cdn": "partial_outage"},
+            ),
+        }
+    )
     empty = tmp_path / "empty-site"
     empty.mkdir()
     (empty / "site.yml").write_text(EMPTY_SITE, encoding="utf-8")

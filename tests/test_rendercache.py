@@ -12,9 +12,14 @@ from generator.rendercache import CACHE_DIR
 from conftest import incident, tree_bytes
 
 FILES = {
-    "content/incidents/x/a.md": incident("2026-11-27T08:00:00Z", "investigating",
-                                         "Some **bold** words.\n\n::: strategic\nDetail.\n:::\n",
-                                         title="X", impact="minor", components=["api"]),
+    "content/incidents/x/a.md": incident(
+        "2026-11-27T08:00:00Z",
+        "investigating",
+        "Some **bold** words.\n\n::: strategic\nDetail.\n:::\n",
+        title="X",
+        impact="minor",
+        components=["api"],
+    ),
 }
 
 
@@ -34,7 +39,8 @@ def test_changed_text_is_rendered_again(make_site, build, tmp_path):
     site = make_site(FILES)
     build(site, tmp_path / "a")
     (site / "content/incidents/x/a.md").write_text(
-        FILES["content/incidents/x/a.md"].replace("**bold**", "*new*"))
+        FILES["content/incidents/x/a.md"].replace("**bold**", "*new*")
+    )
     page = (build(site, tmp_path / "b") / "public/incidents/x/index.html").read_text()
     assert "<em>new</em>" in page and "bold" not in page
 

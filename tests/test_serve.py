@@ -28,27 +28,56 @@ from conftest import NOW, incident, tree_bytes
 
 FILES = {
     "content/incidents/2026-11-20-api-errors/a.md": incident(
-        "2026-11-20T10:00:00Z", "investigating", "API errors.", title="API errors", impact="major",
-        components=["api"]),
+        "2026-11-20T10:00:00Z",
+        "investigating",
+        "API errors.",
+        title="API errors",
+        impact="major",
+        components=["api"],
+    ),
     "content/incidents/2026-11-20-api-errors/b.md": incident(
-        "2026-11-20T11:00:00Z", "resolved", "Fixed.\n\n::: strategic\nStrategic detail.\n:::"),
+        "2026-11-20T11:00:00Z", "resolved", "Fixed.\n\n::: strategic\nStrategic detail.\n:::"
+    ),
     "content/incidents/2026-10-05-slow-web/a.md": incident(
-        "2026-10-05T09:00:00Z", "investigating", "Slow.", title="Slow web", impact="minor",
-        components=["web"]),
+        "2026-10-05T09:00:00Z", "investigating", "Slow.", title="Slow web", impact="minor", components=["web"]
+    ),
     "content/incidents/2026-10-05-slow-web/b.md": incident("2026-10-05T10:00:00Z", "resolved", "Done."),
     "content/incidents/2026-09-01-cdn/a.md": incident(
-        "2026-09-01T09:00:00Z", "investigating", "CDN.", title="CDN trouble", impact="minor",
-        components=["cdn"]),
+        "2026-09-01T09:00:00Z",
+        "investigating",
+        "CDN.",
+        title="CDN trouble",
+        impact="minor",
+        components=["cdn"],
+    ),
     "content/incidents/2026-09-01-cdn/b.md": incident("2026-09-01T10:00:00Z", "resolved", "Done."),
     "content/incidents/2026-11-26-strategic-only/a.md": incident(
-        "2026-11-26T09:00:00Z", "identified", "Only strategic.", title="Strategic only", impact="minor",
-        components=["api"], audience="strategic"),
+        "2026-11-26T09:00:00Z",
+        "identified",
+        "Only strategic.",
+        title="Strategic only",
+        impact="minor",
+        components=["api"],
+        audience="strategic",
+    ),
     "content/maintenance/2026-12-03-db/a.md": incident(
-        "2026-11-25T09:00:00Z", "scheduled", "Upgrade.", title="Database upgrade",
-        starts="2026-12-03T22:00:00Z", ends="2026-12-03T23:00:00Z", components=["api"]),
+        "2026-11-25T09:00:00Z",
+        "scheduled",
+        "Upgrade.",
+        title="Database upgrade",
+        starts="2026-12-03T22:00:00Z",
+        ends="2026-12-03T23:00:00Z",
+        components=["api"],
+    ),
 }
-OPEN_UPDATE = incident("2026-11-27T11:00:00Z", "investigating", "Errors again.", title="API errors again",
-                       impact="critical", components=["api", "web"])
+OPEN_UPDATE = incident(
+    "2026-11-27T11:00:00Z",
+    "investigating",
+    "Errors again.",
+    title="API errors again",
+    impact="critical",
+    components=["api", "web"],
+)
 
 
 def full_trees(site: Path, tmp_path: Path, build: Callable[..., Path]) -> dict[str, dict[str, bytes]]:
@@ -77,7 +106,8 @@ def rendered_items(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_incremental_rebuilds_match_a_full_build_and_touch_only_what_depends_on_the_edit(
-        make_site, build, tmp_path, rendered_items):
+    make_site, build, tmp_path, rendered_items
+):
     site = make_site(FILES)
     live = LiveSite(site, NOW)
     assert live.rebuild().full
@@ -88,8 +118,10 @@ def test_incremental_rebuilds_match_a_full_build_and_touch_only_what_depends_on_
     new = site / "content/incidents/2026-10-05-slow-web/c.md"
     new.write_text(incident("2026-10-06T08:00:00Z", "resolved", "Root cause: a full disk."))
     rebuild(live, new)
-    assert sorted(rendered_items) == ["public:incidents/2026-10-05-slow-web/",
-                                      "strategic:incidents/2026-10-05-slow-web/"]
+    assert sorted(rendered_items) == [
+        "public:incidents/2026-10-05-slow-web/",
+        "strategic:incidents/2026-10-05-slow-web/",
+    ]
     assert live.trees == full_trees(site, tmp_path, build)
     page = BeautifulSoup(live.trees["public"]["incidents/2026-10-05-slow-web/index.html"], "html.parser")
     assert "Root cause: a full disk." in page.get_text()
@@ -101,8 +133,9 @@ def test_incremental_rebuilds_match_a_full_build_and_touch_only_what_depends_on_
     rebuild(live, opened.parent, opened)
     assert live.trees == full_trees(site, tmp_path, build)
     restricted = site / "content/incidents/2026-11-20-api-errors/b.md"
-    restricted.write_text(incident("2026-11-20T11:00:00Z", "monitoring",
-                                   "Watching.\n\n::: strategic\nMore.\n:::"))
+    restricted.write_text(
+        incident("2026-11-20T11:00:00Z", "monitoring", "Watching.\n\n::: strategic\nMore.\n:::")
+    )
     rebuild(live, restricted)
     assert live.trees == full_trees(site, tmp_path, build)
     removed = site / "content/incidents/2026-09-01-cdn"
@@ -118,9 +151,17 @@ def test_incremental_rebuilds_match_a_full_build_and_touch_only_what_depends_on_
 
     # A maintenance window moved; a message template edited (validated, nothing rendered).
     window = site / "content/maintenance/2026-12-03-db/a.md"
-    window.write_text(incident("2026-11-25T09:00:00Z", "scheduled", "Moved.", title="Database upgrade",
-                               starts="2026-12-04T22:00:00Z", ends="2026-12-04T23:00:00Z",
-                               components=["api"]))
+    window.write_text(
+        incident(
+            "2026-11-25T09:00:00Z",
+            "scheduled",
+            "Moved.",
+            title="Database upgrade",
+            starts="2026-12-04T22:00:00Z",
+            ends="2026-12-04T23:00:00Z",
+            components=["api"],
+        )
+    )
     rebuild(live, window)
     assert live.trees == full_trees(site, tmp_path, build)
 
@@ -154,7 +195,8 @@ def test_a_broken_edit_keeps_the_last_good_site_and_reports_every_problem(make_s
     result = live.rebuild([first, second])
     assert [(p.path, p.line) for p in result.problems] == [
         ("content/incidents/2026-10-05-slow-web/a.md", 3),
-        ("content/incidents/2026-11-20-api-errors/b.md", 2)]
+        ("content/incidents/2026-11-20-api-errors/b.md", 2),
+    ]
     assert "still serving the last good build" in result.describe()
     assert live.trees["public"] == good
     first.write_text(first.read_text().replace("status: investigatin", "status: investigating"))
@@ -232,12 +274,26 @@ def test_serves_every_audience_with_content_types(serve):
     assert fetch(preview, "/public/history/2026-11").getheader("Location") == "/public/history/2026-11/"
 
 
-@pytest.mark.parametrize("path", [
-    "/../site.yml", "/public/../site.yml", "/public/../../site.yml", "/%2e%2e/site.yml",
-    "/public/%2e%2e/site.yml", "/public/..%2fsite.yml", "/public/%2e%2e%2f%2e%2e%2fsite.yml",
-    "/public/..%5c..%5csite.yml", "/public/%00", "/public/./index.html", "/content/incidents/",
-    "/site.yml", "//etc/passwd", "/public//etc/passwd", "/nope/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../site.yml",
+        "/public/../site.yml",
+        "/public/../../site.yml",
+        "/%2e%2e/site.yml",
+        "/public/%2e%2e/site.yml",
+        "/public/..%2fsite.yml",
+        "/public/%2e%2e%2f%2e%2e%2fsite.yml",
+        "/public/..%5c..%5csite.yml",
+        "/public/%00",
+        "/public/./index.html",
+        "/content/incidents/",
+        "/site.yml",
+        "//etc/passwd",
+        "/public//etc/passwd",
+        "/nope/",
+    ],
+)
 def test_path_traversal_and_unknown_paths_get_404(serve, path):
     preview = serve()
     response = fetch(preview, path)
@@ -250,8 +306,14 @@ def test_other_host_names_are_refused_on_loopback(serve):
     """A page whose domain resolves to 127.0.0.1 (DNS rebinding) must not read the strategic tree."""
     preview = serve()
     host, port = preview.server.server_address[:2]
-    for name, status in ((f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200), ("localhost", 200),
-                         (f"attacker.example:{port}", 403), ("attacker.example", 403), ("[::1", 403)):
+    for name, status in (
+        (f"127.0.0.1:{port}", 200),
+        (f"localhost:{port}", 200),
+        ("localhost", 200),
+        (f"attacker.example:{port}", 403),
+        ("attacker.example", 403),
+        ("[::1", 403),
+    ):
         connection = http.client.HTTPConnection(str(host), port, timeout=10)
         connection.putrequest("GET", "/strategic/", skip_host=True)
         connection.putheader("Host", name)
@@ -330,7 +392,8 @@ def test_overlay_shows_problems_on_every_page_and_goes_when_fixed(serve):
     status = json.loads(fetch(preview, "/_statusgen/status.json").body)
     assert status["problems"] == [
         "content/incidents/2026-10-05-slow-web/a.md:5: unknown impact 'huge'; expected one of none, "
-        "minor, major, critical"]
+        "minor, major, critical"
+    ]
     for page in ("/public/", "/strategic/history/", "/public/incidents/2026-10-05-slow-web/", "/_statusgen/"):
         overlay = BeautifulSoup(fetch(preview, page).body, "html.parser").find(id="statusgen-problems")
         assert overlay is not None, page
@@ -413,11 +476,13 @@ def test_an_update_dated_after_now_is_named_on_every_page_until_it_is_not(serve)
     held = incident("2026-11-27T13:00:00Z", "resolved", "Prepared in advance.")
     preview = serve({**FILES, "content/incidents/2026-10-05-slow-web/c.md": held})
     status = json.loads(fetch(preview, "/_statusgen/status.json").body)
-    assert status["held"] == [{"path": "content/incidents/2026-10-05-slow-web/c.md",
-                               "date": "2026-11-27T13:00:00+00:00"}]
+    assert status["held"] == [
+        {"path": "content/incidents/2026-10-05-slow-web/c.md", "date": "2026-11-27T13:00:00+00:00"}
+    ]
     banner = BeautifulSoup(fetch(preview, "/strategic/").body, "html.parser").find(id="statusgen-held")
     assert [li.get_text() for li in banner.find_all("li")] == [
-        "content/incidents/2026-10-05-slow-web/c.md: dated 2026-11-27T13:00+00:00"]
+        "content/incidents/2026-10-05-slow-web/c.md: dated 2026-11-27T13:00+00:00"
+    ]
     path = preview.live.site_dir / "content/incidents/2026-10-05-slow-web/c.md"
     generation = preview.live.generation
     path.write_text(held.replace("2026-11-27T13:00:00Z", "2026-11-27T11:00:00Z"))
@@ -433,8 +498,9 @@ def test_a_template_that_raises_is_a_problem_and_the_preview_recovers(make_site)
     live.rebuild()
     template = site / "themes/default/templates/incident.html"
     template.parent.mkdir(parents=True)
-    template.write_text('{% extends "default/incident.html" %}{% block title %}{{ "%d"|format("x") }}'
-                        '{% endblock %}')
+    template.write_text(
+        '{% extends "default/incident.html" %}{% block title %}{{ "%d"|format("x") }}{% endblock %}'
+    )
     result = live.rebuild([template])
     assert [(p.path, p.line) for p in result.problems] == [("themes/default/templates/incident.html", 1)]
     assert "TypeError" in result.problems[0].message
@@ -452,7 +518,8 @@ def test_a_broken_link_as_incident_folder_is_a_problem_not_a_deletion(make_site)
     link.symlink_to(site / "nowhere")
     result = live.rebuild([link])
     assert [str(p) for p in result.problems] == [
-        "content/incidents/2026-11-27-link:1: broken symbolic link; refused"]
+        "content/incidents/2026-11-27-link:1: broken symbolic link; refused"
+    ]
 
 
 def test_on_the_clock_the_preview_wakes_by_the_next_midnight_at_the_latest(make_site):
@@ -471,8 +538,10 @@ def test_reload_script_is_served_but_never_built(serve, build, make_site):
         if path.is_file():
             data = path.read_bytes()
             assert b"_statusgen" not in data and b"EventSource" not in data, path
-    assert served.replace(re.search(rb"<script>/\* statusgen serve.*?</script>", served).group(), b"") == \
-        (out / "public/index.html").read_bytes()
+    assert (
+        served.replace(re.search(rb"<script>/\* statusgen serve.*?</script>", served).group(), b"")
+        == (out / "public/index.html").read_bytes()
+    )
 
 
 @pytest.mark.slow
@@ -513,8 +582,9 @@ def test_port_in_use_is_a_clear_error(make_site, capsys):
         port = preview.server.server_address[1]
         assert main(["serve", "--site", str(site), "--port", str(port), "--now", NOW]) == 1
         err = capsys.readouterr().err
-        assert (f"--port: cannot listen on 127.0.0.1:{port}: Address already in use; "
-                "choose another --port") in err
+        assert (
+            f"--port: cannot listen on 127.0.0.1:{port}: Address already in use; choose another --port"
+        ) in err
         assert "Traceback" not in err
     finally:
         preview.stop()
@@ -533,10 +603,19 @@ def fetch_with(preview: Preview, path: str, headers: dict[str, str]) -> http.cli
     return response
 
 
-@pytest.mark.parametrize("path", [
-    "/strategic/", "/strategic/badge.svg", "/strategic/incidents/2026-11-26-strategic-only/",
-    "/strategic/incidents/no-such-id/", "/_statusgen/status.json", "/_statusgen/events", "/", "/public/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/strategic/",
+        "/strategic/badge.svg",
+        "/strategic/incidents/2026-11-26-strategic-only/",
+        "/strategic/incidents/no-such-id/",
+        "/_statusgen/status.json",
+        "/_statusgen/events",
+        "/",
+        "/public/",
+    ],
+)
 def test_cross_site_requests_are_refused(serve, path):
     """Another site's page (an <img> of a badge, a probe for an incident id) learns nothing."""
     preview = serve()
@@ -552,11 +631,17 @@ def test_cross_site_requests_are_refused(serve, path):
 
 def test_every_response_forbids_cross_origin_embedding(serve):
     preview = serve()
-    responses = [fetch(preview, "/"), fetch(preview, "/public/"), fetch(preview, "/public/badge.svg"),
-                 fetch(preview, "/public/nope/"), fetch(preview, "/public/", "HEAD"),
-                 fetch(preview, "/_statusgen/status.json"), fetch(preview, "/_statusgen/"),
-                 fetch_with(preview, "/public/", {"Host": "attacker.example"}),
-                 fetch(preview, "/public/", "POST")]
+    responses = [
+        fetch(preview, "/"),
+        fetch(preview, "/public/"),
+        fetch(preview, "/public/badge.svg"),
+        fetch(preview, "/public/nope/"),
+        fetch(preview, "/public/", "HEAD"),
+        fetch(preview, "/_statusgen/status.json"),
+        fetch(preview, "/_statusgen/"),
+        fetch_with(preview, "/public/", {"Host": "attacker.example"}),
+        fetch(preview, "/public/", "POST"),
+    ]
     assert [r.status for r in responses] == [302, 200, 200, 404, 200, 200, 200, 403, 501]
     for response in responses:
         assert response.getheader("Cross-Origin-Resource-Policy") == "same-origin"
@@ -569,8 +654,10 @@ def test_every_response_forbids_cross_origin_embedding(serve):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), BrokenPipeError(32, "Broken pipe"),
-                                   RuntimeError("a bug")])
+@pytest.mark.parametrize(
+    "error",
+    [OSError(28, "No space left on device"), BrokenPipeError(32, "Broken pipe"), RuntimeError("a bug")],
+)
 def test_an_error_outside_the_rebuild_is_shown_and_the_preview_keeps_rebuilding(make_site, error):
     """Here the terminal fails (the report callback raises): the error must reach the pages,
     and later saves must still be served."""

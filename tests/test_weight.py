@@ -37,8 +37,11 @@ def test_example_front_page_with_its_css_is_under_budget(example_out):
 
 def test_thousand_incident_front_page_with_its_css_is_under_budget(build, tmp_path):
     site = tmp_path / "bench-site"
-    subprocess.run([sys.executable, str(REPO / "bench" / "make_site.py"), str(site), "--incidents", "1000"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "make_site.py"), str(site), "--incidents", "1000"],
+        check=True,
+        capture_output=True,
+    )
     out = build(site, tmp_path / "out", NOW, "--no-cache")
     sizes = front_page_weight(out / "public")
     assert sum(sizes.values()) < BUDGET, sizes

@@ -44,10 +44,16 @@ def placeholder_urls(site_dir: Path, config: SiteConfig) -> list[Problem]:
     """base_url values still at the starter's placeholders: feeds and canonical links go nowhere."""
     placeholders = starter_placeholders()
     found = [(key_line, url) for key_line, url in _base_url_lines(site_dir) if _slashed(url) in placeholders]
-    return [Problem(CONFIG_NAME, line, f"base_url is still the starter's placeholder {url}; feed links, "
-                                       "canonical URLs and the API point there until you set where "
-                                       "this tree is published")
-            for line, url in found]
+    return [
+        Problem(
+            CONFIG_NAME,
+            line,
+            f"base_url is still the starter's placeholder {url}; feed links, "
+            "canonical URLs and the API point there until you set where "
+            "this tree is published",
+        )
+        for line, url in found
+    ]
 
 
 def _base_url_lines(site_dir: Path) -> list[tuple[int, str]]:
@@ -78,15 +84,27 @@ def requirement_warnings(site_dir: Path, running: str = __version__) -> list[Pro
     warnings = []
     for line, requirement in statusgen_requirements(text):
         if requirement.url and PLACEHOLDER_OWNER in requirement.url:
-            warnings.append(Problem(REQUIREMENTS, line, f"still points at the placeholder repository "
-                                                        f"{PLACEHOLDER_OWNER}/statusgen: point it at the "
-                                                        "release or git tag you install statusgen from"))
+            warnings.append(
+                Problem(
+                    REQUIREMENTS,
+                    line,
+                    f"still points at the placeholder repository "
+                    f"{PLACEHOLDER_OWNER}/statusgen: point it at the "
+                    "release or git tag you install statusgen from",
+                )
+            )
             continue
         named = named_version(requirement)
         if named is not None and not _matches(named, running):
-            warnings.append(Problem(REQUIREMENTS, line, f"installs statusgen {named} in CI, but this is "
-                                                        f"statusgen {running}: CI would build with another "
-                                                        "version than the one you check with here"))
+            warnings.append(
+                Problem(
+                    REQUIREMENTS,
+                    line,
+                    f"installs statusgen {named} in CI, but this is "
+                    f"statusgen {running}: CI would build with another "
+                    "version than the one you check with here",
+                )
+            )
     return warnings
 
 

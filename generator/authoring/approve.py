@@ -36,9 +36,12 @@ def approve(site_dir: Path, name: str, by: str, on: datetime) -> Path:
     except SourceError as error:
         raise SiteError([Problem(problems.display(path), error.line, error.message)]) from None
     kept = [line for line in lines[1:end] if not re.match(r"^approved_(by|on|version)\s*:", line)]
-    version = template_version(dict(front), "\n".join(lines[end + 1:]))
+    version = template_version(dict(front), "\n".join(lines[end + 1 :]))
     approved_on = on.astimezone(config.timezone).date()
-    approval = yaml.safe_dump({"approved_by": by.strip(), "approved_on": approved_on,
-                               "approved_version": version}, sort_keys=False, allow_unicode=True).rstrip("\n")
-    path.write_text("\n".join(["---", *kept, approval, "---", *lines[end + 1:]]), encoding="utf-8")
+    approval = yaml.safe_dump(
+        {"approved_by": by.strip(), "approved_on": approved_on, "approved_version": version},
+        sort_keys=False,
+        allow_unicode=True,
+    ).rstrip("\n")
+    path.write_text("\n".join(["---", *kept, approval, "---", *lines[end + 1 :]]), encoding="utf-8")
     return path

@@ -89,8 +89,9 @@ def load_templates(site_dir: Path, config: SiteConfig, problems: Problems) -> di
     return templates
 
 
-def _template(path: Path, front: YamlMap, body: str, body_line: int, config: SiteConfig,
-              problems: Problems) -> MessageTemplate | None:
+def _template(
+    path: Path, front: YamlMap, body: str, body_line: int, config: SiteConfig, problems: Problems
+) -> MessageTemplate | None:
     """One template file; None if it has any mistake (each one a problem)."""
     before = len(problems.items)
     _unknown_key_problems(path, front, problems)
@@ -148,8 +149,9 @@ def _default_problems(path: Path, front: YamlMap, config: SiteConfig, problems: 
         problems.add(path, front.line_of("impact"), one_of(impact, IMPACTS, "impact"))
     audience = front.get("audience")
     if audience is not None and config.audience(str(audience)) is None:
-        problems.add(path, front.line_of("audience"),
-                     one_of(audience, [a.id for a in config.audiences], "audience"))
+        problems.add(
+            path, front.line_of("audience"), one_of(audience, [a.id for a in config.audiences], "audience")
+        )
 
 
 def _placeholder_problems(path: Path, body: str, body_line: int, problems: Problems) -> None:
@@ -186,17 +188,29 @@ def approval_problems(site: Site, templates: dict[str, MessageTemplate], problem
         return
     for template in templates.values():
         if not (template.approved_by and template.approved_on):
-            problems.add(template.source, 1, f"template {template.name!r} is not approved; after review, "
-                                             f"run: statusgen approve {template.name} --by 'NAME'")
+            problems.add(
+                template.source,
+                1,
+                f"template {template.name!r} is not approved; after review, "
+                f"run: statusgen approve {template.name} --by 'NAME'",
+            )
         elif not template.approved:
             who = f"{template.approved_by} approved it on {template.approved_on}"
-            problems.add(template.source, 1, f"template {template.name!r} changed since {who}; after "
-                                             f"review, run: statusgen approve {template.name} --by 'NAME'")
+            problems.add(
+                template.source,
+                1,
+                f"template {template.name!r} changed since {who}; after "
+                f"review, run: statusgen approve {template.name} --by 'NAME'",
+            )
     for incident in site.items:
         for update in incident.updates:
             used = templates.get(update.template or "")
             if used is None or not used.approved or update.template_version == used.approved_version:
                 continue  # renamed or since-edited templates are reported above, once
             if used.approved_on and update.date.date() > used.approved_on:
-                problems.add(update.source, 1, f"written from template {used.name!r} as it was before "
-                                               f"its approval on {used.approved_on}; check the wording")
+                problems.add(
+                    update.source,
+                    1,
+                    f"written from template {used.name!r} as it was before "
+                    f"its approval on {used.approved_on}; check the wording",
+                )

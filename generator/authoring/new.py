@@ -78,11 +78,15 @@ def create(site_dir: Path, request: Request, now: datetime) -> Written:
     _write_checked(path, front, body, kind, config, site_dir)
     notes = []
     if moment > now:
-        notes.append(f"dated {human_time(moment, config.timezone)}, after now: check, build and serve hold "
-                     "it back until then")
+        notes.append(
+            f"dated {human_time(moment, config.timezone)}, after now: check, build and serve hold "
+            "it back until then"
+        )
     if twin:
-        notes.append(f"content/{twin.parent.name}/{twin.name} has the same title and day; if this is the "
-                     f"same {kind}, delete this new one and use: statusgen new update {twin.name}")
+        notes.append(
+            f"content/{twin.parent.name}/{twin.name} has the same title and day; if this is the "
+            f"same {kind}, delete this new one and use: statusgen new update {twin.name}"
+        )
     return Written(path, notes)
 
 
@@ -130,8 +134,14 @@ def _status(request: Request, kind: Kind, problems: Problems) -> str:
     return status
 
 
-def _template(request: Request, kind: Kind, status: str, templates: dict[str, MessageTemplate],
-              config: SiteConfig, problems: Problems) -> MessageTemplate | None:
+def _template(
+    request: Request,
+    kind: Kind,
+    status: str,
+    templates: dict[str, MessageTemplate],
+    config: SiteConfig,
+    problems: Problems,
+) -> MessageTemplate | None:
     """The template asked for, or the site's template for this stage (named after the status)."""
     name = request.template or (status if kind == "incident" else f"maintenance-{status}")
     template = templates.get(name)
@@ -142,11 +152,19 @@ def _template(request: Request, kind: Kind, status: str, templates: dict[str, Me
     if template.kind != kind:
         problems.add("--template", 0, f"template {name!r} is for {template.kind} updates, not {kind} updates")
     elif template.status != status:
-        problems.add("--template", 0, f"template {name!r} is for status {template.status!r}, not {status!r}; "
-                                      + _status_hint(request, kind, status, template.status))
+        problems.add(
+            "--template",
+            0,
+            f"template {name!r} is for status {template.status!r}, not {status!r}; "
+            + _status_hint(request, kind, status, template.status),
+        )
     if config.require_approval and not template.approved:
-        problems.add(template.source, 1, f"template {name!r} is not approved as it stands; "
-                                         "it needs approval before use (statusgen approve)")
+        problems.add(
+            template.source,
+            1,
+            f"template {name!r} is not approved as it stands; "
+            "it needs approval before use (statusgen approve)",
+        )
     return template
 
 
@@ -155,12 +173,20 @@ def _status_hint(request: Request, kind: Kind, status: str, wanted: str) -> str:
     if request.incident_id:
         return f"use --status {wanted} or another template"
     first = "an incident" if kind == "incident" else "a maintenance window"
-    return (f"{first} starts as {status!r}: use a template for that stage, then add the {wanted!r} "
-            f"update with `statusgen new update ID --status {wanted}`")
+    return (
+        f"{first} starts as {status!r}: use a template for that stage, then add the {wanted!r} "
+        f"update with `statusgen new update ID --status {wanted}`"
+    )
 
 
-def _fields(request: Request, kind: Kind, template: MessageTemplate | None, current: Item | None,
-            config: SiteConfig, problems: Problems) -> dict[str, object]:
+def _fields(
+    request: Request,
+    kind: Kind,
+    template: MessageTemplate | None,
+    current: Item | None,
+    config: SiteConfig,
+    problems: Problems,
+) -> dict[str, object]:
     """Front matter keys besides date and status, each checked as a build would.
 
     A first update (``current`` is None) must give what starts an incident or window; a later
@@ -186,8 +212,9 @@ def _title_field(request: Request, first: bool, problems: Problems) -> dict[str,
     return {"title": title}
 
 
-def _impact_field(request: Request, kind: Kind, impact: str | None, first: bool,
-                  problems: Problems) -> dict[str, object]:
+def _impact_field(
+    request: Request, kind: Kind, impact: str | None, first: bool, problems: Problems
+) -> dict[str, object]:
     """An incident's impact (``impact``: asked for, or the template's); a window has none."""
     if kind == "maintenance":
         if request.impact:
@@ -202,8 +229,9 @@ def _impact_field(request: Request, kind: Kind, impact: str | None, first: bool,
     return {"impact": impact}
 
 
-def _components_field(request: Request, kind: Kind, impact: str | None, first: bool, config: SiteConfig,
-                      problems: Problems) -> dict[str, object]:
+def _components_field(
+    request: Request, kind: Kind, impact: str | None, first: bool, config: SiteConfig, problems: Problems
+) -> dict[str, object]:
     """The component ids; a first update names at least one, unless it is an incident of impact none."""
     if request.components is None and not first:
         return {}
@@ -221,8 +249,9 @@ def _id_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _window_fields(request: Request, first: bool, config: SiteConfig,
-                   problems: Problems) -> dict[str, object]:
+def _window_fields(
+    request: Request, first: bool, config: SiteConfig, problems: Problems
+) -> dict[str, object]:
     """A maintenance window's starts and ends, in the site's time zone; a first update gives both."""
     fields: dict[str, object] = {}
     window = {}
@@ -239,8 +268,9 @@ def _window_fields(request: Request, first: bool, config: SiteConfig,
     return fields
 
 
-def _audience_field(request: Request, template: MessageTemplate | None, config: SiteConfig,
-                    problems: Problems) -> dict[str, object]:
+def _audience_field(
+    request: Request, template: MessageTemplate | None, config: SiteConfig, problems: Problems
+) -> dict[str, object]:
     """The audience asked for, or the template's; none: visible to every audience."""
     audience = request.audience or (template.audience if template else None)
     if not audience:
@@ -250,14 +280,22 @@ def _audience_field(request: Request, template: MessageTemplate | None, config: 
     return {"audience": audience}
 
 
-def _folder(site_dir: Path, kind: Kind, request: Request, current: Item | None,
-            fields: dict[str, object], moment: datetime, config: SiteConfig) -> tuple[Path, Path | None]:
+def _folder(
+    site_dir: Path,
+    kind: Kind,
+    request: Request,
+    current: Item | None,
+    fields: dict[str, object],
+    moment: datetime,
+    config: SiteConfig,
+) -> tuple[Path, Path | None]:
     """The folder to write in, and the folder of a look-alike (same title and day) if one is there."""
     dirname = KIND_DIRS[kind]
     if current:
         return site_dir / "content" / dirname / current.id, None
-    day = _local(moment if kind == "incident" else parse_timestamp(str(fields["starts"]), config.timezone),
-                 config).strftime("%Y-%m-%d")
+    day = _local(
+        moment if kind == "incident" else parse_timestamp(str(fields["starts"]), config.timezone), config
+    ).strftime("%Y-%m-%d")
     base = f"{day}-{slugify(str(fields['title']))}"[:60].rstrip("-")
     folder = first = site_dir / "content" / dirname / base
     number = 2
@@ -274,7 +312,7 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > _SLUG_LENGTH:  # ids have a length limit; cut at a word where there is one
-        cut = slug[:_SLUG_LENGTH + 1]
+        cut = slug[: _SLUG_LENGTH + 1]
         slug = cut.rsplit("-", 1)[0] if "-" in cut[:_SLUG_LENGTH] else cut[:_SLUG_LENGTH]
     return slug or "incident"
 
@@ -290,9 +328,16 @@ def _local(moment: datetime, config: SiteConfig) -> datetime:
     return moment.astimezone(config.timezone)
 
 
-def _placeholders(config: SiteConfig, kind: Kind, status: str, moment: datetime,
-                  front: dict[str, object], current: Item | None) -> dict[str, str]:
+def _placeholders(
+    config: SiteConfig,
+    kind: Kind,
+    status: str,
+    moment: datetime,
+    front: dict[str, object],
+    current: Item | None,
+) -> dict[str, str]:
     """Values for a template's placeholders, from the new file and the incident so far."""
+
     def latest(key: str) -> object:
         if key in front:
             return front[key]
@@ -336,8 +381,9 @@ def _as_time(value: object, config: SiteConfig) -> datetime:
     return value if isinstance(value, datetime) else parse_timestamp(str(value), config.timezone)
 
 
-def _write_checked(path: Path, front: dict[str, object], body: str, kind: Kind, config: SiteConfig,
-                   site_dir: Path) -> None:
+def _write_checked(
+    path: Path, front: dict[str, object], body: str, kind: Kind, config: SiteConfig, site_dir: Path
+) -> None:
     """Write the file, then read its folder back; a file that would break the build is removed."""
     text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
     new_folders = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
@@ -351,8 +397,9 @@ def _write_checked(path: Path, front: dict[str, object], body: str, kind: Kind, 
         raise SiteError(problems)
 
 
-def folder_problems(folder: Path, kind: Kind, config: SiteConfig, site_dir: Path,
-                    allow_prompts: bool = False) -> list[Problem]:
+def folder_problems(
+    folder: Path, kind: Kind, config: SiteConfig, site_dir: Path, allow_prompts: bool = False
+) -> list[Problem]:
     """What a build would say about one incident's or window's folder."""
     files = tuple(sorted(folder.glob("*.md")))
     found = Folder(kind, folder.name, folder, files)

@@ -17,8 +17,12 @@ from generator.errors import Problem, SiteError
 STARTER = Path(str(files("generator"))) / "starter"
 PLACEHOLDER_OWNER = "OWNER"
 # Packaged without their leading dot (package data skips hidden files), renamed on the way out.
-_RENAMES = {"dot-gitignore": ".gitignore", "dot-github": ".github", "dot-gitlab-ci.yml": ".gitlab-ci.yml",
-            "dot-pre-commit-config.yaml": ".pre-commit-config.yaml"}
+_RENAMES = {
+    "dot-gitignore": ".gitignore",
+    "dot-github": ".github",
+    "dot-gitlab-ci.yml": ".gitlab-ci.yml",
+    "dot-pre-commit-config.yaml": ".pre-commit-config.yaml",
+}
 _EXAMPLE = """\
 ---
 date: {date}
@@ -56,9 +60,11 @@ def requirement(version: str = __version__, direct_url: dict[str, Any] | None = 
         return f"statusgen @ git+{url}@{vcs['commit_id']}", ""
     if "archive_info" in direct_url and urlsplit(url).scheme in ("http", "https"):
         return f"statusgen @ {url}", ""
-    return (f"statusgen @ git+https://github.com/{PLACEHOLDER_OWNER}/statusgen@v{version}",
-            f"statusgen was installed from {url or 'a local folder'}, which CI cannot reach: point "
-            "this line at a release or a git tag (see Deployment in statusgen's README)")
+    return (
+        f"statusgen @ git+https://github.com/{PLACEHOLDER_OWNER}/statusgen@v{version}",
+        f"statusgen was installed from {url or 'a local folder'}, which CI cannot reach: point "
+        "this line at a release or a git tag (see Deployment in statusgen's README)",
+    )
 
 
 def installed_requirement() -> tuple[str, str]:
@@ -76,14 +82,21 @@ def installed_requirement() -> tuple[str, str]:
 
 def init_site(target: Path, title: str, now: datetime) -> list[Path]:
     """Write the starter site into target; refuses if any of its files exists already."""
-    planned = {target / _destination(path.relative_to(STARTER)): path
-               for path in sorted(STARTER.rglob("*")) if path.is_file() and "__pycache__" not in path.parts}
+    planned = {
+        target / _destination(path.relative_to(STARTER)): path
+        for path in sorted(STARTER.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
     example_day = now.strftime("%Y-%m-%d")
     example = target / "content" / "incidents" / f"{example_day}-status-page-live" / "01-resolved.md"
     existing = [path for path in (*planned, example) if path.exists()]
     if existing:
-        raise SiteError([Problem(str(path), 0, "already exists; init never overwrites files "
-                                               "(choose an empty folder)") for path in existing])
+        raise SiteError(
+            [
+                Problem(str(path), 0, "already exists; init never overwrites files (choose an empty folder)")
+                for path in existing
+            ]
+        )
     line, _ = installed_requirement()
     values = {"title": json.dumps(title), "version": __version__, "requirement": line}
     for destination, source in planned.items():

@@ -33,8 +33,11 @@ def read_cstate(site: Path) -> Batch:
     problems = Problems(site)
     config_path = next((site / name for name in CONFIG_NAMES if (site / name).is_file()), None)
     if config_path is None:
-        what = "config.toml is not supported; convert it to config.yml" if (site / "config.toml").exists() \
+        what = (
+            "config.toml is not supported; convert it to config.yml"
+            if (site / "config.toml").exists()
             else f"no {' or '.join(CONFIG_NAMES[:2])} here; give the folder of a cState site"
+        )
         raise SiteError([Problem(str(site), 0, what)])
     config = _load_config(config_path, problems)
     issues_dir = site / "content" / "issues"
@@ -55,8 +58,10 @@ def read_cstate(site: Path) -> Batch:
     problems.raise_if_any()
     for name, issues in others.items():
         count = f"{len(issues)} issue{'s' if len(issues) > 1 else ''}"
-        batch.notes.append(f"{issues[0]}: affected {name!r} is not among {config_path.name}'s systems "
-                           f"(named in {count}); kept in their text as 'Affected: ...', not as a component")
+        batch.notes.append(
+            f"{issues[0]}: affected {name!r} is not among {config_path.name}'s systems "
+            f"(named in {count}); kept in their text as 'Affected: ...', not as a component"
+        )
     batch.items.sort(key=lambda item: (item.date, item.key))
     return batch
 
@@ -104,9 +109,18 @@ def _systems(config: YamlMap) -> list[SourceComponent]:
             continue
         category = str(system.get("category") or "")
         name = " ".join(str(system["name"]).split())
-        systems.append((order.get(category, len(order)), index, SourceComponent(
-            PREFIX + name, name, category if titled.get(category, bool(category)) else "",
-            " ".join(str(system.get("description") or "").split()))))
+        systems.append(
+            (
+                order.get(category, len(order)),
+                index,
+                SourceComponent(
+                    PREFIX + name,
+                    name,
+                    category if titled.get(category, bool(category)) else "",
+                    " ".join(str(system.get("description") or "").split()),
+                ),
+            )
+        )
     return [component for _, _, component in sorted(systems, key=lambda s: s[:2])]
 
 
@@ -124,8 +138,14 @@ def parse_cstate_date(value: object, zone: tzinfo) -> datetime:
         return parse_timestamp(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone), zone)
 
 
-def _issue(path: Path, zone: tzinfo, systems: set[str], others: dict[str, list[str]],
-           problems: Problems, batch: Batch) -> SourceItem | None:
+def _issue(
+    path: Path,
+    zone: tzinfo,
+    systems: set[str],
+    others: dict[str, list[str]],
+    problems: Problems,
+    batch: Batch,
+) -> SourceItem | None:
     """One issue as an incident; None for a draft, or with a problem for a missing title or date."""
     document = split_front_matter(path, problems)
     if document is None:
@@ -146,10 +166,17 @@ def _issue(path: Path, zone: tzinfo, systems: set[str], others: dict[str, list[s
     if unknown:  # cState names them on the issue page (affected is a taxonomy), not as systems
         body = f"Affected: {', '.join(unknown)}\n\n{body.lstrip(chr(10))}"
     key = PREFIX + path.stem
-    updates: list[SourceUpdate] = [SourceUpdate(
-        key=f"{key}/opened", date=opened, status="investigating",
-        body=convert(body, hard_breaks=False), title=title, impact=impact,
-        components=tuple((k, None) for k in keys))]
+    updates: list[SourceUpdate] = [
+        SourceUpdate(
+            key=f"{key}/opened",
+            date=opened,
+            status="investigating",
+            body=convert(body, hard_breaks=False),
+            title=title,
+            impact=impact,
+            components=tuple((k, None) for k in keys),
+        )
+    ]
     if front.get("resolved") is True:
         updates.append(_resolved_update(front, key, opened, path, zone, problems, batch))
     updates = defer_impact(updates, f"{where}: incident {title!r}", batch)
@@ -160,13 +187,16 @@ def _impact(front: YamlMap, where: str, batch: Batch) -> str:
     """From the severity; an informational issue changes no system's state, so its impact is none."""
     severity = str(front.get("severity") or "")
     if severity not in SEVERITY_IMPACT:
-        batch.notes.append(f"{where}:{front.line_of('severity')}: severity {severity or 'missing'!s}; "
-                           "cState shows it as a notice, imported with impact 'none'")
+        batch.notes.append(
+            f"{where}:{front.line_of('severity')}: severity {severity or 'missing'!s}; "
+            "cState shows it as a notice, imported with impact 'none'"
+        )
     return "none" if front.get("informational") is True else SEVERITY_IMPACT.get(severity, "none")
 
 
-def _affected(front: YamlMap, systems: set[str], others: dict[str, list[str]],
-              where: str) -> tuple[tuple[str, ...], list[str]]:
+def _affected(
+    front: YamlMap, systems: set[str], others: dict[str, list[str]], where: str
+) -> tuple[tuple[str, ...], list[str]]:
     """The component keys of the affected systems, and the affected names that are no system.
 
     Those names are recorded in ``others`` (name -> issues naming it) for one note each.
@@ -179,14 +209,16 @@ def _affected(front: YamlMap, systems: set[str], others: dict[str, list[str]],
     return tuple(dict.fromkeys(PREFIX + n for n in names if n in systems)), unknown
 
 
-def _resolved_update(front: YamlMap, key: str, opened: datetime, path: Path, zone: tzinfo,
-                     problems: Problems, batch: Batch) -> SourceUpdate:
+def _resolved_update(
+    front: YamlMap, key: str, opened: datetime, path: Path, zone: tzinfo, problems: Problems, batch: Batch
+) -> SourceUpdate:
     """The closing update of a resolved issue, at resolvedWhen (at its start without a usable one)."""
     resolved = _date(front, "resolvedWhen", path, zone, problems) if front.get("resolvedWhen") else None
     if resolved is None or resolved < opened:
         why = "no resolvedWhen" if resolved is None else "resolvedWhen is before date"
-        batch.notes.append(f"{problems.display(path)}: resolved but {why}; its resolved update is dated "
-                           "at its start")
+        batch.notes.append(
+            f"{problems.display(path)}: resolved but {why}; its resolved update is dated at its start"
+        )
         resolved = opened
     return SourceUpdate(key=f"{key}/resolved", date=resolved, status="resolved", body=RESOLVED_BODY + "\n")
 

@@ -22,8 +22,7 @@ _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .()/&,+_-]*$")
 _TOP_LEVEL = re.compile(r"^[^\s#-]")
 
 
-def add_components(path: Path, text: str, existing: tuple[Component, ...],
-                   new: list[Component]) -> str:
+def add_components(path: Path, text: str, existing: tuple[Component, ...], new: list[Component]) -> str:
     """site.yml's text with ``new`` components added; raises SiteError if that cannot be done."""
     if not new:
         return text
@@ -37,9 +36,16 @@ def add_components(path: Path, text: str, existing: tuple[Component, ...],
         components = YamlList()
         components.item_lines = []
     if not isinstance(components, YamlList) or _is_flow(lines, data.line_of("components")):
-        raise SiteError([Problem(path.name, data.line_of("components"),
-                                 "cannot add imported components to a 'components' value written in "
-                                 "flow style ([...]); rewrite it as a block list (- id: ...)")])
+        raise SiteError(
+            [
+                Problem(
+                    path.name,
+                    data.line_of("components"),
+                    "cannot add imported components to a 'components' value written in "
+                    "flow style ([...]); rewrite it as a block list (- id: ...)",
+                )
+            ]
+        )
     start = data.line_of("components") if "components" in data else len(lines)
     end = _block_end(lines, start)
     indent = _item_indent(lines, start, end)
@@ -135,10 +141,20 @@ def _scalar(text: str) -> str:
 
 def _verify(path: Path, text: str, existing: tuple[Component, ...], new: list[Component]) -> None:
     data = _parse(path, text)
-    found = {(str(item.get("id")), str(item.get("name"))) for item in data.get("components") or []
-             if isinstance(item, dict)}
+    found = {
+        (str(item.get("id")), str(item.get("name")))
+        for item in data.get("components") or []
+        if isinstance(item, dict)
+    }
     wanted = {(c.id, c.name) for c in (*existing, *new)}
     if found != wanted:
-        raise SiteError([Problem(path.name, 1, "could not add the imported components to site.yml "
-                                               "without changing others; add them by hand: "
-                                               + ", ".join(c.id for c in new))])
+        raise SiteError(
+            [
+                Problem(
+                    path.name,
+                    1,
+                    "could not add the imported components to site.yml "
+                    "without changing others; add them by hand: " + ", ".join(c.id for c in new),
+                )
+            ]
+        )

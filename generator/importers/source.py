@@ -72,11 +72,19 @@ def defer_impact(updates: list[SourceUpdate], what: str, batch: Batch) -> list[S
     if resolved == 0:
         return updates  # resolved from its first update: the impact may stay where it is
     if resolved is None:
-        batch.notes.append(f"{what} has impact {impact!r} but names no component; imported with impact "
-                           "'none' (name its components in site.yml and the update to show it)")
+        batch.notes.append(
+            f"{what} has impact {impact!r} but names no component; imported with impact "
+            "'none' (name its components in site.yml and the update to show it)"
+        )
         return [dataclasses.replace(updates[0], impact="none"), *updates[1:]]
-    batch.notes.append(f"{what} has impact {impact!r} but names no component; its impact is given "
-                       "from its resolved update on (statusgen shows an impact without components only "
-                       "once resolved)")
-    return [dataclasses.replace(updates[0], impact="none"), *updates[1:resolved],
-            dataclasses.replace(updates[resolved], impact=impact), *updates[resolved + 1:]]
+    batch.notes.append(
+        f"{what} has impact {impact!r} but names no component; its impact is given "
+        "from its resolved update on (statusgen shows an impact without components only "
+        "once resolved)"
+    )
+    return [
+        dataclasses.replace(updates[0], impact="none"),
+        *updates[1:resolved],
+        dataclasses.replace(updates[resolved], impact=impact),
+        *updates[resolved + 1 :],
+    ]

@@ -64,15 +64,18 @@ def read_statuspage(source: str, timeout: float = 30.0) -> Batch:
     payloads = list(_fetch_all(source, timeout) if is_url(source) else _read_files(Path(source)))
     batch = Batch(source=source)
     if is_url(source):
-        batch.notes.append(f"{source}: a live page's API lists only its 50 most recent incidents and "
-                           "maintenance windows; import an archive of incidents/<id>.json payloads for "
-                           "older ones")
+        batch.notes.append(
+            f"{source}: a live page's API lists only its 50 most recent incidents and "
+            "maintenance windows; import an archive of incidents/<id>.json payloads for "
+            "older ones"
+        )
     found: dict[str, _Found] = {}
     components = _Components()
     for payload in payloads:
         if not isinstance(payload.data, dict) or not _recognised(payload.data):
-            batch.skipped.append(f"{payload.where}: no incidents, scheduled_maintenances or components "
-                                 "in it; left out")
+            batch.skipped.append(
+                f"{payload.where}: no incidents, scheduled_maintenances or components in it; left out"
+            )
             continue
         components.read(payload.data.get("components"))
         for obj, kind in _objects(payload.data):
@@ -127,8 +130,16 @@ def _line_of(text: str, object_id: str) -> int:
 
 def _read_files(path: Path) -> Iterator[_Payload]:
     if not path.exists():
-        raise SiteError([Problem(str(path), 0, "no such file or folder; give a Statuspage API JSON file, "
-                                               "a folder of them, or a page's https:// address")])
+        raise SiteError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    "no such file or folder; give a Statuspage API JSON file, "
+                    "a folder of them, or a page's https:// address",
+                )
+            ]
+        )
     files = sorted(p for p in path.rglob("*.json") if p.is_file()) if path.is_dir() else [path]
     if not files:
         raise SiteError([Problem(str(path), 0, "no *.json files in this folder")])
@@ -143,13 +154,22 @@ def _read_files(path: Path) -> Iterator[_Payload]:
         try:
             payloads.append(_Payload(str(file), text, json.loads(text)))
         except json.JSONDecodeError as error:
-            problems.append(Problem(str(file), error.lineno, f"not valid JSON: {error.msg} "
-                                                             f"(column {error.colno})"))
+            problems.append(
+                Problem(str(file), error.lineno, f"not valid JSON: {error.msg} (column {error.colno})")
+            )
     if problems:
         raise SiteError(problems)
     # summary.json and components.json first: their component names and groups are the page's own.
-    payloads.sort(key=lambda p: not (isinstance(p.data, dict) and "page" in p.data and "components" in p.data
-                                     and "incident" not in p.data))
+    payloads.sort(
+        key=lambda p: (
+            not (
+                isinstance(p.data, dict)
+                and "page" in p.data
+                and "components" in p.data
+                and "incident" not in p.data
+            )
+        )
+    )
     yield from payloads
 
 
@@ -163,8 +183,13 @@ def _fetch_all(base: str, timeout: float) -> Iterator[_Payload]:
             text = _fetch(url, timeout)
             payloads.append(_Payload(url, text, json.loads(text)))
         except json.JSONDecodeError as error:
-            problems.append(Problem(url, error.lineno, f"not valid JSON: {error.msg} (column {error.colno}); "
-                                                       "is this a Statuspage page?"))
+            problems.append(
+                Problem(
+                    url,
+                    error.lineno,
+                    f"not valid JSON: {error.msg} (column {error.colno}); is this a Statuspage page?",
+                )
+            )
         except _FetchError as error:
             problems.append(Problem(url, 0, str(error)))
     if problems:
@@ -177,8 +202,9 @@ class _FetchError(Exception):
 
 
 def _fetch(url: str, timeout: float) -> str:
-    request = urllib.request.Request(url, headers={"User-Agent": f"statusgen/{__version__} (import)",
-                                                   "Accept": "application/json"})
+    request = urllib.request.Request(
+        url, headers={"User-Agent": f"statusgen/{__version__} (import)", "Accept": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only)
             return str(response.read().decode("utf-8-sig"))
@@ -226,9 +252,10 @@ class _Components:
             group = self.groups.get(str(obj.get("group_id")), "")
             shown = self.named.get(code, "")
             if not group and obj.get("group_id") and shown.endswith(f" - {name}"):
-                group = shown[:-len(name) - 3].strip()  # the group object was not in the source
-            result.append(SourceComponent(PREFIX + code, name, group,
-                                          str(obj.get("description") or "").strip()))
+                group = shown[: -len(name) - 3].strip()  # the group object was not in the source
+            result.append(
+                SourceComponent(PREFIX + code, name, group, str(obj.get("description") or "").strip())
+            )
         group_names = set(self.groups.values())
         for code, name in self.named.items():
             if code in self.seen:
@@ -273,8 +300,9 @@ def _item(found: _Found, components: _Components, batch: Batch) -> SourceItem | 
     starts, ends = window
     impact = _impact(obj, kind, where, title, batch)
     postmortems = [entry for entry in dated if _is_postmortem(kind, entry)]
-    shown = _shown_updates(kind, [entry for entry in dated if not _is_postmortem(kind, entry)],
-                           where, title, batch)
+    shown = _shown_updates(
+        kind, [entry for entry in dated if not _is_postmortem(kind, entry)], where, title, batch
+    )
     updates = _source_updates(key, shown, _component_states(obj, kind, shown, components))
     if not updates:
         batch.skipped.append(f"{where}: {kind} {title!r} has no updates statusgen can show; left out")
@@ -282,26 +310,41 @@ def _item(found: _Found, components: _Components, batch: Batch) -> SourceItem | 
     updates[0] = dataclasses.replace(updates[0], title=title, impact=impact, starts=starts, ends=ends)
     # Changes only an incident with an impact that none of its updates shows on a component.
     updates = defer_impact(updates, f"{where}: incident {title!r}", batch)
-    return SourceItem(key, kind, title, starts if kind == "maintenance" and starts else updates[0].date,
-                      tuple(updates), _postmortem(key, obj, postmortems, where, title, batch))
+    return SourceItem(
+        key,
+        kind,
+        title,
+        starts if kind == "maintenance" and starts else updates[0].date,
+        tuple(updates),
+        _postmortem(key, obj, postmortems, where, title, batch),
+    )
 
 
-def _window(obj: dict[str, Any], kind: Kind, where: str,
-            title: str, batch: Batch) -> tuple[datetime | None, datetime | None] | None:
+def _window(
+    obj: dict[str, Any], kind: Kind, where: str, title: str, batch: Batch
+) -> tuple[datetime | None, datetime | None] | None:
     """scheduled_for and scheduled_until; None for a maintenance window without a valid pair."""
     starts, ends = _time(obj.get("scheduled_for")), _time(obj.get("scheduled_until"))
     if kind == "maintenance" and not (starts and ends and ends > starts):
-        batch.skipped.append(f"{where}: maintenance {title!r} has no valid scheduled_for/scheduled_until "
-                             "window; left out")
+        batch.skipped.append(
+            f"{where}: maintenance {title!r} has no valid scheduled_for/scheduled_until window; left out"
+        )
         return None
     return starts, ends
 
 
 def _source_updates(key: str, shown: list[_Dated], states: list[_States | None]) -> list[SourceUpdate]:
     """The updates as statusgen files hold them; the caller adds what only the first one carries."""
-    return [SourceUpdate(key=f"{key}/{update_id}", date=moment, status=_status(update),
-                         body=convert(str(update.get("body") or ""), hard_breaks=True), components=state)
-            for (moment, update_id, update), state in zip(shown, states, strict=True)]
+    return [
+        SourceUpdate(
+            key=f"{key}/{update_id}",
+            date=moment,
+            status=_status(update),
+            body=convert(str(update.get("body") or ""), hard_breaks=True),
+            components=state,
+        )
+        for (moment, update_id, update), state in zip(shown, states, strict=True)
+    ]
 
 
 def _dated_updates(obj: dict[str, Any], where: str, title: str, batch: Batch) -> list[_Dated]:
@@ -336,13 +379,16 @@ def _shown_updates(kind: Kind, dated: list[_Dated], where: str, title: str, batc
         if status in statuses:
             shown.append(entry)
             continue
-        batch.skipped.append(f"{where}: update {entry[1]} of {title!r} has status {status!r}, which "
-                             f"{what} cannot have here ({', '.join(statuses)}); left out")
+        batch.skipped.append(
+            f"{where}: update {entry[1]} of {title!r} has status {status!r}, which "
+            f"{what} cannot have here ({', '.join(statuses)}); left out"
+        )
     return shown
 
 
-def _component_states(obj: dict[str, Any], kind: Kind, shown: list[_Dated],
-                      components: _Components) -> list[_States | None]:
+def _component_states(
+    obj: dict[str, Any], kind: Kind, shown: list[_Dated], components: _Components
+) -> list[_States | None]:
     """For each update, the components it gives (None: it gives none).
 
     An update's affected_components change the state carried from the update before. The first
@@ -362,8 +408,9 @@ def _component_states(obj: dict[str, Any], kind: Kind, shown: list[_Dated],
     return result
 
 
-def _apply_affected(state: dict[str, str | None], update: dict[str, Any], kind: Kind,
-                    components: _Components) -> None:
+def _apply_affected(
+    state: dict[str, str | None], update: dict[str, Any], kind: Kind, components: _Components
+) -> None:
     """Record an update's affected_components in ``state`` (a window's: None, no state of their own)."""
     for affected in update.get("affected_components") or ():
         if isinstance(affected, dict) and isinstance(affected.get("code"), str):
@@ -375,8 +422,11 @@ def _apply_affected(state: dict[str, str | None], update: dict[str, Any], kind: 
 
 def _listed_components(obj: dict[str, Any]) -> dict[str, str | None]:
     """The incident's own component list (groups left out), each with its state from the impact."""
-    return {PREFIX + c["id"]: None for c in obj.get("components") or ()
-            if isinstance(c, dict) and isinstance(c.get("id"), str) and not c.get("group")}
+    return {
+        PREFIX + c["id"]: None
+        for c in obj.get("components") or ()
+        if isinstance(c, dict) and isinstance(c.get("id"), str) and not c.get("group")
+    }
 
 
 def _impact(obj: dict[str, Any], kind: Kind, where: str, title: str, batch: Batch) -> str | None:
@@ -390,23 +440,31 @@ def _impact(obj: dict[str, Any], kind: Kind, where: str, title: str, batch: Batc
     return "none"
 
 
-def _postmortem(key: str, obj: dict[str, Any], updates: list[_Dated],
-                where: str, title: str, batch: Batch) -> SourcePostmortem | None:
+def _postmortem(
+    key: str, obj: dict[str, Any], updates: list[_Dated], where: str, title: str, batch: Batch
+) -> SourcePostmortem | None:
     """The incident's postmortem_body if it has one, else its latest 'postmortem' update."""
     body = obj.get("postmortem_body")
     if isinstance(body, str) and body.strip():
-        moment = (_time(obj.get("postmortem_published_at"))
-                  or _time(obj.get("postmortem_body_last_updated_at")) or _time(obj.get("updated_at")))
+        moment = (
+            _time(obj.get("postmortem_published_at"))
+            or _time(obj.get("postmortem_body_last_updated_at"))
+            or _time(obj.get("updated_at"))
+        )
         if moment is not None:
             for _, update_id, _ in updates:
-                batch.notes.append(f"{where}: postmortem update {update_id} of {title!r} left out: "
-                                   "the incident's postmortem_body is imported as its postmortem")
+                batch.notes.append(
+                    f"{where}: postmortem update {update_id} of {title!r} left out: "
+                    "the incident's postmortem_body is imported as its postmortem"
+                )
             return SourcePostmortem(f"{key}/postmortem", moment, convert(body, hard_breaks=True))
     if not updates:
         return None
     moment, update_id, update = updates[-1]
     for _, earlier, _ in updates[:-1]:
-        batch.skipped.append(f"{where}: postmortem update {earlier} of {title!r} left out: a later one "
-                             f"({update_id}) is the incident's postmortem")
+        batch.skipped.append(
+            f"{where}: postmortem update {earlier} of {title!r} left out: a later one "
+            f"({update_id}) is the incident's postmortem"
+        )
     body = convert(str(update.get("body") or ""), hard_breaks=True)
     return SourcePostmortem(f"{key}/postmortem", moment, body)

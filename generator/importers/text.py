@@ -22,8 +22,10 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])[ \t]+\S")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_KEEP = re.compile(r"<(?:!--|(?:https?|ftp)://[^<>\s]*>|mailto:[^<>\s]*>|/?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>)",
-                   re.IGNORECASE)
+_KEEP = re.compile(
+    r"<(?:!--|(?:https?|ftp)://[^<>\s]*>|mailto:[^<>\s]*>|/?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>)",
+    re.IGNORECASE,
+)
 _URL = re.compile(r"(?<![\w<\[\"'=>/`@])(?<!\]\()(?:https?://|www\.)[^\s<>\"'`\[\]]+", re.IGNORECASE)
 _KNOWN_TAGS = frozenset(nh3.ALLOWED_TAGS)
 _ZERO_WIDTH = "\u200b"  # keeps a [TODO: prompt in code from reading as one
@@ -87,19 +89,24 @@ def _marker_free_code(lines: list[str]) -> list[str]:
     index = 0
     while index < len(lines):
         opening = _FENCE.match(lines[index])
-        closer = next((j for j in range(index + 1, len(lines))
-                       if opening and lines[j] == opening.group(1)), None)
+        closer = next(
+            (j for j in range(index + 1, len(lines)) if opening and lines[j] == opening.group(1)), None
+        )
         if opening is None or closer is None:
             out.append(lines[index])
             index += 1
             continue
-        code = lines[index + 1:closer]
+        code = lines[index + 1 : closer]
         if any(looks_like_marker(line) for line in code):
-            shown = [defuse_marker(html.escape(line, quote=False)) if looks_like_marker(line)
-                     else html.escape(line, quote=False) for line in code]
+            shown = [
+                defuse_marker(html.escape(line, quote=False))
+                if looks_like_marker(line)
+                else html.escape(line, quote=False)
+                for line in code
+            ]
             out.extend(["", "<pre><code>" + "\n".join(shown) + "</code></pre>", ""])
         else:
-            out.extend(lines[index:closer + 1])
+            out.extend(lines[index : closer + 1])
         index = closer + 1
     return out
 

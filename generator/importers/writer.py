@@ -36,9 +36,11 @@ from generator.importers.text import without_controls
 from generator.model import KIND_DIRS, STATE_FROM_IMPACT, Kind
 
 MANIFEST = "content/.imported.json"
-EDITED = ("changed here since it was imported (edited by hand?) and changed in the source too; "
-          "nothing was written: bring the source's change in by hand, or run the import with --force "
-          "to replace your version with the source's text")
+EDITED = (
+    "changed here since it was imported (edited by hand?) and changed in the source too; "
+    "nothing was written: bring the source's change in by hand, or run the import with --force "
+    "to replace your version with the source's text"
+)
 
 
 @dataclass
@@ -66,9 +68,14 @@ class _Manifest:
     files: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_text(self) -> str:
-        data = {"about": "written by statusgen import: what each imported file came from, and a hash "
-                         "of the text written (to tell your edits from the source's); keep it in git",
-                "version": 1, "components": self.components, "items": self.items, "files": self.files}
+        data = {
+            "about": "written by statusgen import: what each imported file came from, and a hash "
+            "of the text written (to tell your edits from the source's); keep it in git",
+            "version": 1,
+            "components": self.components,
+            "items": self.items,
+            "files": self.files,
+        }
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -88,15 +95,18 @@ def import_batch(site_dir: Path, batch: Batch, force: bool = False) -> Report:
     manifest = _load_manifest(site_dir)
     report = Report(skipped=list(batch.skipped), notes=list(batch.notes))
     ids, added = _component_ids(batch.components, config, manifest)
-    config = dataclasses.replace(config, components=config.components + tuple(added),
-                                 component_ids=config.component_ids | {c.id for c in added})
+    config = dataclasses.replace(
+        config,
+        components=config.components + tuple(added),
+        component_ids=config.component_ids | {c.id for c in added},
+    )
     planner = _Planner(site_dir, config, manifest, ids, force, report)
     for item in batch.items:
         planner.plan(item)
     if planner.conflicts:
         raise SiteError(planner.conflicts)
     site_text = (site_dir / CONFIG_NAME).read_text(encoding="utf-8")
-    kept = config.components[:len(config.components) - len(added)]
+    kept = config.components[: len(config.components) - len(added)]
     new_site_text = add_components(site_dir / CONFIG_NAME, site_text, kept, added)
     _check(site_dir, config, planner)
     if new_site_text != site_text:
@@ -107,9 +117,11 @@ def import_batch(site_dir: Path, batch: Batch, force: bool = False) -> Report:
     report.components = [c.id for c in added]
     example = leftover_example(site_dir)
     if example is not None and planner.writes:
-        report.notes.append(f"content/incidents/{example.name}: the example from statusgen init is still "
-                            "here; delete it (and site.yml's example components, if no update uses them) "
-                            "when the imported history replaces it")
+        report.notes.append(
+            f"content/incidents/{example.name}: the example from statusgen init is still "
+            "here; delete it (and site.yml's example components, if no update uses them) "
+            "when the imported history replaces it"
+        )
     manifest.components.update({key: value for key, value in ids.items()})
     if planner.writes or added or not (site_dir / MANIFEST).exists() or planner.adopted:
         _write_atomic(site_dir / MANIFEST, manifest.to_text())
@@ -137,25 +149,31 @@ def _load_manifest(site_dir: Path) -> _Manifest:
         message = f"not valid JSON ({error.msg}); it records what earlier imports wrote: restore it from git"
         raise SiteError([Problem(MANIFEST, error.lineno, message)]) from None
     if not isinstance(data, dict) or data.get("version") != 1:
-        raise SiteError([Problem(MANIFEST, 1, "not an import manifest of this statusgen version; "
-                                              "restore it from git")])
-    return _Manifest(dict(data.get("components") or {}), dict(data.get("items") or {}),
-                     dict(data.get("files") or {}))
+        raise SiteError(
+            [Problem(MANIFEST, 1, "not an import manifest of this statusgen version; restore it from git")]
+        )
+    return _Manifest(
+        dict(data.get("components") or {}), dict(data.get("items") or {}), dict(data.get("files") or {})
+    )
 
 
 # --- components -------------------------------------------------------------------------------
 
 
-def _component_ids(sources: list[SourceComponent], config: SiteConfig,
-                   manifest: _Manifest) -> tuple[dict[str, str], list[Component]]:
+def _component_ids(
+    sources: list[SourceComponent], config: SiteConfig, manifest: _Manifest
+) -> tuple[dict[str, str], list[Component]]:
     """Each source component's id in site.yml: as imported before, the same name, or a new one."""
     existing = {c.id: c for c in config.components}
     by_name = {(c.name.casefold(), c.group.casefold()): c.id for c in config.components}
     # A name alone matches only when it is unique on both sides: "NYC3" may be in several groups.
     names = Counter(c.name.casefold() for c in config.components)
     source_names = Counter(s.name.casefold() for s in sources)
-    by_name_only = {c.name.casefold(): c.id for c in config.components
-                    if names[c.name.casefold()] == 1 and source_names[c.name.casefold()] == 1}
+    by_name_only = {
+        c.name.casefold(): c.id
+        for c in config.components
+        if names[c.name.casefold()] == 1 and source_names[c.name.casefold()] == 1
+    }
     ids: dict[str, str] = {}
     added: list[Component] = []
     for source in sources:
@@ -164,7 +182,8 @@ def _component_ids(sources: list[SourceComponent], config: SiteConfig,
             ids[source.key] = str(known)
             continue
         same = by_name.get((source.name.casefold(), source.group.casefold())) or by_name_only.get(
-            source.name.casefold())
+            source.name.casefold()
+        )
         if same:
             ids[source.key] = same
             continue
@@ -187,8 +206,15 @@ def _component_ids(sources: list[SourceComponent], config: SiteConfig,
 class _Planner:
     """Decides every folder and file name and what to do with each file; writes nothing."""
 
-    def __init__(self, site_dir: Path, config: SiteConfig, manifest: _Manifest, ids: dict[str, str],
-                 force: bool, report: Report):
+    def __init__(
+        self,
+        site_dir: Path,
+        config: SiteConfig,
+        manifest: _Manifest,
+        ids: dict[str, str],
+        force: bool,
+        report: Report,
+    ):
         self.site_dir, self.config, self.manifest, self.ids = site_dir, config, manifest, ids
         self.force, self.report = force, report
         self.writes: list[_Write] = []
@@ -207,8 +233,10 @@ class _Planner:
                 self._follow(item, folder, moved)
                 folder = moved
             elif not self.force:
-                self.report.skipped.append(f"content/{folder}: deleted since it was imported; not written "
-                                           "again (--force imports it again)")
+                self.report.skipped.append(
+                    f"content/{folder}: deleted since it was imported; not written "
+                    "again (--force imports it again)"
+                )
                 return
         new_folder = folder is None
         if folder is None:
@@ -234,14 +262,20 @@ class _Planner:
 
     def _renamed(self, folder: str) -> str | None:
         """Where a folder renamed by hand went: the one other folder holding its files, unedited."""
-        recorded = {path.rsplit("/", 1)[1]: entry.get("sha256") for path, entry in self.manifest.files.items()
-                    if path.startswith(folder + "/")}
+        recorded = {
+            path.rsplit("/", 1)[1]: entry.get("sha256")
+            for path, entry in self.manifest.files.items()
+            if path.startswith(folder + "/")
+        }
         if not recorded:
             return None
         name, sha = next(iter(recorded.items()))
         parent = self.site_dir / "content" / folder.split("/")[0]
-        found = [candidate.parent for candidate in sorted(parent.glob(f"*/{name}"))
-                 if _hash(candidate.read_bytes()) == sha]
+        found = [
+            candidate.parent
+            for candidate in sorted(parent.glob(f"*/{name}"))
+            if _hash(candidate.read_bytes()) == sha
+        ]
         if len(found) != 1:
             return None
         return found[0].relative_to(self.site_dir / "content").as_posix()
@@ -250,13 +284,14 @@ class _Planner:
         """Record the new folder name, so this and later imports write there."""
         self.manifest.items[item.key] = new
         for path in [p for p in self.manifest.files if p.startswith(old + "/")]:
-            self.manifest.files[new + path[len(old):]] = self.manifest.files.pop(path)
+            self.manifest.files[new + path[len(old) :]] = self.manifest.files.pop(path)
         self.by_source = {entry.get("source"): path for path, entry in self.manifest.files.items()}
         self.claimed_files = set(self.manifest.files)
         self.claimed_folders.add(new)
         self.adopted = True
-        self.report.notes.append(f"content/{new}: renamed from {old.split('/', 1)[1]} since it was "
-                                 "imported; followed")
+        self.report.notes.append(
+            f"content/{new}: renamed from {old.split('/', 1)[1]} since it was imported; followed"
+        )
 
     def _new_folder(self, item: SourceItem) -> str:
         day = item.date.astimezone(self.config.timezone).strftime("%Y-%m-%d")
@@ -284,8 +319,9 @@ class _Planner:
         recorded = self.manifest.files.get(path)
         if not target.exists():
             if recorded and not self.force:
-                self.report.skipped.append(f"content/{path}: deleted since it was imported; not written "
-                                           "again (--force writes it)")
+                self.report.skipped.append(
+                    f"content/{path}: deleted since it was imported; not written again (--force writes it)"
+                )
                 return
             self.writes.append(_Write(path, text, source))
             if is_update:
@@ -341,8 +377,9 @@ class _Planner:
     def _postmortem_text(self, postmortem: SourcePostmortem) -> str:
         return _document({"date": self._time(postmortem.date)}, postmortem.body)
 
-    def _components(self, kind: Kind, pairs: tuple[tuple[str, str | None], ...],
-                    impact: str | None) -> list[str] | dict[str, str]:
+    def _components(
+        self, kind: Kind, pairs: tuple[tuple[str, str | None], ...], impact: str | None
+    ) -> list[str] | dict[str, str]:
         states: dict[str, str | None] = {}
         for key, state in pairs:
             if key in self.ids and self.ids[key] not in states:
@@ -405,4 +442,3 @@ def _check(site_dir: Path, config: SiteConfig, planner: _Planner) -> None:
             problems.extend(load_folder(found, config, staging, render=_no_render)[1])
     if problems:
         raise SiteError(problems)
-

@@ -37,8 +37,13 @@ _INDICATORS = {
 class StatuspageApi:
     """The JSON files of one audience's view; shared objects are computed once."""
 
-    def __init__(self, view: SiteView, states: dict[str, str], by_activity: list[ItemView],
-                 memo: dict[str, tuple[ItemView, list[dict[str, Any]]]] | None = None):
+    def __init__(
+        self,
+        view: SiteView,
+        states: dict[str, str],
+        by_activity: list[ItemView],
+        memo: dict[str, tuple[ItemView, list[dict[str, Any]]]] | None = None,
+    ):
         self.view = view
         self.states = states
         # A live preview keeps each item's update objects between rebuilds, while the item is unchanged.
@@ -66,8 +71,16 @@ class StatuspageApi:
         unresolved = [i for i in view.incidents if i.active]
         upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
         active = [m for m in view.maintenances if m.active]
-        objects = {item.uri: self.incident(item) for item in
-                   (*unresolved, *upcoming, *active, *view.incidents[:RECENT], *view.maintenances[:RECENT])}
+        objects = {
+            item.uri: self.incident(item)
+            for item in (
+                *unresolved,
+                *upcoming,
+                *active,
+                *view.incidents[:RECENT],
+                *view.maintenances[:RECENT],
+            )
+        }
         data = self._shared_data(
             unresolved=[objects[i.uri] for i in unresolved],
             upcoming=[objects[m.uri] for m in upcoming],
@@ -82,15 +95,24 @@ class StatuspageApi:
                 data[f"scheduled-maintenances/{obj['id']}.json"] = {"page": self.page, "incident": obj}
         return {PREFIX + uri: _dump(content) for uri, content in data.items()}
 
-    def _shared_data(self, unresolved: list[dict[str, Any]], upcoming: list[dict[str, Any]],
-                     active: list[dict[str, Any]], incidents: list[dict[str, Any]],
-                     maintenances: list[dict[str, Any]], status: dict[str, str]) -> dict[str, Any]:
+    def _shared_data(
+        self,
+        unresolved: list[dict[str, Any]],
+        upcoming: list[dict[str, Any]],
+        active: list[dict[str, Any]],
+        incidents: list[dict[str, Any]],
+        maintenances: list[dict[str, Any]],
+        status: dict[str, str],
+    ) -> dict[str, Any]:
         page = self.page
         return {
-            "summary.json": {"page": page, "components": self.components,
-                             "incidents": unresolved,
-                             "scheduled_maintenances": [*active, *upcoming],
-                             "status": status},
+            "summary.json": {
+                "page": page,
+                "components": self.components,
+                "incidents": unresolved,
+                "scheduled_maintenances": [*active, *upcoming],
+                "status": status,
+            },
             "status.json": {"page": page, "status": status},
             "components.json": {"page": page, "components": self.components},
             "incidents.json": {"page": page, "incidents": incidents},
@@ -151,27 +173,38 @@ class StatuspageApi:
         objects = []
         for update in item.updates:
             current = _states_after(update, item)
-            changes = [{"code": cid, "name": names.get(cid, cid),
-                        "old_status": previous.get(cid, "operational"), "new_status": state}
-                       for cid, state in current.items() if previous.get(cid, "operational") != state]
-            changes += [{"code": cid, "name": names.get(cid, cid), "old_status": state,
-                         "new_status": "operational"}
-                        for cid, state in previous.items() if cid not in current]
+            changes = [
+                {
+                    "code": cid,
+                    "name": names.get(cid, cid),
+                    "old_status": previous.get(cid, "operational"),
+                    "new_status": state,
+                }
+                for cid, state in current.items()
+                if previous.get(cid, "operational") != state
+            ]
+            changes += [
+                {"code": cid, "name": names.get(cid, cid), "old_status": state, "new_status": "operational"}
+                for cid, state in previous.items()
+                if cid not in current
+            ]
             previous = current
             stamp = _time(update.date)
-            objects.append({
-                "id": update.id,
-                "status": "completed" if update.status == "cancelled" else update.status,
-                "body": plain_text(update.body_html),
-                "incident_id": item.id,
-                "created_at": stamp,
-                "updated_at": stamp,
-                "display_at": stamp,
-                "affected_components": changes or None,
-                "deliver_notifications": True,
-                "custom_tweet": None,
-                "tweet_id": None,
-            })
+            objects.append(
+                {
+                    "id": update.id,
+                    "status": "completed" if update.status == "cancelled" else update.status,
+                    "body": plain_text(update.body_html),
+                    "incident_id": item.id,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "display_at": stamp,
+                    "affected_components": changes or None,
+                    "deliver_notifications": True,
+                    "custom_tweet": None,
+                    "tweet_id": None,
+                }
+            )
         return objects[::-1]
 
     def _components(self) -> list[dict[str, Any]]:
@@ -188,16 +221,18 @@ class StatuspageApi:
                     objects.append(groups[component.group])
                 group_id = groups[component.group]["id"]
                 groups[component.group]["components"].append(component.id)
-            objects.append(self._component(component.id, component.name, component.description,
-                                           group_id, False))
+            objects.append(
+                self._component(component.id, component.name, component.description, group_id, False)
+            )
         for group in groups.values():
             group["status"] = worst([self.states[cid] for cid in group["components"]])
         for position, data in enumerate(objects, start=1):
             data["position"] = position
         return objects
 
-    def _component(self, component_id: str, name: str, description: str, group_id: str | None,
-                   group: bool) -> dict[str, Any]:
+    def _component(
+        self, component_id: str, name: str, description: str, group_id: str | None, group: bool
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": component_id,
             "name": name,

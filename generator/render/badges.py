@@ -23,14 +23,33 @@ def badge_svg(label: str, message: str, state: str) -> bytes:
     message_width = round(len(message) * _CHAR_WIDTH) + _PADDING
     width = label_width + message_width
     text = f"{label}: {message}"
-    svg = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "width": str(width), "height": "20",
-                             "role": "img", "aria-label": text})
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "width": str(width),
+            "height": "20",
+            "role": "img",
+            "aria-label": text,
+        },
+    )
     ET.SubElement(svg, "title").text = text
     ET.SubElement(svg, "rect", {"width": str(label_width), "height": "20", "fill": _LABEL_COLOR})
-    ET.SubElement(svg, "rect", {"x": str(label_width), "width": str(message_width), "height": "20",
-                                "fill": COLORS[state]})
-    group = ET.SubElement(svg, "g", {"fill": "#fff", "font-family": "Verdana,DejaVu Sans,sans-serif",
-                                     "font-size": "11", "text-anchor": "middle"})
+    ET.SubElement(
+        svg,
+        "rect",
+        {"x": str(label_width), "width": str(message_width), "height": "20", "fill": COLORS[state]},
+    )
+    group = ET.SubElement(
+        svg,
+        "g",
+        {
+            "fill": "#fff",
+            "font-family": "Verdana,DejaVu Sans,sans-serif",
+            "font-size": "11",
+            "text-anchor": "middle",
+        },
+    )
     ET.SubElement(group, "text", {"x": str(label_width / 2), "y": "14"}).text = label
     ET.SubElement(group, "text", {"x": str(label_width + message_width / 2), "y": "14"}).text = message
     svg_bytes: bytes = ET.tostring(svg, encoding="utf-8", xml_declaration=False)

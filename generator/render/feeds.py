@@ -39,16 +39,20 @@ def by_activity(items: Iterable[ItemView]) -> list[ItemView]:
     return sorted(items, key=activity, reverse=True)
 
 
-def feed_entries(view: SiteView, component_id: str | None = None,
-                 items: list[ItemView] | None = None) -> list[Entry]:
+def feed_entries(
+    view: SiteView, component_id: str | None = None, items: list[ItemView] | None = None
+) -> list[Entry]:
     """Every visible update and postmortem (of one component, if given), newest first, capped.
 
     ``items`` narrows the search to the incidents and windows that affected the component;
     it must be in ``by_activity`` order, which lets the search stop once older items cannot
     make the cut (a feed of 50 entries reads about 50 items, not 10 years of history).
     """
-    base, names, size = view.audience.base_url, {c.id: c.name for c in view.config.components}, \
-        view.config.feed_size
+    base, names, size = (
+        view.audience.base_url,
+        {c.id: c.name for c in view.config.components},
+        view.config.feed_size,
+    )
     # The best `size` light references so far (a min-heap); only those are composed.
     best: list[tuple[datetime, str, ItemView, UpdateView | None]] = []  # (date, link) is unique
     for item in items if items is not None else by_activity(view.items):
@@ -75,11 +79,18 @@ def feed_entries(view: SiteView, component_id: str | None = None,
     for date, link, item, maybe_update in sorted(best, key=lambda c: c[:2], reverse=True):
         if maybe_update is None:
             assert item.postmortem is not None
-            entries.append(Entry(link, f"{item.postmortem.title}: {item.title}", date,
-                                 item.postmortem.body_html))
+            entries.append(
+                Entry(link, f"{item.postmortem.title}: {item.title}", date, item.postmortem.body_html)
+            )
         else:
-            entries.append(Entry(link, f"{STATUS_LABELS[maybe_update.status]}: {maybe_update.title}",
-                                 date, _facts(item, maybe_update, view, names) + maybe_update.body_html))
+            entries.append(
+                Entry(
+                    link,
+                    f"{STATUS_LABELS[maybe_update.status]}: {maybe_update.title}",
+                    date,
+                    _facts(item, maybe_update, view, names) + maybe_update.body_html,
+                )
+            )
     return entries
 
 
@@ -87,8 +98,10 @@ def _facts(item: ItemView, update: UpdateView, view: SiteView, names: dict[str, 
     """A first line with what a reader needs without opening the page: impact or window, components."""
     facts = []
     if item.kind == "maintenance" and update.starts and update.ends:
-        facts.append(f"Window: {human_time(update.starts, view.config.timezone)} – "
-                     f"{human_time(update.ends, view.config.timezone)}")
+        facts.append(
+            f"Window: {human_time(update.starts, view.config.timezone)} – "
+            f"{human_time(update.ends, view.config.timezone)}"
+        )
     elif update.impact:
         facts.append(f"Impact: {IMPACT_LABELS[update.impact]}")
     if update.components:
@@ -100,8 +113,9 @@ def component_feed_uris(component_id: str) -> dict[str, str]:
     return {kind: f"components/{component_id}/{name}" for kind, name in FEEDS.items()}
 
 
-def render_feeds(view: SiteView, component_id: str | None = None,
-                 items: list[ItemView] | None = None) -> dict[str, bytes]:
+def render_feeds(
+    view: SiteView, component_id: str | None = None, items: list[ItemView] | None = None
+) -> dict[str, bytes]:
     """history.atom and history.rss: of the whole page, or of one component's updates."""
     base = view.audience.base_url
     uris = component_feed_uris(component_id) if component_id else dict(FEEDS)
@@ -134,8 +148,13 @@ def render_feeds(view: SiteView, component_id: str | None = None,
     feed.link(href=base + uris["atom"], rel="self", type=MEDIA_TYPES["atom"])
     atom = feed.atom_str(pretty=True)
     # feedgen takes RSS's <link> from the last link given, so the page goes last.
-    feed.link([{"href": base + uris["rss"], "rel": "self", "type": MEDIA_TYPES["rss"]},
-               {"href": page, "rel": "alternate"}], replace=True)
+    feed.link(
+        [
+            {"href": base + uris["rss"], "rel": "self", "type": MEDIA_TYPES["rss"]},
+            {"href": page, "rel": "alternate"},
+        ],
+        replace=True,
+    )
     rss = feed.rss_str(pretty=True)
     return {uris["atom"]: atom, uris["rss"]: rss}
 
@@ -143,8 +162,13 @@ def render_feeds(view: SiteView, component_id: str | None = None,
 def _author(feed: FeedGenerator, view: SiteView) -> None:
     """Atom's required author; RSS's managingEditor, which must be an email address, only with one."""
     author = view.config.feed_author
-    feed.author({key: value for key, value in
-                 (("name", author.name), ("email", author.email), ("uri", author.uri)) if value})
+    feed.author(
+        {
+            key: value
+            for key, value in (("name", author.name), ("email", author.email), ("uri", author.uri))
+            if value
+        }
+    )
     if author.email:
         feed.managingEditor(f"{author.email} ({author.name})")
 

@@ -48,39 +48,58 @@ class PageRenderer:
         """Render to bytes; a failing (site-overridden) template becomes a reported problem."""
         try:
             return self.env.get_template(template).render(**context).encode("utf-8")
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
-                AttributeError) as error:  # e.g. a filter given the wrong type in an override
+        except (
+            jinja2.TemplateError,
+            TypeError,
+            ValueError,
+            ArithmeticError,
+            LookupError,
+            AttributeError,
+        ) as error:  # e.g. a filter given the wrong type in an override
             raise SiteError([template_problem(error, self.site_dir)]) from None
 
     def index(self) -> dict[str, bytes]:
         view = self.view
         upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
-        return {"index.html": self.render(
-            "index.html", "index.html",
-            now=self.view.now,
-            overall=self.facts.overall,
-            tab_state=self.facts.overall,
-            overall_text=OVERALL_LABELS[self.facts.overall],
-            groups=grouped_components(view, self.facts.states),
-            active=[i for i in view.incidents if i.active],
-            maintenance_now=[m for m in view.maintenances if m.active],
-            upcoming=upcoming,
-            days=past_days(view),
-        )}
+        return {
+            "index.html": self.render(
+                "index.html",
+                "index.html",
+                now=self.view.now,
+                overall=self.facts.overall,
+                tab_state=self.facts.overall,
+                overall_text=OVERALL_LABELS[self.facts.overall],
+                groups=grouped_components(view, self.facts.states),
+                active=[i for i in view.incidents if i.active],
+                maintenance_now=[m for m in view.maintenances if m.active],
+                upcoming=upcoming,
+                days=past_days(view),
+            )
+        }
 
     def incident(self, item: ItemView) -> dict[str, bytes]:
         """The item's page: a function of the item alone, so an edit elsewhere never touches it."""
         uri = item.uri + "index.html"
-        tab = {} if item.upcoming else {"tab_state": worst([s for _, s in item.components]) if item.active
-                                        else "operational"}
+        tab = (
+            {}
+            if item.upcoming
+            else {"tab_state": worst([s for _, s in item.components]) if item.active else "operational"}
+        )
         return {uri: self.render("incident.html", uri, item=item, **tab)}
 
     def history_index(self) -> dict[str, bytes]:
         years: dict[str, list[tuple[str, str]]] = {}
         for month, items in self.facts.months:
             years.setdefault(month[:4], []).append((month, _count_items(items)))
-        return {"history/index.html": self.render("history.html", "history/index.html", now=self.view.now,
-                                                  years=list(years.items()), tab_state=self.facts.overall)}
+        return {
+            "history/index.html": self.render(
+                "history.html",
+                "history/index.html",
+                now=self.view.now,
+                years=list(years.items()),
+                tab_state=self.facts.overall,
+            )
+        }
 
     def month_pages(self, months: Iterable[str]) -> dict[str, bytes]:
         """history/<month>/index.html for the given months ("2026-11"), linked to their neighbours."""
@@ -92,8 +111,9 @@ class PageRenderer:
             uri = f"history/{month}/index.html"
             newer = listed[index - 1][0] if index > 0 else None
             older = listed[index + 1][0] if index + 1 < len(listed) else None
-            pages[uri] = self.render("month.html", uri, month=month, items=listed[index][1],
-                                     newer=newer, older=older)
+            pages[uri] = self.render(
+                "month.html", uri, month=month, items=listed[index][1], newer=newer, older=older
+            )
         return pages
 
     def not_found(self) -> dict[str, bytes]:
@@ -101,11 +121,19 @@ class PageRenderer:
         it; root-relative ones (base_url's path) work at any depth, on any host, and before
         base_url's host is live."""
         root = tree_root(self.view.audience)
-        return {"404.html": self._render(
-            "404.html", site=self.view.config, audience=self.view.audience, now=self.view.now,
-            root=root, canonical=self.view.audience.base_url,
-            feeds={kind: root + name for kind, name in FEEDS.items()},
-            component_names=self.facts.component_names, tab_state=self.facts.overall)}
+        return {
+            "404.html": self._render(
+                "404.html",
+                site=self.view.config,
+                audience=self.view.audience,
+                now=self.view.now,
+                root=root,
+                canonical=self.view.audience.base_url,
+                feeds={kind: root + name for kind, name in FEEDS.items()},
+                component_names=self.facts.component_names,
+                tab_state=self.facts.overall,
+            )
+        }
 
     def components(self, only: Collection[str] | None = None) -> dict[str, bytes]:
         """components/<id>/index.html: one component's state, its recent incidents, its feeds."""
@@ -117,10 +145,18 @@ class PageRenderer:
             items = [item for item in self.facts.by_component.get(component.id, []) if not item.upcoming]
             items.sort(key=lambda i: (i.started, i.id), reverse=True)
             state = self.facts.states[component.id]
-            pages[uri] = self.render("component.html", uri, now=self.view.now, component=component,
-                                     state=state, tab_state=state, items=items[:COMPONENT_HISTORY],
-                                     component_feeds={kind: name.rsplit("/", 1)[1] for kind, name in
-                                                      component_feed_uris(component.id).items()})
+            pages[uri] = self.render(
+                "component.html",
+                uri,
+                now=self.view.now,
+                component=component,
+                state=state,
+                tab_state=state,
+                items=items[:COMPONENT_HISTORY],
+                component_feeds={
+                    kind: name.rsplit("/", 1)[1] for kind, name in component_feed_uris(component.id).items()
+                },
+            )
         return pages
 
 
@@ -133,6 +169,8 @@ def _count_items(items: list[ItemView]) -> str:
     """'3 incidents, 1 maintenance window' for the history overview."""
     incidents = sum(1 for item in items if item.kind == "incident")
     windows = len(items) - incidents
-    parts = [f"{incidents} incident{'s' * (incidents != 1)}" if incidents else "",
-             f"{windows} maintenance window{'s' * (windows != 1)}" if windows else ""]
+    parts = [
+        f"{incidents} incident{'s' * (incidents != 1)}" if incidents else "",
+        f"{windows} maintenance window{'s' * (windows != 1)}" if windows else "",
+    ]
     return ", ".join(p for p in parts if p)

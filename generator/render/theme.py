@@ -60,12 +60,14 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
     # statusgen and runs without the sandbox's cost (about half of all template time).
     environment = ImmutableSandboxedEnvironment if own else jinja2.Environment
     env = environment(
-        loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(own),
-            # An override can extend the template it replaces: {% extends "default/base.html" %}
-            jinja2.PrefixLoader({"default": default}),
-            default,
-        ]),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(own),
+                # An override can extend the template it replaces: {% extends "default/base.html" %}
+                jinja2.PrefixLoader({"default": default}),
+                default,
+            ]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -79,9 +81,14 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
     env.filters["localdate"] = lambda day: day.strftime("%a, %b %-d, %Y")
     env.filters["duration"] = duration
     env.filters["month_name"] = lambda month: datetime.strptime(month, "%Y-%m").strftime("%B %Y")
-    env.globals.update(state_label=STATE_LABELS, overall_label=OVERALL_LABELS,
-                       status_label=STATUS_LABELS, impact_label=IMPACT_LABELS,
-                       progress_steps=PROGRESS_STEPS, tab_colours=TAB_COLOURS)
+    env.globals.update(
+        state_label=STATE_LABELS,
+        overall_label=OVERALL_LABELS,
+        status_label=STATUS_LABELS,
+        impact_label=IMPACT_LABELS,
+        progress_steps=PROGRESS_STEPS,
+        tab_colours=TAB_COLOURS,
+    )
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         try:
             env.get_template(name)
@@ -125,9 +132,13 @@ def template_problem(error: Exception, site_dir: Path) -> Problem:
             if code.endswith(".html") and Path(code).exists():
                 filename, line = code, trace.tb_lineno
             trace = trace.tb_next
-    message = (f"template not found: {error.name}" if isinstance(error, jinja2.TemplateNotFound)
-               else f"template error: {error}" if isinstance(error, jinja2.TemplateError)
-               else f"template error: {type(error).__name__}: {error}")
+    message = (
+        f"template not found: {error.name}"
+        if isinstance(error, jinja2.TemplateNotFound)
+        else f"template error: {error}"
+        if isinstance(error, jinja2.TemplateError)
+        else f"template error: {type(error).__name__}: {error}"
+    )
     problems = Problems(site_dir)
     problems.add(filename, line, message)
     return problems.items[0]
@@ -140,8 +151,11 @@ def duration(start: datetime, end: datetime | None) -> str:
     minutes = max(0, int((end - start).total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
-             f"{minutes} min" if minutes and not days else ""]
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes and not days else "",
+    ]
     return " ".join(p for p in parts if p) or "under a minute"
 
 

@@ -67,8 +67,9 @@ class PreviewMemo:
 class Tree:
     """One audience's files; what they share is computed once, when the tree is made."""
 
-    def __init__(self, env: jinja2.Environment, view: SiteView, site_dir: Path,
-                 memo: PreviewMemo | None = None):
+    def __init__(
+        self, env: jinja2.Environment, view: SiteView, site_dir: Path, memo: PreviewMemo | None = None
+    ):
         self.facts = view_facts(view, memo.newest_activity_first if memo else None)
         self.view = view
         self.pages = PageRenderer(env, self.facts, site_dir)
@@ -84,11 +85,18 @@ class Tree:
     def shared(self, only: Only = EVERYTHING) -> dict[str, bytes]:
         """Every file but the month and incident pages: cheap, and what any change touches."""
         pages = self.pages
-        return {**pages.index(), **pages.history_index(), **pages.not_found(), **self.robots(),
-                **render_feeds(self.view, items=self.facts.by_activity), **self.api.shared(),
-                **self.badges(), **pages.components(only.components),
-                **self.component_feeds(only.component_feeds),
-                **(render_calendar(self.view) if only.calendar else {})}
+        return {
+            **pages.index(),
+            **pages.history_index(),
+            **pages.not_found(),
+            **self.robots(),
+            **render_feeds(self.view, items=self.facts.by_activity),
+            **self.api.shared(),
+            **self.badges(),
+            **pages.components(only.components),
+            **self.component_feeds(only.component_feeds),
+            **(render_calendar(self.view) if only.calendar else {}),
+        }
 
     def badges(self) -> dict[str, bytes]:
         """badge.svg for the whole page and components/<id>/badge.svg for each component."""
@@ -97,7 +105,8 @@ class Tree:
         for component in self.view.config.components:
             state = self.facts.states[component.id]
             badges[f"components/{component.id}/badge.svg"] = badge_svg(
-                component.name, STATE_LABELS[state].lower(), state)
+                component.name, STATE_LABELS[state].lower(), state
+            )
         return badges
 
     def component_feeds(self, only: Collection[str] | None = None) -> dict[str, bytes]:
@@ -114,7 +123,8 @@ class Tree:
         return {}
 
 
-def render_tree(env: jinja2.Environment, view: SiteView, site_dir: Path,
-                only: Only = EVERYTHING) -> dict[str, bytes]:
+def render_tree(
+    env: jinja2.Environment, view: SiteView, site_dir: Path, only: Only = EVERYTHING
+) -> dict[str, bytes]:
     """Every file of one audience's tree (or the part ``only`` names), as {uri: bytes}."""
     return Tree(env, view, site_dir).render(only)

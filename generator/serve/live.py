@@ -65,8 +65,9 @@ class Rebuild:
     held: list[tuple[str, datetime]] = field(default_factory=list)  # updates dated after now, after it
 
     def describe(self) -> str:
-        what = ", ".join(self.changed[:3]) + (f" and {len(self.changed) - 3} more" if len(self.changed) > 3
-                                               else "") or ("site" if self.full else "the clock")
+        what = ", ".join(self.changed[:3]) + (
+            f" and {len(self.changed) - 3} more" if len(self.changed) > 3 else ""
+        ) or ("site" if self.full else "the clock")
         took = f"in {self.seconds * 1000:.0f} ms"
         if self.problems:
             count = len(self.problems)
@@ -78,10 +79,12 @@ class Rebuild:
         if not self.rendered and not self.removed:
             return f"{what}: {fixed}nothing to re-render ({took})"
         removed = f", removed {self.removed}" if self.removed else ""
-        return (f"{what}: {fixed}re-rendered {_count(self.incident_pages, 'incident page')}, "
-                f"{_count(self.month_pages, 'month page')} and "
-                f"{_count(self.rendered - self.incident_pages - self.month_pages, 'shared file')}"
-                f"{removed} {took}")
+        return (
+            f"{what}: {fixed}re-rendered {_count(self.incident_pages, 'incident page')}, "
+            f"{_count(self.month_pages, 'month page')} and "
+            f"{_count(self.rendered - self.incident_pages - self.month_pages, 'shared file')}"
+            f"{removed} {took}"
+        )
 
 
 @dataclass
@@ -162,8 +165,13 @@ def _first(entry: tuple[datetime, FolderKey]) -> datetime:
 class LiveSite:
     """Every audience's tree as ``{uri: bytes}``; ``trees`` is replaced whole after each rebuild."""
 
-    def __init__(self, site_dir: Path, now: str | None = None, workers: int = 1,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(
+        self,
+        site_dir: Path,
+        now: str | None = None,
+        workers: int = 1,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ):
         self.site_dir = site_dir
         self.fixed_now = now  # None: the clock, read at each rebuild
         self.clock = clock  # the preview's only way to the time (tests move it by hand)
@@ -188,8 +196,9 @@ class LiveSite:
         try:
             paths = sorted(set(changed))
             # Editors' scratch files (sed's sedXXXXXX) come and go within a save: name only what stays.
-            names = [self._relative(path) for path in paths
-                     if path.exists() or path.suffix in _SOURCE_SUFFIXES]
+            names = [
+                self._relative(path) for path in paths if path.exists() or path.suffix in _SOURCE_SUFFIXES
+            ]
             keys, templates, needs_full = self._classify(paths)
             if needs_full or self._state is None or self._site_problems:
                 result = self._full(names)
@@ -204,17 +213,28 @@ class LiveSite:
         return self._settle(self._failed(error, []), time.perf_counter())
 
     def _failed(self, error: Exception, names: list[str]) -> Rebuild:
-        self._site_problems = [Problem("statusgen", 0, f"unexpected error in the preview "
-                                                       f"({type(error).__name__}: {error}); save again "
-                                                       "to retry, or restart statusgen serve")]
+        self._site_problems = [
+            Problem(
+                "statusgen",
+                0,
+                f"unexpected error in the preview "
+                f"({type(error).__name__}: {error}); save again "
+                "to retry, or restart statusgen serve",
+            )
+        ]
         self._state = None
         return Rebuild(names)
 
     def _settle(self, result: Rebuild, started: float) -> Rebuild:
         """Publish the problems and held updates after a rebuild; a change of either is a new generation."""
         before, held_before = self.problems, self.held
-        self.problems = SiteError([*self._site_problems, *self._template_problems,
-                                   *(p for ps in self._folder_problems.values() for p in ps)]).problems
+        self.problems = SiteError(
+            [
+                *self._site_problems,
+                *self._template_problems,
+                *(p for ps in self._folder_problems.values() for p in ps),
+            ]
+        ).problems
         if self._state is not None:
             self.held = sorted(item for items in self._state.held.values() for item in items)
         result.problems, result.held, result.serving = self.problems, self.held, bool(self.trees)
@@ -274,10 +294,13 @@ class LiveSite:
         self._folder_problems.clear()
         self._template_problems = []
         try:
-            site, moment, env = load_site(self.site_dir, self.fixed_now or self.clock(),
-                                          self.workers, (), self.cache)
-            renderers = [Tree(env, view_for(site, audience, moment), self.site_dir)
-                         for audience in site.config.audiences]
+            site, moment, env = load_site(
+                self.site_dir, self.fixed_now or self.clock(), self.workers, (), self.cache
+            )
+            renderers = [
+                Tree(env, view_for(site, audience, moment), self.site_dir)
+                for audience in site.config.audiences
+            ]
             trees: Trees = {}
             assets = static_files(site.config, self.site_dir)
             report = render_all(renderers, assets, None, self.workers, trees)
@@ -289,16 +312,23 @@ class LiveSite:
         self.cache.take_log()
         incidents = {(KIND_DIRS[i.kind], i.id): i for i in site.items}
         self._state = _State(
-            config=site.config, env=env, moment=moment, incidents=incidents,
-            views={r.view.audience.id: {(KIND_DIRS[v.kind], v.id): v for v in r.view.items}
-                   for r in renderers},
+            config=site.config,
+            env=env,
+            moment=moment,
+            incidents=incidents,
+            views={
+                r.view.audience.id: {(KIND_DIRS[v.kind], v.id): v for v in r.view.items} for r in renderers
+            },
             months={r.view.audience.id: r.facts.month_keys for r in renderers},
             orders={r.view.audience.id: _Orders(r.view.items) for r in renderers},
-            held={key: found for key, incident in incidents.items()
-                  if (found := held_back(incident, moment))},
+            held={
+                key: found for key, incident in incidents.items() if (found := held_back(incident, moment))
+            },
             moments=_Moments(incidents),
-            shared={r.view.audience.id: {uri for uri in trees[r.view.audience.id]
-                                         if not _is_item_or_month(uri)} for r in renderers},
+            shared={
+                r.view.audience.id: {uri for uri in trees[r.view.audience.id] if not _is_item_or_month(uri)}
+                for r in renderers
+            },
         )
         self.trees = trees
         self.audiences = [(a.id, a.title) for a in site.config.audiences]
@@ -306,8 +336,7 @@ class LiveSite:
         self.logo = site.config.logo if site.config.logo_uri else None
         return Rebuild(names, full=True, rendered=sum(report.files.values()))
 
-    def _incremental(self, state: _State, names: list[str], keys: set[FolderKey],
-                     templates: bool) -> Rebuild:
+    def _incremental(self, state: _State, names: list[str], keys: set[FolderKey], templates: bool) -> Rebuild:
         result = Rebuild(names)
         changed = self._reload(state, keys)
         if changed is None:  # an incident and a window now share a name: judged site-wide
@@ -371,8 +400,9 @@ class LiveSite:
                 if folder and (self.site_dir / "content" / other / incident_id).exists():
                     return None
                 if folder:
-                    incident, found = load_folder(folder, state.config, self.site_dir,
-                                                  render=self.cache.render)
+                    incident, found = load_folder(
+                        folder, state.config, self.site_dir, render=self.cache.render
+                    )
                     problems.extend(found)
             if problems.items:
                 self._folder_problems[key] = problems.items
@@ -387,21 +417,33 @@ class LiveSite:
                 changed.add(key)
         return changed
 
-    def _render(self, state: _State, audience_id: str, tree: dict[str, bytes], touched: list[ItemView],
-                clock_moved: bool, result: Rebuild) -> None:
+    def _render(
+        self,
+        state: _State,
+        audience_id: str,
+        tree: dict[str, bytes],
+        touched: list[ItemView],
+        clock_moved: bool,
+        result: Rebuild,
+    ) -> None:
         """Re-render one audience's files that depend on the touched items (or on the clock)."""
         audience = next(a for a in state.config.audiences if a.id == audience_id)
         orders = state.orders[audience_id]
         view = site_view(state.config, audience, state.moment, reversed(orders.by_start), presorted=True)
-        memo = PreviewMemo(api=state.api_memo.setdefault(audience_id, {}),
-                           newest_activity_first=orders.by_activity[::-1])
+        memo = PreviewMemo(
+            api=state.api_memo.setdefault(audience_id, {}), newest_activity_first=orders.by_activity[::-1]
+        )
         renderer = Tree(state.env, view, self.site_dir, memo)
         components = {cid for item in touched for cid in item.component_ids}
-        files = renderer.render(Only(
-            components=None if clock_moved else components, component_feeds=components,
-            calendar=any(item.kind == "maintenance" for item in touched),
-            months=self._months_to_render(state, audience_id, renderer, tree, touched, result),
-            items=_items_to_render(renderer, tree, touched, result)))
+        files = renderer.render(
+            Only(
+                components=None if clock_moved else components,
+                component_feeds=components,
+                calendar=any(item.kind == "maintenance" for item in touched),
+                months=self._months_to_render(state, audience_id, renderer, tree, touched, result),
+                items=_items_to_render(renderer, tree, touched, result),
+            )
+        )
         self._drop_unlisted_api_files(state, audience_id, tree, files, result)
         tree.update(files)
         result.rendered += len(files)
@@ -409,8 +451,14 @@ class LiveSite:
         result.incident_pages += sum(1 for uri in files if uri.startswith(("incidents/", "maintenance/")))
 
     @staticmethod
-    def _months_to_render(state: _State, audience_id: str, renderer: Tree, tree: dict[str, bytes],
-                          touched: list[ItemView], result: Rebuild) -> list[str]:
+    def _months_to_render(
+        state: _State,
+        audience_id: str,
+        renderer: Tree,
+        tree: dict[str, bytes],
+        touched: list[ItemView],
+        result: Rebuild,
+    ) -> list[str]:
         """The months the touched items are in; all of them when a month appeared or emptied
         (its neighbours' links change), whose page is then removed."""
         months = renderer.facts.month_keys
@@ -423,8 +471,9 @@ class LiveSite:
         return months
 
     @staticmethod
-    def _drop_unlisted_api_files(state: _State, audience_id: str, tree: dict[str, bytes],
-                                 files: dict[str, bytes], result: Rebuild) -> None:
+    def _drop_unlisted_api_files(
+        state: _State, audience_id: str, tree: dict[str, bytes], files: dict[str, bytes], result: Rebuild
+    ) -> None:
         """The API writes incidents/<id>.json only for the items it lists: drop those it no longer does."""
         shared_now = {uri for uri in files if not _is_item_or_month(uri)}
         for uri in state.shared[audience_id]:
@@ -436,8 +485,9 @@ class LiveSite:
         state.shared[audience_id] = shared_now
 
 
-def _items_to_render(renderer: Tree, tree: dict[str, bytes], touched: list[ItemView],
-                     result: Rebuild) -> list[str]:
+def _items_to_render(
+    renderer: Tree, tree: dict[str, bytes], touched: list[ItemView], result: Rebuild
+) -> list[str]:
     """The touched items this audience still sees; the pages of the others are removed."""
     items = []
     for uri in dict.fromkeys(item.uri for item in touched):
@@ -461,8 +511,9 @@ def _moments(incident: Item) -> Iterator[datetime]:
 
 
 def _is_item_or_month(uri: str) -> bool:
-    return uri.startswith(("incidents/", "maintenance/")) or (uri.startswith("history/")
-                                                              and uri != "history/index.html")
+    return uri.startswith(("incidents/", "maintenance/")) or (
+        uri.startswith("history/") and uri != "history/index.html"
+    )
 
 
 def _count(number: int, noun: str) -> str:

@@ -41,12 +41,16 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 # Reloads when the served generation differs from the page's; EventSource reconnects by itself.
-_RELOAD = ('<script>/* statusgen serve: live reload */(()=>{{const s=new EventSource("{events}");'
-           's.onmessage=e=>{{if(e.data!=="{generation}"){{s.close();location.reload()}}}}}})();</script>')
-_OVERLAY_STYLE = ("position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;"
-                  "margin:0;padding:1rem 1.25rem;background:{background};color:#fff;"
-                  "border-top:4px solid {border};font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;"
-                  "box-shadow:0 -4px 24px #0008")
+_RELOAD = (
+    '<script>/* statusgen serve: live reload */(()=>{{const s=new EventSource("{events}");'
+    's.onmessage=e=>{{if(e.data!=="{generation}"){{s.close();location.reload()}}}}}})();</script>'
+)
+_OVERLAY_STYLE = (
+    "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;"
+    "margin:0;padding:1rem 1.25rem;background:{background};color:#fff;"
+    "border-top:4px solid {border};font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;"
+    "box-shadow:0 -4px 24px #0008"
+)
 
 
 def content_type(uri: str) -> str:
@@ -64,8 +68,15 @@ def is_loopback(host: str) -> bool:
 class Preview:
     """The live site, its HTTP server and its file watcher, started and stopped together."""
 
-    def __init__(self, site_dir: Path, bind: str = "127.0.0.1", port: int = 8000, now: str | None = None,
-                 workers: int = 1, report: Callable[[Rebuild], None] | None = None):
+    def __init__(
+        self,
+        site_dir: Path,
+        bind: str = "127.0.0.1",
+        port: int = 8000,
+        now: str | None = None,
+        workers: int = 1,
+        report: Callable[[Rebuild], None] | None = None,
+    ):
         self.live = LiveSite(site_dir, now, workers)
         self.report = report or (lambda result: None)
         self.changed = threading.Condition()  # notified after each rebuild that changed what is served
@@ -80,9 +91,15 @@ class Preview:
             message = f"cannot listen on {bind}:{port}: {error.strerror or error}; choose another --port"
             raise SiteError([Problem("--port", 0, message)]) from None
         self.watcher = Watcher(site_dir, self._relevant)
-        self._threads = [threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
-                                          name="statusgen-http", daemon=True),
-                         threading.Thread(target=self._rebuild_loop, name="statusgen-rebuild", daemon=True)]
+        self._threads = [
+            threading.Thread(
+                target=self.server.serve_forever,
+                kwargs={"poll_interval": 0.2},
+                name="statusgen-http",
+                daemon=True,
+            ),
+            threading.Thread(target=self._rebuild_loop, name="statusgen-rebuild", daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -111,8 +128,11 @@ class Preview:
         except ValueError:
             return False
         logo = self.live.logo
-        return ((bool(parts) and parts[0] in SUBTREES) or parts == (CONFIG_NAME,)
-                or (logo is not None and path == site_dir / logo))
+        return (
+            (bool(parts) and parts[0] in SUBTREES)
+            or parts == (CONFIG_NAME,)
+            or (logo is not None and path == site_dir / logo)
+        )
 
     def _rebuild_loop(self) -> None:
         while not self.stopping.is_set():
@@ -192,8 +212,10 @@ class _Handler(BaseHTTPRequestHandler):
             message = b"statusgen serve answers only requests addressed to this machine (Host: localhost)\n"
             return self._send(HTTPStatus.FORBIDDEN, CONTENT_TYPES[".txt"], message, body)
         if self.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
-            message = (b"statusgen serve does not answer requests made by other sites' pages "
-                       b"(Sec-Fetch-Site: cross-site); open the preview's address directly\n")
+            message = (
+                b"statusgen serve does not answer requests made by other sites' pages "
+                b"(Sec-Fetch-Site: cross-site); open the preview's address directly\n"
+            )
             return self._send(HTTPStatus.FORBIDDEN, CONTENT_TYPES[".txt"], message, body)
         path = urlsplit(self.path).path
         if path == "/":
@@ -201,8 +223,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == EVENTS and body:
             return self._events(preview)
         if path == STATUS:
-            status = {"generation": live.generation, "problems": [str(p) for p in live.problems],
-                      "held": [{"path": source, "date": date.isoformat()} for source, date in live.held]}
+            status = {
+                "generation": live.generation,
+                "problems": [str(p) for p in live.problems],
+                "held": [{"path": source, "date": date.isoformat()} for source, date in live.held],
+            }
             return self._send(HTTPStatus.OK, "application/json", json.dumps(status).encode(), body)
         if path == PREFIX:
             return self._send(HTTPStatus.OK, CONTENT_TYPES[".html"], self._page(self._audiences_page()), body)
@@ -253,11 +278,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _audiences_page(self) -> bytes:
         live = self.server.preview.live
-        items = "".join(f'<li><a href="/{html.escape(aid)}/">{html.escape(title)}</a> '
-                        f'<code>/{html.escape(aid)}/</code></li>' for aid, title in live.audiences)
+        items = "".join(
+            f'<li><a href="/{html.escape(aid)}/">{html.escape(title)}</a> '
+            f"<code>/{html.escape(aid)}/</code></li>"
+            for aid, title in live.audiences
+        )
         listing = f"<ul>{items}</ul>" if items else "<p>Nothing built yet: fix the problems below.</p>"
-        return _plain_page("statusgen preview", "<p>Each audience's tree, as <code>statusgen build</code> "
-                                                f"would write it:</p>{listing}")
+        return _plain_page(
+            "statusgen preview",
+            f"<p>Each audience's tree, as <code>statusgen build</code> would write it:</p>{listing}",
+        )
 
     def _not_found(self, body: bool, audience: str | None = None) -> None:
         live = self.server.preview.live
@@ -265,10 +295,15 @@ class _Handler(BaseHTTPRequestHandler):
         if page is not None and audience:
             page = _rebase(page, live.roots.get(audience, "/"), f"/{audience}/")
         if page is None:
-            links = "".join(f'<li><a href="/{html.escape(aid)}/">{html.escape(title)}</a></li>'
-                            for aid, title in live.audiences)
-            page = _plain_page("Not found", f"<p>Nothing is served at <code>{html.escape(self.path)}</code>. "
-                                            f"The audiences' trees:</p><ul>{links}</ul>")
+            links = "".join(
+                f'<li><a href="/{html.escape(aid)}/">{html.escape(title)}</a></li>'
+                for aid, title in live.audiences
+            )
+            page = _plain_page(
+                "Not found",
+                f"<p>Nothing is served at <code>{html.escape(self.path)}</code>. "
+                f"The audiences' trees:</p><ul>{links}</ul>",
+            )
         self._send(HTTPStatus.NOT_FOUND, CONTENT_TYPES[".html"], self._page(page), body)
 
     def _redirect(self, location: str) -> None:
@@ -324,11 +359,13 @@ def _unsafe(part: str) -> bool:
 
 def _plain_page(title: str, body: str) -> bytes:
     """The preview's own pages (the audiences, a 404 outside them): plain, readable HTML."""
-    return ("<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport "
-            f"content='width=device-width,initial-scale=1'><title>{html.escape(title)}</title>"
-            "<body style='font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;"
-            "padding:0 1rem'>"
-            f"<h1>{html.escape(title)}</h1>{body}</body></html>").encode()
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport "
+        f"content='width=device-width,initial-scale=1'><title>{html.escape(title)}</title>"
+        "<body style='font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;"
+        "padding:0 1rem'>"
+        f"<h1>{html.escape(title)}</h1>{body}</body></html>"
+    ).encode()
 
 
 def _overlay(problems: list[Problem], held: list[tuple[str, datetime]], serving: bool) -> str:
@@ -340,17 +377,23 @@ def _overlay(problems: list[Problem], held: list[tuple[str, datetime]], serving:
         title = f"statusgen: {count} problem{'s' * (count != 1)}; {showing}"
         return _banner("statusgen-problems", "#2b0a0a", "#e5484d", title, lines)
     if held:
-        lines = "".join(f"<li>{html.escape(source)}: dated {date.isoformat(timespec='minutes')}</li>"
-                        for source, date in held)
+        lines = "".join(
+            f"<li>{html.escape(source)}: dated {date.isoformat(timespec='minutes')}</li>"
+            for source, date in held
+        )
         count = len(held)
-        title = (f"statusgen: {count} update{'s' * (count != 1)} dated after now, held back until then "
-                 "(a wrong date or offset?)")
+        title = (
+            f"statusgen: {count} update{'s' * (count != 1)} dated after now, held back until then "
+            "(a wrong date or offset?)"
+        )
         return _banner("statusgen-held", "#0a1f3b", "#3e8ef7", title, lines)
     return ""
 
 
 def _banner(element_id: str, background: str, border: str, title: str, items: str) -> str:
     style = _OVERLAY_STYLE.format(background=background, border=border)
-    return (f'<aside id="{element_id}" role="alert" style="{style}"><strong style="font-size:16px">'
-            f'{html.escape(title)}</strong><ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul>'
-            '</aside>')
+    return (
+        f'<aside id="{element_id}" role="alert" style="{style}"><strong style="font-size:16px">'
+        f'{html.escape(title)}</strong><ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul>'
+        "</aside>"
+    )

@@ -34,8 +34,15 @@ LONGEST = 1.0  # a burst that goes on (a git checkout) is cut here, and the rest
 SUBTREES = ("content", "themes")
 _CHANGES = ("created", "modified", "deleted", "moved")
 # Only changes: a build reads thousands of files, and their open/close events would flood the queue.
-_EVENTS = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
-           DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
+_EVENTS = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+]
 
 
 class Watcher:
@@ -49,16 +56,19 @@ class Watcher:
         # A folder made with its subfolders (mkdir -p themes/x/templates) is watched twice over
         # for a moment: once by the new watch on themes/, once as a new folder inside it.
         # watchdog keeps one and says so with a warning, harmlessly; keep it off the terminal.
-        warnings.filterwarnings("ignore", message="Callback with id .* already exists",
-                                category=RuntimeWarning)
+        warnings.filterwarnings(
+            "ignore", message="Callback with id .* already exists", category=RuntimeWarning
+        )
         self._handler = _Handler(self)
         self._subtrees: dict[str, ObservedWatch] = {}
         try:
             self.observer: BaseObserver = Observer()
             self._observe()
         except OSError as error:  # e.g. the system's inotify watch limit
-            self.note = (f"cannot watch files efficiently ({error.strerror or error}); polling instead, "
-                         "which notices changes more slowly")
+            self.note = (
+                f"cannot watch files efficiently ({error.strerror or error}); polling instead, "
+                "which notices changes more slowly"
+            )
             self.observer = PollingObserver(timeout=0.5)
             self._subtrees.clear()
             self._observe()
@@ -80,8 +90,9 @@ class Watcher:
                 pass  # already dropped with the folder
         path = self.site_dir / name
         if path.is_dir():
-            self._subtrees[name] = self.observer.schedule(self._handler, str(path), recursive=True,
-                                                          event_filter=_EVENTS)
+            self._subtrees[name] = self.observer.schedule(
+                self._handler, str(path), recursive=True, event_filter=_EVENTS
+            )
 
     def next_batch(self, stop: threading.Event, wait: float | None = None) -> set[Path]:
         """Wait for a change, then for the burst it starts to end; empty when stopping, or when
@@ -92,8 +103,11 @@ class Watcher:
             if stop.is_set() or (give_up is not None and time.monotonic() >= give_up):
                 return batch
             try:
-                batch.add(self.events.get(timeout=0.2 if give_up is None
-                                          else max(0.0, min(0.2, give_up - time.monotonic()))))
+                batch.add(
+                    self.events.get(
+                        timeout=0.2 if give_up is None else max(0.0, min(0.2, give_up - time.monotonic()))
+                    )
+                )
             except queue.Empty:
                 continue
         deadline = time.monotonic() + LONGEST
@@ -128,5 +142,4 @@ class _Handler(FileSystemEventHandler):
 def _is_scratch(path: Path) -> bool:
     """Editors' temporary and backup files (.x.md.swp, x.md~, #x.md#, .#x.md, vim's 4913)."""
     name = path.name
-    return (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
-            or name == "4913")
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913"

@@ -7,12 +7,13 @@ view returned here, so nothing restricted can reach a less privileged audience's
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 
 from markupsafe import escape
 
 from generator.config import Audience, SiteConfig
+from generator.errors import Problem
 from generator.model import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -62,6 +63,7 @@ class UpdateView:
     starts: datetime | None = None
     ends: datetime | None = None
     restricted_to: str = ""  # audience title when less privileged audiences do not see it
+    reopened: bool = False  # it follows a resolution this audience saw: the incident is open again
 
     @property
     def body_html(self) -> str:
@@ -100,6 +102,7 @@ class ItemView:
     starts: datetime | None = None
     ends: datetime | None = None
     postmortem: PostmortemView | None = None
+    reopened: bool = False  # open again after a resolution this audience saw
 
     @property
     def latest(self) -> UpdateView:
@@ -188,7 +191,7 @@ def item_view(
     visible = [u for u in incident.updates if audience.sees(u.audience_rank) and u.date <= now]
     if not visible:
         return None
-    updates = _fold(visible, incident.kind, audience, labels)
+    updates = _reopenings(_fold(visible, incident.kind, audience, labels), visible)
     latest = updates[-1]
     status = latest.status
     if incident.kind == "maintenance":
@@ -226,6 +229,7 @@ def item_view(
         )
         if shown_postmortem
         else None,
+        reopened=status not in CLOSED_STATUSES and any(u.reopened for u in updates),
     )
 
 
@@ -272,6 +276,35 @@ def _fold(
             )
         )
     return tuple(folded)
+
+
+def _reopenings(folded: tuple[UpdateView, ...], updates: list[Update]) -> tuple[UpdateView, ...]:
+    """Mark the updates that reopen the incident in this view: ``reopened: true`` right after a
+    resolution this audience saw (a restricted resolution never shows as one to others)."""
+    return tuple(
+        replace(view, reopened=True)
+        if update.reopened and index > 0 and folded[index - 1].status == "resolved"
+        else view
+        for index, (view, update) in enumerate(zip(folded, updates, strict=True))
+    )
+
+
+def reopen_warnings(item: Item, now: datetime) -> list[Problem]:
+    """Updates dated after now that will reopen the incident, resolved as of now, when they come due."""
+    shown = [u for u in item.updates if u.date <= now]
+    if item.kind != "incident" or not shown or shown[-1].status != "resolved":
+        return []
+    return [
+        Problem(
+            update.source,
+            1,
+            f"dated {update.date.isoformat(timespec='minutes')}, after now: when it comes due it "
+            f"reopens this incident, resolved by {shown[-1].source.rsplit('/', 1)[-1]}; if it was "
+            "written before the resolution and is no longer true, delete it",
+        )
+        for update in item.updates
+        if update.date > now and update.reopened
+    ][:1]
 
 
 def _state(state: str | None, impact: str | None, kind: Kind) -> str:

@@ -12,9 +12,9 @@ from typing import TypeVar
 import jinja2
 
 from generator import output, parallel
-from generator.audience import held_back, view_for
+from generator.audience import held_back, reopen_warnings, view_for
 from generator.authoring.advice import setup_warnings
-from generator.authoring.message_templates import approval_problems, load_templates
+from generator.authoring.message_templates import approval_problems, load_templates, unapproved_updates
 from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
@@ -52,7 +52,7 @@ def build_site(
         staging = output.staging_dir(out_dir)
         try:
             report = render_site(site, site_dir, env, moment, workers, staging)
-            report.warnings = setup_warnings(site_dir, site.config)
+            report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
             output.swap_in(staging, out_dir)
         except output.OutputError as error:  # a full disk, a read-only folder: one clear line
             output.discard(staging)
@@ -71,8 +71,15 @@ def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: boo
         site_dir, now, workers, (), RenderCache(site_dir if cache else None), checking=True
     )
     report = render_site(site, site_dir, env, moment, workers, staging=None)
-    report.warnings = setup_warnings(site_dir, site.config)
+    report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment, checking=True)
     return report
+
+
+def content_warnings(site: Site, now: datetime, checking: bool = False) -> list[Problem]:
+    """What is valid but needs a look: an update that will reopen a resolved incident when it
+    comes due, and (for check) updates written from unapproved templates, to review."""
+    warnings = [warning for item in site.items for warning in reopen_warnings(item, now)]
+    return warnings + (unapproved_updates(site) if checking else [])
 
 
 def load_site(

@@ -149,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("--components", metavar="IDS", help="change the affected components")
     update.add_argument("--starts", metavar="TIMESTAMP", help="move the maintenance window's start")
     update.add_argument("--ends", metavar="TIMESTAMP", help="move the maintenance window's end")
+    _lifecycle_arguments(update)
     maintenance = new_kinds.add_parser("maintenance", help="announce a maintenance window")
     maintenance.add_argument("--title", required=True, help="what customers see")
     maintenance.add_argument("--starts", required=True, metavar="TIMESTAMP", help="when the window starts")
@@ -171,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
         kind_parser.add_argument("--date", metavar="TIMESTAMP", help="the update's time (default: now)")
         kind_parser.add_argument("--audience", help="make the whole update visible only to this audience")
         kind_parser.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
+        _unapproved_arguments(kind_parser)
 
     approve_parser = commands.add_parser(
         "approve",
@@ -180,6 +182,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     approve_parser.add_argument("template", metavar="TEMPLATE", help="template name, e.g. investigating")
     approve_parser.add_argument("--by", required=True, help="who approved it")
+    approve_parser.add_argument(
+        "--role",
+        help="the role signing off, one of templates.approvers in site.yml (needed when it is set)",
+    )
     _site_argument(approve_parser)
     _import_parser(commands)
     return parser
@@ -221,6 +227,34 @@ def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
             action="store_true",
             help="replace files edited since they were imported with the source's text",
         )
+
+
+def _lifecycle_arguments(update: argparse.ArgumentParser) -> None:
+    """After 'resolved', a further update must say what it is."""
+    update.add_argument(
+        "--reopen",
+        action="store_true",
+        help="the resolved incident's problem is back: open it again (writes reopened: true)",
+    )
+    update.add_argument(
+        "--amend",
+        action="store_true",
+        help="add a correction note to a resolved incident, which stays resolved (--status resolved)",
+    )
+
+
+def _unapproved_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emergency exit from templates.require_approval."""
+    parser.add_argument(
+        "--unapproved",
+        action="store_true",
+        help="use the template although it is not approved (an emergency); needs --reason",
+    )
+    parser.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why --unapproved: written into the update (unapproved_reason) for the review afterwards",
+    )
 
 
 def _site_argument(parser: argparse.ArgumentParser) -> None:
@@ -449,6 +483,10 @@ def _new(args: argparse.Namespace, site_dir: Path) -> int:
         date=args.date,
         template=args.template,
         audience=args.audience,
+        reopen=getattr(args, "reopen", False),
+        amend=getattr(args, "amend", False),
+        unapproved=args.unapproved,
+        reason=args.reason,
     )
     written = create(site_dir, request, datetime.now(timezone.utc))
     path = written.path
@@ -482,8 +520,8 @@ def _edit(path: Path) -> None:
 
 
 def _approve(args: argparse.Namespace, site_dir: Path) -> int:
-    path = approve(site_dir, args.template, args.by, datetime.now(timezone.utc))
-    _print(f"{path}: approved by {args.by.strip()}")
+    path = approve(site_dir, args.template, args.by, datetime.now(timezone.utc), args.role)
+    _print(f"{path}: approved by {args.by.strip()}" + (f" for {args.role}" if args.role else ""))
     return 0
 
 

@@ -95,6 +95,7 @@ class SiteConfig:
     theme: str = "default"
     author: Author | None = None  # None: the feeds name the site's title
     require_approval: bool = False  # message templates must be approved (templates.require_approval)
+    approvers: tuple[str, ...] = ()  # roles that must each approve a template (templates.approvers)
     component_ids: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
@@ -200,7 +201,8 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         theme=theme,
         components=components,
         audiences=_audiences(reader, base_url),
-        require_approval=_require_approval(reader),
+        require_approval=_require_approval(reader) or bool(_approvers(reader, check=False)),
+        approvers=_approvers(reader),
         component_ids=frozenset(c.id for c in components),
     )
 
@@ -367,8 +369,31 @@ def _require_approval(reader: _Reader) -> bool:
     if settings is None:
         return False
     templates = _Reader(settings, reader.problems, reader.path, " in templates")
-    templates.check_keys(("require_approval",))
+    templates.check_keys(("require_approval", "approvers"))
     return bool(templates.get("require_approval", bool, False))
+
+
+def _approvers(reader: _Reader, check: bool = True) -> tuple[str, ...]:
+    """templates.approvers: roles (like legal, leadership) that must each approve every template."""
+    settings = reader.data.get("templates")
+    if not isinstance(settings, YamlMap) or settings.get("approvers") is None:
+        return ()
+    problems = reader.problems if check else Problems(reader.path.parent)
+    templates = _Reader(settings, problems, reader.path, " in templates")
+    value = templates.get("approvers", YamlList, YamlList())
+    roles: list[str] = []
+    for role, line in zip(value, value.item_lines, strict=False):
+        if not isinstance(role, str) or not SLUG.match(role):
+            problems.add(reader.path, line, f"each approver is a role like legal or leadership, not {role!r}")
+        elif role in roles:
+            problems.add(reader.path, line, f"approver {role!r} is listed twice")
+        else:
+            roles.append(role)
+    if roles and settings.get("require_approval") is False:
+        templates.problem(
+            "require_approval", "'approvers' needs approval: set require_approval to true or remove approvers"
+        )
+    return tuple(roles)
 
 
 def _language(reader: _Reader) -> str:

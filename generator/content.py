@@ -44,6 +44,8 @@ _KEYS: dict[Kind, tuple[str, ...]] = {
         "audience",
         "template",
         "template_version",
+        "reopened",
+        "unapproved_reason",
     ),
     "maintenance": (
         "date",
@@ -55,6 +57,7 @@ _KEYS: dict[Kind, tuple[str, ...]] = {
         "ends",
         "template",
         "template_version",
+        "unapproved_reason",
     ),
 }
 _REQUIRED_FIRST: dict[Kind, tuple[str, ...]] = {
@@ -259,6 +262,8 @@ def load_folder(
     if not updates:
         problems.add(folder.path, 1, f"{folder.kind} has a postmortem but no updates")
     _check_first_updates(folder.kind, updates, config, problems)
+    if folder.kind == "incident":
+        check_lifecycle(updates, config, problems)
     if folder.kind == "incident":
         _check_empty_components(updates, config, problems)
     for audience in config.audiences:
@@ -532,6 +537,8 @@ def _update(
         ends=fields.date("ends"),
         template=fields.text("template"),
         template_version=fields.text("template_version"),
+        reopened=_reopened(fields, status),
+        unapproved_reason=fields.text("unapproved_reason"),
     )
     if update.starts and update.ends and update.ends <= update.starts:
         fields.problem("ends", "'ends' must be after 'starts'")
@@ -627,3 +634,61 @@ def _check_window(updates: list[Update], problems: Problems) -> None:
                 Problem(update.source, 1, f"{key} moves the window so that it ends before it starts")
             )
             return
+
+
+def _reopened(fields: _Fields, status: str | None) -> bool:
+    """``reopened: true``: this update opens a resolved incident again (so it cannot resolve it)."""
+    value = fields.front.get("reopened")
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        fields.problem("reopened", f"'reopened' must be true or false, not {value!r}")
+        return False
+    if value and status == "resolved":
+        fields.problem(
+            "reopened",
+            "'reopened: true' with status 'resolved': a reopening update says what is wrong again "
+            "(investigating, identified or monitoring); a correction to the resolution needs no key",
+        )
+        return False
+    return value
+
+
+def check_lifecycle(updates: list[Update], config: SiteConfig, problems: Problems) -> None:
+    """After 'resolved', an incident is open again only by an update that says ``reopened: true``.
+
+    Judged in every audience's view, since each sees its own sequence: a public update after a
+    public resolution must say it, whatever restricted updates came between.
+    """
+    reopening: dict[str, bool] = {}  # update id -> reopens the incident in some audience's view
+    reported: set[str] = set()
+    for audience in config.audiences:
+        previous: Update | None = None
+        for update in (u for u in updates if audience.sees(u.audience_rank)):
+            after_resolution = previous is not None and previous.status == "resolved"
+            reopening[update.id] = reopening.get(update.id, False) or (after_resolution and update.reopened)
+            if after_resolution and update.status != "resolved" and not update.reopened:
+                if update.id not in reported:
+                    reported.add(update.id)
+                    assert previous is not None
+                    problems.items.append(Problem(update.source, 1, _not_reopened(update, previous, config)))
+            previous = update
+    for update in updates:
+        if update.reopened and not reopening.get(update.id) and update.id not in reported:
+            problems.items.append(
+                Problem(
+                    update.source,
+                    1,
+                    "'reopened: true' but no update before this one resolves the incident; "
+                    "delete the line (or check the date of the resolving update)",
+                )
+            )
+
+
+def _not_reopened(update: Update, resolution: Update, config: SiteConfig) -> str:
+    return (
+        f"status {update.status!r} after the incident was resolved "
+        f"({Path(resolution.source).name}, {human_time(resolution.date, config.timezone)}): "
+        "if it really is open again, add 'reopened: true' (statusgen new update ID --reopen "
+        f"writes it); if not, check this file's date ({human_time(update.date, config.timezone)})"
+    )

@@ -63,6 +63,8 @@ class Update:
     ends: datetime | None = None
     template: str | None = None  # the message template it was written from, and its version
     template_version: str | None = None
+    reopened: bool = False  # an incident's update after its resolution: it is open again
+    unapproved_reason: str | None = None  # written from an unapproved template (new --unapproved)
 
 
 @dataclass(frozen=True)

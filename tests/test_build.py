@@ -243,7 +243,7 @@ def test_update_dated_after_now_is_held_back(make_site, build):
     files = {
         **OLD_RESOLVED,
         "content/incidents/cdn-slow/c.md": incident(
-            "2026-12-01T00:00:00Z", "investigating", "Reopened later."
+            "2026-12-01T00:00:00Z", "investigating", "Reopened later.", reopened="true"
         ),
     }
     out = build(make_site(files))
@@ -437,13 +437,16 @@ def test_held_updates_are_announced(make_site, tmp_path, capsys):
         {
             **OLD_RESOLVED,
             "content/incidents/cdn-slow/c.md": incident(
-                "2026-12-01T00:00:00Z", "investigating", "Reopened later."
+                "2026-12-01T00:00:00Z", "investigating", "Reopened later.", reopened="true"
             ),
         }
     )
     assert main(["build", "--site", str(site), "--out", str(tmp_path / "o"), "--now", NOW]) == 0
     err = capsys.readouterr().err.splitlines()
     assert err == [
+        "content/incidents/cdn-slow/c.md:1: warning: dated 2026-12-01T00:00+00:00, after now: when it "
+        "comes due it reopens this incident, resolved by b.md; if it was written before the resolution "
+        "and is no longer true, delete it",
         "content/incidents/cdn-slow/c.md: note: dated 2026-12-01T00:00+00:00, after now; "
         "held back until a build after that time"
     ]

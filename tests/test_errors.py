@@ -289,9 +289,11 @@ def test_unknown_keys_in_front_matter_with_suggestion(make_site, capsys):
     )
     assert problems(capsys, site) == [
         "content/incidents/a/1.md:5: unknown key 'impcat'; expected one of date, status, title, "
-        "impact, components, audience, template, template_version (did you mean 'impact'?)",
+        "impact, components, audience, template, template_version, reopened, unapproved_reason "
+        "(did you mean 'impact'?)",
         "content/maintenance/m/1.md:7: unknown key 'end'; expected one of date, status, title, "
-        "components, audience, starts, ends, template, template_version (did you mean 'ends'?)",
+        "components, audience, starts, ends, template, template_version, unapproved_reason "
+        "(did you mean 'ends'?)",
     ]
 
 

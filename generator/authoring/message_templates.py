@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from generator.config import SiteConfig
 from generator.content import inside_site, split_front_matter
-from generator.errors import Problems, one_of
+from generator.errors import Problem, Problems, one_of
 from generator.model import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES, Kind, Site
 from generator.yamlsource import YamlMap
 
@@ -37,8 +37,18 @@ PLACEHOLDERS = {
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _PLACEHOLDER_LIKE = re.compile(r"\{\s*([A-Za-z_][\w-]*)\s*\}")
-_APPROVAL_KEYS = ("approved_by", "approved_on", "approved_version")
+_APPROVAL_KEYS = ("approved_by", "approved_on", "approved_version", "approvals")
 _KEYS = ("kind", "status", "impact", "audience", "description", *_APPROVAL_KEYS)
+
+
+@dataclass(frozen=True)
+class RoleApproval:
+    """One role's sign-off (templates.approvers), tied to the wording it saw."""
+
+    role: str
+    by: str
+    on: date
+    version: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class MessageTemplate:
     approved_by: str | None = None
     approved_on: date | None = None
     approved_version: str | None = None
+    approvals: tuple[RoleApproval, ...] = ()  # per role, with templates.approvers
 
     @property
     def approved(self) -> bool:
@@ -100,9 +111,10 @@ def _template(
     _default_problems(path, front, config, problems)
     _placeholder_problems(path, body, body_line, problems)
     approved_on = _approved_on(path, front, problems)
+    approvals = role_approvals(path, front, problems)
     if len(problems.items) != before:
         return None
-    return MessageTemplate(
+    template = MessageTemplate(
         name=path.stem,
         source=problems.display(path),
         kind=kind,
@@ -115,6 +127,7 @@ def _template(
         approved_on=approved_on,
         approved_version=_optional(front, "approved_version"),
     )
+    return _with_roles(template, approvals, config.approvers)
 
 
 def _unknown_key_problems(path: Path, front: YamlMap, problems: Problems) -> None:
@@ -187,7 +200,9 @@ def approval_problems(site: Site, templates: dict[str, MessageTemplate], problem
     if not site.config.require_approval:
         return
     for template in templates.values():
-        if not (template.approved_by and template.approved_on):
+        if site.config.approvers:
+            _role_problems(template, site.config.approvers, problems)
+        elif not (template.approved_by and template.approved_on):
             problems.add(
                 template.source,
                 1,
@@ -214,3 +229,91 @@ def approval_problems(site: Site, templates: dict[str, MessageTemplate], problem
                     f"written from template {used.name!r} as it was before "
                     f"its approval on {used.approved_on}; check the wording",
                 )
+
+
+def role_approvals(path: Path, front: YamlMap, problems: Problems) -> tuple[RoleApproval, ...]:
+    """``approvals:`` as ``statusgen approve --role`` writes it: role: {by, on, version}."""
+    value = front.get("approvals")
+    if value is None:
+        return ()
+    if not isinstance(value, YamlMap):
+        problems.add(path, front.line_of("approvals"), "'approvals' must map each role to {by, on, version}")
+        return ()
+    approvals = []
+    for role, entry in value.items():
+        line = value.line_of(role)
+        on = _approval_date(entry)
+        if not isinstance(entry, YamlMap) or on is None:
+            problems.add(
+                path, line, f"approval of {role!r} must have by, on (a date) and version; re-run approve"
+            )
+            continue
+        approvals.append(RoleApproval(str(role), str(entry["by"]), on, str(entry["version"])))
+    return tuple(approvals)
+
+
+def _approval_date(entry: object) -> date | None:
+    if not isinstance(entry, YamlMap) or set(entry) != {"by", "on", "version"}:
+        return None
+    try:
+        return date.fromisoformat(str(entry["on"]))
+    except ValueError:
+        return None
+
+
+def _with_roles(
+    template: MessageTemplate, approvals: tuple[RoleApproval, ...], roles: tuple[str, ...]
+) -> MessageTemplate:
+    """With templates.approvers, a template is approved when every role approved this wording."""
+    if not roles:
+        return replace(template, approvals=approvals)
+    current = {a.role: a for a in approvals if a.role in roles and a.version == template.version}
+    if len(current) < len(roles):
+        return replace(
+            template, approvals=approvals, approved_by=None, approved_on=None, approved_version=None
+        )
+    return replace(
+        template,
+        approvals=approvals,
+        approved_by=", ".join(f"{current[role].by} ({role})" for role in roles),
+        approved_on=max(a.on for a in current.values()),
+        approved_version=template.version,
+    )
+
+
+def missing_roles(template: MessageTemplate, roles: tuple[str, ...]) -> list[str]:
+    """The roles whose approval of the template's current wording is missing."""
+    signed = {a.role for a in template.approvals if a.version == template.version}
+    return [role for role in roles if role not in signed]
+
+
+def _role_problems(template: MessageTemplate, roles: tuple[str, ...], problems: Problems) -> None:
+    missing = missing_roles(template, roles)
+    if not missing:
+        return
+    earlier = [
+        f"{a.role} approved an earlier wording on {a.on}" for a in template.approvals if a.role in missing
+    ]
+    problems.add(
+        template.source,
+        1,
+        f"template {template.name!r} needs approval by {', '.join(missing)}"
+        + (f" ({'; '.join(earlier)})" if earlier else "")
+        + f"; after review, run: statusgen approve {template.name} --by 'NAME' --role {missing[0]}",
+    )
+
+
+def unapproved_updates(site: Site) -> list[Problem]:
+    """Updates written with ``new --unapproved``: valid and published, listed for review afterwards."""
+    return [
+        Problem(
+            update.source,
+            1,
+            f"written from unapproved template {update.template or '(none)'!r} "
+            f"(reason: {update.unapproved_reason}); review the wording after the incident, "
+            "then delete the 'unapproved_reason' line",
+        )
+        for item in site.items
+        for update in item.updates
+        if update.unapproved_reason
+    ]

@@ -43,6 +43,10 @@ class Request:
     date: str | None = None
     template: str | None = None
     audience: str | None = None
+    reopen: bool = False  # a resolved incident is open again (reopened: true)
+    amend: bool = False  # a correction note to a resolved incident, which stays resolved
+    unapproved: bool = False  # the emergency exit: use an unapproved template, saying why
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ def create(site_dir: Path, request: Request, now: datetime) -> Written:
     status = _status(request, kind, problems)
     template = _template(request, kind, status, templates, config, problems)
     fields = _fields(request, kind, template, current, config, problems)
+    fields.update(_lifecycle_fields(request, current, status, moment, config, problems))
+    exit_fields = _unapproved_field(request, template, config, problems)
     problems.raise_if_any()
     folder, twin = _folder(site_dir, kind, request, current, fields, moment, config)
     path = _free_path(folder, f"{_local(moment, config).strftime('%Y-%m-%dT%H%M')}-{status}")
@@ -74,6 +80,7 @@ def create(site_dir: Path, request: Request, now: datetime) -> Written:
     if template:
         front["template"] = template.name
         front["template_version"] = template.version
+    front.update(exit_fields)
     body = fill(template.body, values) if template else f"{TODO} write the update for customers here]\n"
     _write_checked(path, front, body, kind, config, site_dir)
     notes = []
@@ -143,6 +150,8 @@ def _template(
     problems: Problems,
 ) -> MessageTemplate | None:
     """The template asked for, or the site's template for this stage (named after the status)."""
+    if request.amend and not request.template:  # a correction is not the resolution's wording again
+        return None
     name = request.template or (status if kind == "incident" else f"maintenance-{status}")
     template = templates.get(name)
     if template is None:
@@ -158,14 +167,85 @@ def _template(
             f"template {name!r} is for status {template.status!r}, not {status!r}; "
             + _status_hint(request, kind, status, template.status),
         )
-    if config.require_approval and not template.approved:
+    if config.require_approval and not template.approved and not request.unapproved:
         problems.add(
             template.source,
             1,
             f"template {name!r} is not approved as it stands; "
-            "it needs approval before use (statusgen approve)",
+            "it needs approval before use (statusgen approve), or in an emergency: "
+            "--unapproved --reason 'WHY'",
         )
     return template
+
+
+def _lifecycle_fields(
+    request: Request,
+    current: Item | None,
+    status: str,
+    moment: datetime,
+    config: SiteConfig,
+    problems: Problems,
+) -> dict[str, object]:
+    """Guard rails after 'resolved': another update needs --reopen (open again) or --amend (a
+    correction note, still resolved); ``reopened: true`` for a reopening."""
+    option = "--reopen" if request.reopen else "--amend" if request.amend else ""
+    if request.reopen and request.amend:
+        problems.add("--amend", 0, "use --reopen (the problem is back) or --amend (a correction), not both")
+        return {}
+    if current is None or current.kind != "incident":
+        if option:
+            problems.add(option, 0, f"{option} is for an update to a resolved incident")
+        return {}
+    before = [update for update in current.updates if update.date <= moment]
+    resolution = before[-1] if before and before[-1].status == "resolved" else None
+    if resolution is None:
+        if option:
+            latest = f" (its latest update is {before[-1].status!r})" if before else ""
+            problems.add(option, 0, f"incident {current.id!r} is not resolved{latest}; leave out {option}")
+        return {}
+    resolved = f"resolved by {Path(resolution.source).name} ({human_time(resolution.date, config.timezone)})"
+    if request.reopen and status == "resolved":
+        problems.add(
+            "--status",
+            0,
+            "--reopen opens the incident again: give the status it is at, like --status identified",
+        )
+    elif request.amend and status != "resolved":
+        problems.add(
+            "--status",
+            0,
+            "--amend adds a correction and keeps the incident resolved: use --status resolved "
+            "(or --reopen if the problem is back)",
+        )
+    elif not option:
+        problems.add(
+            "--status",
+            0,
+            f"incident {current.id!r} is already {resolved}; "
+            + (
+                "to correct or add to the resolution note use --amend; if the problem is back use "
+                "--reopen with its status"
+                if status == "resolved"
+                else f"if the problem is back, add --reopen to open it again as {status!r}"
+            ),
+        )
+    return {"reopened": True} if request.reopen else {}
+
+
+def _unapproved_field(
+    request: Request, template: MessageTemplate | None, config: SiteConfig, problems: Problems
+) -> dict[str, object]:
+    """The emergency exit: ``unapproved_reason`` records why an unapproved template was used."""
+    if not request.unapproved:
+        if request.reason is not None:
+            problems.add("--reason", 0, "--reason goes with --unapproved (using an unapproved template)")
+        return {}
+    reason = " ".join((request.reason or "").split())
+    if not reason:
+        problems.add("--reason", 0, "--unapproved needs --reason 'WHY' (kept in the file for the review)")
+    if template is None or not config.require_approval or template.approved:
+        return {}  # nothing unapproved is used: nothing to review
+    return {"unapproved_reason": reason}
 
 
 def _status_hint(request: Request, kind: Kind, status: str, wanted: str) -> str:

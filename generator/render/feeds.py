@@ -86,12 +86,17 @@ def feed_entries(
             entries.append(
                 Entry(
                     link,
-                    f"{STATUS_LABELS[maybe_update.status]}: {maybe_update.title}",
+                    f"{_status_label(maybe_update)}: {maybe_update.title}",
                     date,
                     _facts(item, maybe_update, view, names) + maybe_update.body_html,
                 )
             )
     return entries
+
+
+def _status_label(update: UpdateView) -> str:
+    """'Reopened' for an update that opens the incident again in this view, else its status."""
+    return "Reopened" if update.reopened else STATUS_LABELS[update.status]
 
 
 def _facts(item: ItemView, update: UpdateView, view: SiteView, names: dict[str, str]) -> str:

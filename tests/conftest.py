@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -101,3 +102,20 @@ def incident(date: str, status: str, body: str = "Body.", **keys: object) -> str
             value = json.dumps(value)
         lines.append(f"{key}: {value}")
     return "\n".join([*lines, "---", body, ""])
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI; returns (exit code, stdout, stderr)."""
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    target = tmp_path / "status"
+    assert run(capsys, "init", str(target), "--title", "Acme Status")[0] == 0
+    # init dates its example at the real clock; tests build at NOW, so pin it before NOW.
+    example = next(target.glob("content/incidents/*-status-page-live/01-resolved.md"))
+    example.write_text(re.sub(r"(?m)^date: .*$", "date: 2026-11-27T07:59:00+00:00", example.read_text()))
+    return target

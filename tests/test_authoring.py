@@ -11,28 +11,12 @@ import pytest
 import yaml
 
 from generator.authoring.scaffold import STARTER
-from generator.cli import _parser, main
+from generator.cli import _parser
 
-from conftest import html
+from conftest import html, run
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-27T12:00:00Z"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    target = tmp_path / "status"
-    assert run(capsys, "init", str(target), "--title", "Acme Status")[0] == 0
-    # init dates its example at the real clock; tests build at NOW, so pin it before NOW.
-    example = next(target.glob("content/incidents/*-status-page-live/01-resolved.md"))
-    example.write_text(re.sub(r"(?m)^date: .*$", "date: 2026-11-27T07:59:00+00:00", example.read_text()))
-    return target
 
 
 def new(capsys: pytest.CaptureFixture[str], site: Path, *args: str, fill_in: bool = True) -> Path:

@@ -448,7 +448,7 @@ def test_held_updates_are_announced(make_site, tmp_path, capsys):
         "comes due it reopens this incident, resolved by b.md; if it was written before the resolution "
         "and is no longer true, delete it",
         "content/incidents/cdn-slow/c.md: note: dated 2026-12-01T00:00+00:00, after now; "
-        "held back until a build after that time"
+        "held back until a build after that time",
     ]
 
 

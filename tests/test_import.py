@@ -790,3 +790,27 @@ def test_importing_into_a_new_init_site_points_at_the_example_to_delete(tmp_path
     shutil.rmtree(example)
     code, _, err = run(capsys, "import", "statuspage", str(source), "--site", str(site))
     assert code == 0 and "example from statusgen init" not in err
+
+
+def test_an_incident_the_source_reopened_imports_with_reopened_true(make_site, build, tmp_path, capsys):
+    payload = json.loads((SYNTHETIC / "incidents" / "incident0001.json").read_text())
+    updates = payload["incident"]["incident_updates"]
+    first_resolved = next(u for u in updates if u["status"] == "resolved")
+    first_resolved["display_at"] = first_resolved["created_at"] = (
+        "2026-11-03T09:55:00.000Z"  # before identified
+    )
+    source = tmp_path / "reopened.json"
+    source.write_text(json.dumps(payload))
+    site = make_site()
+    assert main(["import", "statuspage", str(source), "--site", str(site)]) == 0, capsys.readouterr().err
+    assert main(["check", "--site", str(site), "--now", "2026-11-20T12:00:00Z"]) == 0, capsys.readouterr().err
+    (folder,) = (site / "content/incidents").iterdir()
+    reopened = [p.name for p in sorted(folder.glob("*.md")) if "reopened: true" in p.read_text()]
+    assert reopened == ["2026-11-03T1100-identified.md"]  # 10:00 UTC in Europe/Berlin
+    page = html(
+        build(site, tmp_path / "out", "2026-11-20T12:00:00Z")
+        / "public/incidents"
+        / folder.name
+        / "index.html"
+    )
+    assert "Reopened" in page.get_text()

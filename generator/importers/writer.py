@@ -245,10 +245,12 @@ class _Planner:
             self.claimed_folders.add(folder)
         before = len(self.writes)
         impact = None
+        reopening = _reopening(item) if item.kind == "incident" else set()
         for update in item.updates:
             impact = update.impact or impact
             stem = f"{update.date.astimezone(self.config.timezone):%Y-%m-%dT%H%M}-{update.status}"
-            self._file(folder, update.key, stem, self._update_text(item.kind, update, impact), True)
+            text = self._update_text(item.kind, update, impact, update.key in reopening)
+            self._file(folder, update.key, stem, text, True)
         if item.postmortem:
             text = self._postmortem_text(item.postmortem)
             self._file(folder, item.postmortem.key, "postmortem", text, False)
@@ -360,8 +362,12 @@ class _Planner:
                 return path  # one postmortem per incident: the conflict is reported
         raise SiteError([Problem(f"content/{folder}", 0, f"no free file name for {stem}.md")])
 
-    def _update_text(self, kind: Kind, update: SourceUpdate, impact: str | None) -> str:
+    def _update_text(
+        self, kind: Kind, update: SourceUpdate, impact: str | None, reopened: bool = False
+    ) -> str:
         front: dict[str, Any] = {"date": self._time(update.date), "status": update.status}
+        if reopened:
+            front["reopened"] = True
         if update.title is not None:
             front["title"] = update.title
         if update.impact is not None:
@@ -390,6 +396,16 @@ class _Planner:
 
     def _time(self, moment: datetime) -> str:
         return moment.astimezone(self.config.timezone).replace(microsecond=0).isoformat()
+
+
+def _reopening(item: SourceItem) -> set[str]:
+    """Keys of the updates that reopen a resolved incident: our format wants them to say so."""
+    keys, previous = set(), ""
+    for update in sorted(item.updates, key=lambda u: u.date):
+        if previous == "resolved" and update.status != "resolved":
+            keys.add(update.key)
+        previous = update.status
+    return keys
 
 
 def _document(front: dict[str, Any], body: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 import yaml
@@ -21,7 +21,7 @@ from generator.authoring.message_templates import (
 )
 from generator.config import SLUG, SiteConfig, load_config
 from generator.content import CONTENT_DIRS, Folder, load_folder, split_front_matter
-from generator.dates import human_time, parse_timestamp
+from generator.dates import human_time, iso, parse_timestamp
 from generator.errors import Problem, Problems, SiteError, one_of
 from generator.markup import TODO, render_markdown
 from generator.model import IMPACTS, INCIDENT_STATUSES, KIND_DIRS, MAINTENANCE_STATUSES, Item, Kind
@@ -341,6 +341,12 @@ def _local(moment: datetime, config: SiteConfig) -> datetime:
     return moment.astimezone(config.timezone)
 
 
+def _time_element(moment: datetime, zone: tzinfo) -> str:
+    """A time written into an update's text: in the site's zone, labelled, and in a ``<time>``
+    element so that the reader's-time-zone script converts it like every other time."""
+    return f'<time datetime="{iso(moment)}">{human_time(moment, zone)}</time>'
+
+
 def _placeholders(
     config: SiteConfig,
     kind: Kind,
@@ -374,10 +380,10 @@ def _placeholders(
         "components": _and_list([names.get(str(c), str(c)) for c in components]),
         "impact": IMPACT_LABELS.get(str(latest("impact")), ""),
         "status": STATUS_LABELS[status],
-        "date": human_time(moment, zone),
-        "start": human_time(_as_time(starts, config) if starts else start, zone),
-        "end": human_time(_as_time(ends, config), zone) if ends else "",
-        "next_update": human_time(moment + timedelta(minutes=30), zone),
+        "date": _time_element(moment, zone),
+        "start": _time_element(_as_time(starts, config) if starts else start, zone),
+        "end": _time_element(_as_time(ends, config), zone) if ends else "",
+        "next_update": _time_element(moment + timedelta(minutes=30), zone),
         "site": config.title,
     }
 

@@ -360,11 +360,16 @@ def _bracket_scan(block: str) -> int:
     return total + sum(len(block) - start for starts in opened.values() for start in starts)
 
 
+# nh3's default allowlist, plus the machine-readable moment of a <time> (placeholders such as
+# {next_update} write one, and the reader's-time-zone script converts it): that attribute only.
+_ALLOWED_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "time": {"datetime"}}
+
+
 def render_markdown(text: str) -> str:
     """Markdown to HTML, raw HTML sanitized last (no scripts, handlers, styles, iframes)."""
     renderer = _renderer_for(text)
     renderer.reset()
-    return nh3.clean(renderer.convert(text))
+    return nh3.clean(renderer.convert(text), attributes=_ALLOWED_ATTRIBUTES)
 
 
 # Bodies sit under the page's h1 and an h2 ("Updates", "Postmortem"): their headings start at h3.
@@ -404,7 +409,7 @@ def absolute_links(html: str, base: str) -> str:
     parser = _RawHtml(shift=False, url=lambda value: urljoin(base, value))
     parser.feed(html)
     parser.close()
-    return nh3.clean("".join(parser.out))
+    return nh3.clean("".join(parser.out), attributes=_ALLOWED_ATTRIBUTES)
 
 
 class _RawHtml(HTMLParser):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 #: The moment the example site is shown at: an incident open, being monitored.
 NOW = "2026-11-27T06:30:00+01:00"
+#: The calm page (shots named calm-*): the same site once its open incident is resolved.
+CALM_NOW = "2026-11-27T08:00:00+01:00"
+RESOLVED = """---
+date: 2026-11-27T07:05:00+01:00
+status: resolved
+---
+The webhook backlog is cleared and every service is operating normally.
+"""
 #: The reader's time zone: the site's own, so the pages show their times as built.
 TIMEZONE = "Europe/Berlin"
 CHROMIUM_ARGS = [
@@ -45,7 +54,17 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def build(out: Path) -> None:
+def calm_site(folder: Path) -> Path:
+    """A copy of the example site with its open incident resolved: nothing open, all operational."""
+    shutil.copy(REPO / "site.yml", folder / "site.yml")
+    shutil.copytree(REPO / "content", folder / "content")
+    (folder / "content/incidents/2026-11-27-api-errors-frankfurt/2026-11-27T0705-resolved.md").write_text(
+        RESOLVED
+    )
+    return folder
+
+
+def build(out: Path, now: str = NOW, site: Path = REPO) -> None:
     subprocess.run(
         [
             sys.executable,
@@ -53,11 +72,11 @@ def build(out: Path) -> None:
             "generator",
             "build",
             "--site",
-            str(REPO),
+            str(site),
             "--out",
             str(out),
             "--now",
-            NOW,
+            now,
             "--no-cache",
         ],
         check=True,
@@ -66,7 +85,7 @@ def build(out: Path) -> None:
     )
 
 
-def shoot(site: Path, target: Path, chromium: str) -> list[Path]:
+def shoot(site: Path, target: Path, chromium: str, prefix: str = "") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
@@ -87,7 +106,7 @@ def shoot(site: Path, target: Path, chromium: str) -> list[Path]:
                     page = context.new_page()
                     for audience in AUDIENCES:
                         page.goto(f"http://127.0.0.1:{server.server_address[1]}/{audience}/")
-                        path = target / f"{audience}-{device}-{scheme}.png"
+                        path = target / f"{prefix}{audience}-{device}-{scheme}.png"
                         page.screenshot(path=str(path), animations="disabled")
                         written.append(path)
                     context.close()
@@ -107,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         build(site)
-        for path in shoot(site, args.out, args.chromium):
+        build(Path(tmp) / "calm", CALM_NOW, calm_site(Path(tmp)))
+        shots = shoot(site, args.out, args.chromium) + shoot(
+            Path(tmp) / "calm", args.out, args.chromium, "calm-"
+        )
+        for path in shots:
             print(
                 f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} "
                 f"({path.stat().st_size // 1024} KB)"

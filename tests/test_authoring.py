@@ -115,7 +115,10 @@ def test_maintenance_from_template(site, capsys, tmp_path):
     )
     assert path.parent.name == "2026-12-05-database-upgrade"
     text = path.read_text()
-    assert "from Dec 5, 2026, 02:00 UTC to Dec 5, 2026, 03:00 UTC" in text.replace("\n", " ")
+    assert (
+        'from <time datetime="2026-12-05T02:00:00Z">Dec 5, 2026, 02:00 UTC</time> to '
+        '<time datetime="2026-12-05T03:00:00Z">Dec 5, 2026, 03:00 UTC</time>'
+    ) in text.replace("\n", " ")
     out = tmp_path / "out"
     assert run(capsys, "build", "--site", str(site), "--out", str(out), "--now", NOW)[0] == 0
     assert html(out / "public" / "index.html").select_one("#upcoming-heading") is not None

@@ -7,12 +7,12 @@ every file written is read back by the same validation as a build.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 import yaml
+from slugify import slugify as transliterated_slug
 
 from generator.authoring.message_templates import (
     MessageTemplate,
@@ -20,8 +20,8 @@ from generator.authoring.message_templates import (
     load_templates,
 )
 from generator.config import SLUG, SiteConfig, load_config
-from generator.content import CONTENT_DIRS, Folder, load_folder
-from generator.dates import human_time, parse_timestamp
+from generator.content import CONTENT_DIRS, Folder, load_folder, split_front_matter
+from generator.dates import human_time, iso, parse_timestamp
 from generator.errors import Problem, Problems, SiteError, one_of
 from generator.markup import TODO, render_markdown
 from generator.model import IMPACTS, INCIDENT_STATUSES, KIND_DIRS, MAINTENANCE_STATUSES, Item, Kind
@@ -377,11 +377,24 @@ def _folder(
         moment if kind == "incident" else parse_timestamp(str(fields["starts"]), config.timezone), config
     ).strftime("%Y-%m-%d")
     base = f"{day}-{slugify(str(fields['title']))}"[:60].rstrip("-")
-    folder = first = site_dir / "content" / dirname / base
-    number = 2
+    folder = site_dir / "content" / dirname / base
+    number, twin = 2, None
     while folder.exists():
+        # Two titles can share a slug (punctuation, a transliteration): the titles decide.
+        if twin is None and _same_title(folder, str(fields["title"])):
+            twin = folder
         folder, number = site_dir / "content" / dirname / f"{base}-{number}", number + 1
-    return folder, first if folder != first else None
+    return folder, twin
+
+
+def _same_title(folder: Path, title: str) -> bool:
+    """Whether the incident or window in ``folder`` has this title (its latest, as written)."""
+    written = None
+    for path in sorted(folder.glob("*.md")):
+        document = split_front_matter(path, Problems(folder))
+        if document and isinstance(document[0].get("title"), str):
+            written = document[0]["title"]
+    return written is not None and " ".join(written.casefold().split()) == " ".join(title.casefold().split())
 
 
 _SLUG_LENGTH = 60  # with the date in front, well within MAX_ID_LENGTH
@@ -389,8 +402,8 @@ _SLUG_LENGTH = 60  # with the date in front, well within MAX_ID_LENGTH
 
 def slugify(text: str) -> str:
     """ASCII, lowercase, dashes: 'Élevated API errors (EU)' -> 'elevated-api-errors-eu'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    # Transliterated, so 'Διακοπή API' -> 'diakope-api' and 'Сбой оплаты' -> 'sboi-oplaty'.
+    slug = re.sub(r"[^a-z0-9]+", "-", transliterated_slug(text)).strip("-")
     if len(slug) > _SLUG_LENGTH:  # ids have a length limit; cut at a word where there is one
         cut = slug[: _SLUG_LENGTH + 1]
         slug = cut.rsplit("-", 1)[0] if "-" in cut[:_SLUG_LENGTH] else cut[:_SLUG_LENGTH]
@@ -406,6 +419,12 @@ def _free_path(folder: Path, stem: str) -> Path:
 
 def _local(moment: datetime, config: SiteConfig) -> datetime:
     return moment.astimezone(config.timezone)
+
+
+def _time_element(moment: datetime, zone: tzinfo) -> str:
+    """A time written into an update's text: in the site's zone, labelled, and in a ``<time>``
+    element so that the reader's-time-zone script converts it like every other time."""
+    return f'<time datetime="{iso(moment)}">{human_time(moment, zone)}</time>'
 
 
 def _placeholders(
@@ -441,10 +460,10 @@ def _placeholders(
         "components": _and_list([names.get(str(c), str(c)) for c in components]),
         "impact": IMPACT_LABELS.get(str(latest("impact")), ""),
         "status": STATUS_LABELS[status],
-        "date": human_time(moment, zone),
-        "start": human_time(_as_time(starts, config) if starts else start, zone),
-        "end": human_time(_as_time(ends, config), zone) if ends else "",
-        "next_update": human_time(moment + timedelta(minutes=30), zone),
+        "date": _time_element(moment, zone),
+        "start": _time_element(_as_time(starts, config) if starts else start, zone),
+        "end": _time_element(_as_time(ends, config), zone) if ends else "",
+        "next_update": _time_element(moment + timedelta(minutes=30), zone),
         "site": config.title,
     }
 

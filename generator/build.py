@@ -23,6 +23,7 @@ from generator.model import Item, Site
 from generator.render.theme import make_env, static_files
 from generator.render.tree import Only, Tree
 from generator.rendercache import RenderCache
+from generator.unfinished import hold_unfinished
 
 T = TypeVar("T")
 default_workers = parallel.default_workers
@@ -35,6 +36,7 @@ class BuildReport:
     maintenances: int = 0
     seconds: float = 0.0
     held: list[tuple[str, datetime]] = field(default_factory=list)  # (source, date) not yet published
+    unfinished: list[Problem] = field(default_factory=list)  # files with prompts, held back (build only)
     warnings: list[Problem] = field(default_factory=list)  # setup mistakes that do not stop a build
 
 
@@ -45,14 +47,21 @@ def build_site(
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
     output.recover(out_dir)  # a build killed while swapping: its previous output first
+    unfinished: list[Problem] = []
     site, moment, env = load_site(
-        site_dir, now, workers, output.out_dir_problems(out_dir, site_dir), render_cache
+        site_dir,
+        now,
+        workers,
+        output.out_dir_problems(out_dir, site_dir),
+        render_cache,
+        unfinished=unfinished,
     )
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
             report = render_site(site, site_dir, env, moment, workers, staging)
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
+            report.unfinished = unfinished
             output.swap_in(staging, out_dir)
         except output.OutputError as error:  # a full disk, a read-only folder: one clear line
             output.discard(staging)
@@ -89,8 +98,13 @@ def load_site(
     problems_so_far: Iterable[Problem] = (),
     cache: RenderCache | None = None,
     checking: bool = False,
+    unfinished: list[Problem] | None = None,
 ) -> tuple[Site, datetime, jinja2.Environment]:
-    """Read and validate the whole site and its templates; raises SiteError listing every problem."""
+    """Read and validate the whole site and its templates; raises SiteError listing every problem.
+
+    Given ``unfinished`` (a build), files with unanswered prompts are held back, each with a
+    warning added to it (generator/unfinished.py); otherwise they are problems.
+    """
     problems = Problems(site_dir)
     problems.extend(problems_so_far)
     config = load_config(site_dir, problems)
@@ -101,10 +115,13 @@ def load_site(
     env = make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
     with parallel.inheriting(cache or RenderCache(None)):  # forked workers share the render cache
-        loaded = parallel.run(_load_folder_task, [(f, config, site_dir) for f in folders], workers)
+        tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
+        loaded = parallel.run(_load_folder_task, tasks, workers)
     incidents: list[Item] = []
-    for incident, folder_problems, cache_log in loaded:
+    for incident, folder_problems, cache_log, held in loaded:
         problems.extend(folder_problems)
+        if unfinished is not None:
+            unfinished.extend(held)
         if cache:
             cache.absorb(cache_log)
         if incident:
@@ -118,11 +135,13 @@ def load_site(
 
 
 def _load_folder_task(
-    args: tuple[Folder, SiteConfig, Path],
-) -> tuple[Item | None, list[Problem], tuple[dict[bytes, str], list[bytes]]]:
+    args: tuple[Folder, SiteConfig, Path, bool],
+) -> tuple[Item | None, list[Problem], tuple[dict[bytes, str], list[bytes]], list[Problem]]:
     cache: RenderCache = parallel.inherited()
-    incident, problems = load_folder(*args, render=cache.render)
-    return incident, problems, cache.take_log()
+    folder, config, site_dir, hold = args
+    found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
+    incident, problems = load_folder(found, config, site_dir, render=cache.render) if found else (None, [])
+    return incident, problems, cache.take_log(), held
 
 
 def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) -> datetime:

@@ -18,6 +18,7 @@ from typing import TextIO
 from generator import __version__
 from generator.authoring.approve import approve
 from generator.authoring.new import Request, check_written, create
+from generator.authoring.responder import drop_optional_prompts, responder
 from generator.authoring.scaffold import init_site, installed_requirement
 from generator.build import build_site, check_site, default_workers
 from generator.dates import parse_timestamp
@@ -25,7 +26,7 @@ from generator.errors import Problem, SiteError, log_line
 from generator.importers.cstate import read_cstate
 from generator.importers.statuspage import read_statuspage
 from generator.importers.writer import import_batch
-from generator.markup import TODO
+from generator.markup import TODO, has_prompt
 from generator.output import Swapped
 from generator.serve.live import Rebuild
 from generator.serve.server import Preview, is_loopback
@@ -136,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="IDS",
         help="affected component ids, comma separated (needed unless the template sets them)",
     )
+    incident.add_argument(
+        "--status",
+        help="the stage it opens at: investigating (default), identified, monitoring or resolved",
+    )
     update = new_kinds.add_parser("update", help="add the next update to an incident or maintenance")
     update.add_argument("incident_id", metavar="ID", help="the incident's or maintenance's folder name")
     update.add_argument(
@@ -173,6 +178,14 @@ def _parser() -> argparse.ArgumentParser:
         kind_parser.add_argument("--audience", help="make the whole update visible only to this audience")
         kind_parser.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
         _unapproved_arguments(kind_parser)
+        kind_parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=TEXT",
+            help="answer the template's prompt [TODO(NAME): ...] with TEXT (repeatable); on a "
+            "terminal, new asks for the others",
+        )
 
     approve_parser = commands.add_parser(
         "approve",
@@ -397,6 +410,7 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
     report = build_site(site_dir, out_dir, _now(args), args.jobs or default_workers(), args.cache)
     _print_warnings(report.warnings, args)
     _print_held(report.held)
+    _print_warnings(report.unfinished, args)
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
     _print(
         f"Built {_count(report.incidents, 'incident')} and "
@@ -487,7 +501,11 @@ def _new(args: argparse.Namespace, site_dir: Path) -> int:
         amend=getattr(args, "amend", False),
         unapproved=args.unapproved,
         reason=args.reason,
+        answers=_set_answers(args.set),
+        keep_optional=args.edit,
     )
+    if not args.edit and sys.stdin.isatty() and sys.stdout.isatty():
+        request.ask, request.confirm = responder(site_dir, input, _print)
     written = create(site_dir, request, datetime.now(timezone.utc))
     path = written.path
     _print(path)
@@ -495,14 +513,28 @@ def _new(args: argparse.Namespace, site_dir: Path) -> int:
         _print(f"{path}: note: {note}", file=sys.stderr)
     if args.edit:
         _edit(path)
+        drop_optional_prompts(path)  # optional prompts the writer left: gone with their lines
         check_written(path, site_dir)  # raises with what a build would say about the edited file
-    elif TODO in path.read_text(encoding="utf-8"):
+    elif has_prompt(path.read_text(encoding="utf-8")):
         _print(
-            f"{path}: note: fill in the {TODO} ...] prompts or delete them; check and build refuse "
-            "files that still have them",
+            f"{path}: note: fill in the {TODO} ...] prompts or delete them; until then check "
+            "fails on this file and build holds it back (publishes everything else)",
             file=sys.stderr,
         )
     return 0
+
+
+def _set_answers(pairs: list[str]) -> dict[str, str]:
+    """--set NAME=TEXT, each one; a pair without '=' is a mistake."""
+    answers = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals or not name.strip():
+            raise SiteError(
+                [Problem("--set", 0, f"{pair!r}: write NAME=TEXT, e.g. --set symptoms='slow logins'")]
+            )
+        answers[name.strip()] = text
+    return answers
 
 
 def _edit(path: Path) -> None:

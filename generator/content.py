@@ -12,7 +12,7 @@ from typing import Any
 from generator.config import MAX_ID_LENGTH, SLUG, SiteConfig
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, one_of
-from generator.markup import TODO, audience_texts, body_limits, render_markdown, split_blocks
+from generator.markup import PROMPT, audience_texts, body_limits, has_prompt, render_markdown, split_blocks
 from generator.model import (
     COMPONENT_STATES,
     IMPACTS,
@@ -252,7 +252,7 @@ def load_folder(
             postmortem = _postmortem(path, front, body, body_line, config, problems, render)
         else:
             if allow_prompts:  # `statusgen new`: the writer has yet to answer the template's prompts
-                body = body.replace(TODO, "[prompt:")
+                body = PROMPT.sub("[prompt:", body)
             update = _update(folder, path, front, body, body_line, config, problems, render)
             if update:
                 updates.append(update)
@@ -433,7 +433,9 @@ class _Fields:
 
 def _prompt(line: str) -> str:
     """'[TODO: the symptoms customers notice]' from a line, shortened at a word if long."""
-    start = line.index(TODO)
+    found = PROMPT.search(line)
+    assert found is not None
+    start = found.start()
     end = line.find("]", start)
     prompt = line[start : end + 1] if end != -1 else line[start:].rstrip()
     return prompt if len(prompt) <= 70 else prompt[:70].rsplit(" ", 1)[0] + " ...]"
@@ -452,7 +454,7 @@ def _body(
     errors.extend(_front_matter_in_body(body, body_line))
     errors.extend(body_limits(body, body_line))
     for offset, text in enumerate(body.split("\n")):
-        if TODO in text:
+        if has_prompt(text):
             errors.append((body_line + offset, f"{PROMPT_LEFT} {_prompt(text)!r} before publishing"))
     for number, message in errors:
         problems.add(path, number, message)

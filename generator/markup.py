@@ -21,6 +21,15 @@ from generator.errors import one_of
 
 # Message templates mark what the writer must fill in; an update still carrying one is an error.
 TODO = "[TODO:"
+# Every form a prompt takes: [TODO: ...], named [TODO(symptoms): ...], optional [TODO?: ...] and
+# [TODO(symptoms)?: ...] (see generator/authoring/prompts.py). Any of them left is unfinished.
+PROMPT = re.compile(r"\[TODO(?:\([^()\[\]\n]*\))?\??:")
+
+
+def has_prompt(text: str) -> bool:
+    return PROMPT.search(text) is not None
+
+
 _OPEN = re.compile(r"^:::[ \t]*([^\s:]+)[ \t]*$")
 _CLOSE = re.compile(r"^:::[ \t]*$")
 # What may stand before ':::' on a line that is still taken as meant for a marker: spaces, quote

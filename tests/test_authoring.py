@@ -25,7 +25,7 @@ def new(capsys: pytest.CaptureFixture[str], site: Path, *args: str, fill_in: boo
     assert code == 0, err
     path = Path(out.strip())
     if fill_in:
-        path.write_text(re.sub(r"\[TODO:[^\]]*\]", "Filled in.", path.read_text()))
+        path.write_text(re.sub(r"\[TODO(?:\([^)]*\))?\??:[^\]]*\]", "Filled in.", path.read_text()))
     return path
 
 
@@ -252,9 +252,8 @@ def test_approval_is_required_and_tied_to_the_wording(site, capsys):
         ),
         (
             ["incident", "--title", "X", "--components", "api", "--template", "resolved"],
-            "--template: template 'resolved' is for status 'resolved', not 'investigating'; an incident "
-            "starts as 'investigating': use a template for that stage, then add the 'resolved' update with "
-            "`statusgen new update ID --status resolved`",
+            "--template: template 'resolved' is for status 'resolved', not 'investigating'; use --status "
+            "resolved or another template",
         ),
         (
             [
@@ -301,24 +300,26 @@ def test_template_prompts_must_be_answered_before_publishing(site, capsys):
         "minor",
         "--components",
         "api",
+        "--status",
+        "identified",
     )
     path = Path(out.strip())
     assert code == 0 and f"{path}: note: fill in the [TODO: ...] prompts or delete them" in err
     code, _, err = run(capsys, "check", "--site", str(site))
     assert code == 1
     lines = path.read_text().split("\n")
-    line = next(number for number, text in enumerate(lines, 1) if "[TODO:" in text)
+    line = next(number for number, text in enumerate(lines, 1) if "[TODO(cause):" in text)
     relative = path.relative_to(site).as_posix()
     assert (
-        f"{relative}:{line}: fill in or delete the template's prompt '[TODO: the symptoms customers "
-        "notice: errors, slowness, which ...]' before publishing"
+        f"{relative}:{line}: fill in or delete the template's prompt \"[TODO(cause): one or two sentences "
+        "your customers' engineers will ...]\" before publishing"
     ) in err
 
 
 @pytest.mark.parametrize("answers", [True, False])
 def test_edit_opens_the_new_file_and_checks_it_afterwards(site, capsys, tmp_path, monkeypatch, answers):
     editor = tmp_path / "editor.sh"
-    change = "sed -i 's/\\[TODO:[^]]*\\]/Done./g; /\\[TODO:/,/\\]/d' \"$1\"" if answers else "true"
+    change = "sed -i 's/\\[TODO([a-z]*):[^]]*\\]/Done./g' \"$1\"" if answers else "true"
     editor.write_text(f"#!/bin/sh\n{change}\necho 'Edited by hand.' >> \"$1\"\n")
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
@@ -335,10 +336,13 @@ def test_edit_opens_the_new_file_and_checks_it_afterwards(site, capsys, tmp_path
         "minor",
         "--components",
         "api",
+        "--status",
+        "identified",
         "--edit",
     )
     path = Path(out.strip())
     assert path.read_text().endswith("Edited by hand.\n")
+    assert "[TODO(impact)?:" not in path.read_text()  # optional prompts left: gone
     assert code == (0 if answers else 1)
     assert ("fill in or delete the template's prompt" in err) is not answers
     assert "nothing was written" not in err
@@ -449,7 +453,8 @@ def test_next_update_can_be_written_while_earlier_prompts_are_open(site, capsys)
     second = new(capsys, site, "update", first.parent.name, "--status", "identified", fill_in=False)
     assert second.is_file()
     code, _, err = run(capsys, "check", "--site", str(site))
-    assert code == 1 and err.count("fill in or delete the template's prompt") == 5
+    # the first message publishes as written; the identified template asks for the cause
+    assert code == 1 and err.count("fill in or delete the template's prompt") == 1
 
 
 def test_new_says_when_an_update_is_held_or_an_incident_looks_like_another(site, capsys):

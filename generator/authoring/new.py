@@ -7,7 +7,8 @@ every file written is read back by the same validation as a build.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from generator.authoring.message_templates import (
     fill,
     load_templates,
 )
+from generator.authoring.prompts import Ask, answer_prompts
 from generator.config import SLUG, SiteConfig, load_config
 from generator.content import CONTENT_DIRS, Folder, load_folder, split_front_matter
 from generator.dates import human_time, iso, parse_timestamp
@@ -47,6 +49,11 @@ class Request:
     amend: bool = False  # a correction note to a resolved incident, which stays resolved
     unapproved: bool = False  # the emergency exit: use an unapproved template, saying why
     reason: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)  # --set NAME=TEXT: prompts answered
+    ask: Ask | None = None  # on a terminal: asks the writer each prompt not answered by --set
+    # on a terminal: shows the update (front matter, body) and says whether to write it
+    confirm: Callable[[dict[str, object], str], bool] | None = None
+    keep_optional: bool = False  # --edit: optional prompts stay for the editor
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,10 @@ def create(site_dir: Path, request: Request, now: datetime) -> Written:
         front["template_version"] = template.version
     front.update(exit_fields)
     body = fill(template.body, values) if template else f"{TODO} write the update for customers here]\n"
+    body = answer_prompts(body, request.answers, request.ask, problems, request.keep_optional)
+    problems.raise_if_any()
+    if request.confirm and not request.confirm(front, body):
+        raise SiteError([Problem("new", 0, "not written, as you asked")])
     _write_checked(path, front, body, kind, config, site_dir)
     notes = []
     if moment > now:
@@ -152,7 +163,7 @@ def _template(
     """The template asked for, or the site's template for this stage (named after the status)."""
     if request.amend and not request.template:  # a correction is not the resolution's wording again
         return None
-    name = request.template or (status if kind == "incident" else f"maintenance-{status}")
+    name = request.template or _stage_template(request, kind, status, templates)
     template = templates.get(name)
     if template is None:
         if request.template:
@@ -249,14 +260,23 @@ def _unapproved_field(
 
 
 def _status_hint(request: Request, kind: Kind, status: str, wanted: str) -> str:
-    """How to use a template of another stage: only `new update` has --status."""
-    if request.incident_id:
+    """How to use a template of another stage."""
+    if request.incident_id or kind == "incident":
         return f"use --status {wanted} or another template"
-    first = "an incident" if kind == "incident" else "a maintenance window"
     return (
-        f"{first} starts as {status!r}: use a template for that stage, then add the {wanted!r} "
-        f"update with `statusgen new update ID --status {wanted}`"
+        f"a maintenance window starts as {status!r}: use a template for that stage, then add the "
+        f"{wanted!r} update with `statusgen new update ID --status {wanted}`"
     )
+
+
+def _stage_template(request: Request, kind: Kind, status: str, templates: dict[str, MessageTemplate]) -> str:
+    """The template named after the stage; for an incident of a given impact, the one named after
+    stage and impact (`investigating-critical`) if the site has it."""
+    name = status if kind == "incident" else f"maintenance-{status}"
+    impact = request.impact
+    if kind == "incident" and impact and f"{name}-{impact}" in templates:
+        return f"{name}-{impact}"
+    return name
 
 
 def _fields(

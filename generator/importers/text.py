@@ -15,7 +15,7 @@ import re
 
 import nh3
 
-from generator.markup import TODO, defuse_marker, looks_like_marker
+from generator.markup import PROMPT, defuse_marker, looks_like_marker
 from generator.yamlsource import CONTROL_CHARACTERS, normalise_line_ends
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -120,7 +120,7 @@ def _continues(lines: list[str], index: int) -> bool:
 
 
 def _code_line(line: str) -> str:
-    return line.replace(TODO, TODO[:-1] + _ZERO_WIDTH + ":")
+    return PROMPT.sub(lambda m: m.group(0)[:5] + _ZERO_WIDTH + m.group(0)[5:], line)
 
 
 def _prose_line(line: str) -> str:
@@ -139,7 +139,7 @@ def _prose_line(line: str) -> str:
 
 
 def _prose(text: str) -> str:
-    text = text.replace(TODO, "&#91;TODO:")
+    text = PROMPT.sub(lambda m: "&#91;" + m.group(0)[1:], text)
     text = re.sub("<", _angle, text)
     return _URL.sub(_autolink, text)
 

@@ -1,0 +1,62 @@
+"""Unfinished updates: files that still have a message template's prompt (``[TODO: ...]``).
+
+``check`` (the pull-request gate) fails on them. ``build`` publishes everything else and holds
+them back, as if the files did not exist, with a warning for each: one responder's unfinished
+file must not stop every other incident's updates. An incident whose earliest update (for any
+audience) is unfinished is held back whole, since without that update it would start elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.config import SiteConfig
+from generator.content import POSTMORTEM_NAME, Folder, load_folder
+from generator.errors import Problem, Problems
+from generator.markup import PROMPT
+
+
+def hold_unfinished(
+    folder: Folder, config: SiteConfig, site_dir: Path
+) -> tuple[Folder | None, list[Problem]]:
+    """The folder without its unfinished files (None: hold it all back), and a warning for each."""
+    found = {path: line for path in folder.files if (line := _prompt_line(path))}
+    if not found:
+        return folder, []
+    problems = Problems(site_dir)
+    rest = tuple(path for path in folder.files if path not in found)
+    whole = not any(path.name != POSTMORTEM_NAME for path in rest) or _opens(folder, found, config, site_dir)
+    for path, line in found.items():
+        problems.add(
+            path,
+            line,
+            "unfinished: a template prompt is not answered; held back from every audience "
+            + (f"with the whole {folder.kind}, as it opens it " if whole else "")
+            + "(check fails on it): answer or delete the prompt, then build again",
+        )
+    return (None if whole else Folder(folder.kind, folder.id, folder.path, rest)), problems.items
+
+
+def _prompt_line(path: Path) -> int:
+    """The line of the file's first prompt; 0 if it has none (or cannot be read: the load says why)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0
+    match = PROMPT.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+def _opens(folder: Folder, found: dict[Path, int], config: SiteConfig, site_dir: Path) -> bool:
+    """Is an unfinished file the earliest update some audience sees? If the folder does not load
+    even with its prompts allowed, judge by file name (they start with the update's time)."""
+    item, _ = load_folder(folder, config, site_dir, render=lambda text: "", allow_prompts=True)
+    if item is None:
+        updates = [path for path in folder.files if path.name != POSTMORTEM_NAME]
+        return bool(updates) and updates[0] in found
+    sources = {Problems(site_dir).display(path) for path in found}
+    for audience in config.audiences:
+        first = next((u for u in item.updates if audience.sees(u.audience_rank)), None)
+        if first is not None and first.source in sources:
+            return True
+    return False

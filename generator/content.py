@@ -366,6 +366,9 @@ class _Fields:
                 ),
             )
             return None
+        if has_prompt(str(value)):  # build holds the file back for it: check must refuse it too
+            self.problem(key, f"{PROMPT_LEFT} in {key!r} ({_prompt(str(value))!r}) before publishing")
+            return None
         return str(value).strip()
 
     def audience_rank(self) -> int:

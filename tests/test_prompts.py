@@ -402,3 +402,16 @@ def test_a_required_prompt_must_be_answered_or_kept_at_a_terminal(site):
     assert term.wait() == 0, term.seen
     written = next(site.glob("content/incidents/*-later-stage/*-identified.md")).read_text()
     assert "[TODO(cause): one or two sentences" in written and "Impact since" not in written
+
+
+def test_a_prompt_left_in_the_title_fails_check_as_build_holds_it_back(site, capsys):
+    folder = site / "content/incidents/2026-11-27-x"
+    folder.mkdir(parents=True)
+    (folder / "a.md").write_text(
+        "---\ndate: 2026-11-27T08:00:00Z\nstatus: investigating\ntitle: '[TODO: what customers see]'\n"
+        "impact: minor\ncomponents: []\n---\nWe are investigating.\n"
+    )
+    code, _, err = run(capsys, "check", "--site", str(site), "--now", NOW)
+    assert (
+        code == 1 and "content/incidents/2026-11-27-x/a.md:4: fill in or delete the template's prompt" in err
+    )

@@ -378,7 +378,12 @@ def render_markdown(text: str) -> str:
     """Markdown to HTML, raw HTML sanitized last (no scripts, handlers, styles, iframes)."""
     renderer = _renderer_for(text)
     renderer.reset()
-    return nh3.clean(renderer.convert(text), attributes=_ALLOWED_ATTRIBUTES)
+    return sanitize(renderer.convert(text))
+
+
+def sanitize(html: str) -> str:
+    """The one sanitizer of body HTML, for what is rendered and what comes back from the cache."""
+    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES)
 
 
 # Bodies sit under the page's h1 and an h2 ("Updates", "Postmortem"): their headings start at h3.
@@ -418,7 +423,7 @@ def absolute_links(html: str, base: str) -> str:
     parser = _RawHtml(shift=False, url=lambda value: urljoin(base, value))
     parser.feed(html)
     parser.close()
-    return nh3.clean("".join(parser.out), attributes=_ALLOWED_ATTRIBUTES)
+    return sanitize("".join(parser.out))
 
 
 class _RawHtml(HTMLParser):

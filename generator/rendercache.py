@@ -14,8 +14,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-import nh3
-
 from generator import markup
 
 CACHE_DIR = ".statusgen-cache"
@@ -49,7 +47,7 @@ class RenderCache:
         self.used.append(key)
         cached = self._lookup(key)
         if cached is not None:
-            return nh3.clean(cached)  # cheap, and a tampered cache file cannot inject markup
+            return markup.sanitize(cached)  # cheap, and a tampered cache file cannot inject markup
         html = markup.render_markdown(text)
         self.new[key] = html
         return html

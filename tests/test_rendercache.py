@@ -15,7 +15,8 @@ FILES = {
     "content/incidents/x/a.md": incident(
         "2026-11-27T08:00:00Z",
         "investigating",
-        "Some **bold** words.\n\n::: strategic\nDetail.\n:::\n",
+        'Some **bold** words, next update by <time datetime="2026-11-27T09:00:00Z">09:00 UTC</time>.'
+        "\n\n::: strategic\nDetail.\n:::\n",
         title="X",
         impact="minor",
         components=["api"],
@@ -33,6 +34,7 @@ def test_second_build_renders_nothing_and_gives_the_same_bytes(make_site, build,
 
     monkeypatch.setattr(markup, "render_markdown", refuse)
     assert tree_bytes(build(site, tmp_path / "b")) == first
+    assert b'<time datetime="2026-11-27T09:00:00Z">' in first["public/incidents/x/index.html"]
 
 
 def test_changed_text_is_rendered_again(make_site, build, tmp_path):

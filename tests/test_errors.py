@@ -268,7 +268,7 @@ def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
     )
     top = (
         "expected one of title, base_url, timezone, language, description, logo, links, "
-        "history_days, feed_size, author, theme, components, audiences, templates"
+        "history_days, feed_size, author, theme, components, audiences, templates, uptime"
     )
     assert problems(capsys, site) == [
         "site.yml:8: missing required key 'name' in components",

@@ -146,7 +146,7 @@ def test_a_day_with_an_incident_says_so_in_text_and_links_to_it(make_site, build
     assert bar.a["href"] == "../../incidents/out/"
     assert bar.get_text() == "Nov 26, 2026: 98.75 % uptime, partial outage; Outage" == bar["title"]
     front = html(out / "public/index.html")
-    assert [s.get_text() for s in front.select(".up")] == ["99.51 %", "100 %", "100 %"]
+    assert [s.get_text() for s in front.select(".components small")] == ["99.51 %", "100 %", "100 %"]
 
 
 def test_a_restricted_outage_changes_only_its_audience_figures(make_site, build, tmp_path):

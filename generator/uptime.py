@@ -118,7 +118,7 @@ def uptime(view: SiteView) -> list[ComponentUptime]:
             seconds, items = _day(spans, start, end)
             known = max((end - start).total_seconds(), 0.0)
             down = downtime(seconds, settings)
-            worst = max(seconds, key=STATE_ORDER.index, default="operational")
+            worst = max(seconds, key=STATE_ORDER.index, default="operational") if known else ""
             figures.append(Day(day, known, seconds, worst, 1 - down / known if known else None, items))
             known_total, down_total = known_total + known, down_total + down
         result.append(ComponentUptime(component, tuple(figures), known_total, down_total))

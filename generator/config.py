@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +35,7 @@ SITE_KEYS = (
     "components",
     "audiences",
     "templates",
+    "uptime",
 )
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 DEFAULT_AUDIENCES = (
@@ -48,6 +50,16 @@ class Component:
     name: str
     description: str = ""
     group: str = ""
+    since: date | None = None  # uptime history starts on this day (None: as far back as it goes)
+
+
+@dataclass(frozen=True)
+class UptimeSettings:
+    """How uptime is counted (site.yml ``uptime:``); see the README's formula."""
+
+    days: int = 90
+    partial_outage_weight: float = 0.3  # the share of a partial outage that counts as down
+    maintenance_counts_as_down: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ class SiteConfig:
     author: Author | None = None  # None: the feeds name the site's title
     require_approval: bool = False  # message templates must be approved (templates.require_approval)
     approvers: tuple[str, ...] = ()  # roles that must each approve a template (templates.approvers)
+    uptime: UptimeSettings = UptimeSettings()
     component_ids: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
@@ -157,6 +170,7 @@ _TEXT = (str, int, float)
 _TYPE_NAMES: dict[Any, str] = {
     _TEXT: "text",
     int: "a whole number",
+    (int, float): "a number",
     bool: "true or false",
     YamlList: "a list",
     YamlMap: "a mapping",
@@ -203,6 +217,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         audiences=_audiences(reader, base_url),
         require_approval=_require_approval(reader) or bool(_approvers(reader, check=False)),
         approvers=_approvers(reader),
+        uptime=_uptime(reader),
         component_ids=frozenset(c.id for c in components),
     )
 
@@ -396,6 +411,37 @@ def _approvers(reader: _Reader, check: bool = True) -> tuple[str, ...]:
     return tuple(roles)
 
 
+def _uptime(reader: _Reader) -> UptimeSettings:
+    """uptime: {days, partial_outage_weight, maintenance_counts_as_down}."""
+    data = reader.get("uptime", YamlMap)
+    if data is None:
+        return UptimeSettings()
+    uptime = _Reader(data, reader.problems, reader.path, " in uptime")
+    uptime.check_keys(("days", "partial_outage_weight", "maintenance_counts_as_down"))
+    weight = uptime.get("partial_outage_weight", (int, float), 0.3)
+    if isinstance(weight, bool) or not 0 <= weight <= 1:
+        uptime.problem(
+            "partial_outage_weight", f"'partial_outage_weight' must be between 0 and 1, not {weight}"
+        )
+        weight = 0.3
+    return UptimeSettings(
+        days=uptime.number("days", 90, 1, 366),
+        partial_outage_weight=float(weight),
+        maintenance_counts_as_down=bool(uptime.get("maintenance_counts_as_down", bool, False)),
+    )
+
+
+def _since(entry: _Reader) -> date | None:
+    value = entry.text("since")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        entry.problem("since", f"'since' must be a date like 2026-01-31, not {value!r}")
+        return None
+
+
 def _language(reader: _Reader) -> str:
     language = reader.text("language", "en")
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", language):
@@ -451,7 +497,7 @@ def _components(reader: _Reader) -> tuple[Component, ...]:
     read_id = _unique_ids(entries, "component")
     components = []
     for entry, _ in entries:
-        entry.check_keys(("id", "name", "description", "group"))
+        entry.check_keys(("id", "name", "description", "group", "since"))
         component_id = read_id(entry)
         components.append(
             Component(
@@ -459,6 +505,7 @@ def _components(reader: _Reader) -> tuple[Component, ...]:
                 name=entry.text("name", required=True) or component_id,
                 description=entry.text("description"),
                 group=entry.text("group"),
+                since=_since(entry),
             )
         )
     return tuple(components)

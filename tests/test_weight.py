@@ -12,8 +12,12 @@ from conftest import NOW, REPO, html
 
 pytestmark = pytest.mark.quality
 
-#: The public front page plus what it loads (CSS, script, images), uncompressed.
-BUDGET = 30_000
+#: The public front page plus what it loads (CSS, script, images), uncompressed. Raised from
+#: 30,000 for issue 16 by what the uptime percentages measured on the 1,000-incident page (20
+#: components): 29,583 bytes before, 30,262 after (+679: about 25 bytes of markup per component
+#: and 174 of CSS). The 90-day bars, 90 cells per component, are on component pages for this
+#: reason; their styles (assets/uptime.css) are not loaded by the front page.
+BUDGET = 31_000
 
 
 def front_page_weight(tree: Path) -> dict[str, int]:

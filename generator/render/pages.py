@@ -13,8 +13,10 @@ from generator.config import Audience
 from generator.errors import SiteError
 from generator.render.feeds import FEEDS, component_feed_uris
 from generator.render.theme import template_problem
+from generator.render.uptime import percent_text
 from generator.render.viewfacts import ViewFacts
 from generator.status import OVERALL_LABELS, grouped_components, past_days, worst
+from generator.uptime import ComponentUptime
 
 COMPONENT_HISTORY = 25  # incidents listed on a component's page
 
@@ -58,7 +60,7 @@ class PageRenderer:
         ) as error:  # e.g. a filter given the wrong type in an override
             raise SiteError([template_problem(error, self.site_dir)]) from None
 
-    def index(self) -> dict[str, bytes]:
+    def index(self, uptime: dict[str, ComponentUptime]) -> dict[str, bytes]:
         view = self.view
         upcoming = sorted((m for m in view.maintenances if m.upcoming), key=lambda m: (m.started, m.id))
         return {
@@ -74,6 +76,8 @@ class PageRenderer:
                 maintenance_now=[m for m in view.maintenances if m.active],
                 upcoming=upcoming,
                 days=past_days(view),
+                uptime={cid: percent_text(figure.uptime) for cid, figure in uptime.items()},
+                uptime_days=view.config.uptime.days,
             )
         }
 
@@ -135,7 +139,9 @@ class PageRenderer:
             )
         }
 
-    def components(self, only: Collection[str] | None = None) -> dict[str, bytes]:
+    def components(
+        self, uptime: dict[str, ComponentUptime], only: Collection[str] | None = None
+    ) -> dict[str, bytes]:
         """components/<id>/index.html: one component's state, its recent incidents, its feeds."""
         pages = {}
         for component in self.view.config.components:
@@ -153,6 +159,8 @@ class PageRenderer:
                 state=state,
                 tab_state=state,
                 items=items[:COMPONENT_HISTORY],
+                uptime=uptime[component.id],
+                percent_text=percent_text,
                 component_feeds={
                     kind: name.rsplit("/", 1)[1] for kind, name in component_feed_uris(component.id).items()
                 },

@@ -20,8 +20,10 @@ from generator.render.badges import badge_svg
 from generator.render.calendar import render_calendar
 from generator.render.feeds import render_feeds
 from generator.render.pages import PageRenderer
+from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
 from generator.status import OVERALL_LABELS, STATE_LABELS
+from generator.uptime import uptime
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Only:
     """A part of a tree (None: all of that kind).
 
     ``shared``: every file but the month and incident pages (front page, history index, 404,
-    robots.txt, feeds, API, badges, component pages and feeds, calendar), narrowed by
+    robots.txt, feeds, API, uptime, badges, component pages and feeds, calendar), narrowed by
     ``components`` (component pages), ``component_feeds`` and ``calendar``.
     """
 
@@ -85,15 +87,18 @@ class Tree:
     def shared(self, only: Only = EVERYTHING) -> dict[str, bytes]:
         """Every file but the month and incident pages: cheap, and what any change touches."""
         pages = self.pages
+        figures = uptime(self.view)  # depends on now and every item: shared, like the front page
+        by_id = {figure.component.id: figure for figure in figures}
         return {
-            **pages.index(),
+            **pages.index(by_id),
             **pages.history_index(),
             **pages.not_found(),
             **self.robots(),
             **render_feeds(self.view, items=self.facts.by_activity),
             **self.api.shared(),
+            **uptime_json(self.view, figures),
             **self.badges(),
-            **pages.components(only.components),
+            **pages.components(by_id, only.components),
             **self.component_feeds(only.component_feeds),
             **(render_calendar(self.view) if only.calendar else {}),
         }

@@ -436,10 +436,14 @@ def _since(entry: _Reader) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        since = date.fromisoformat(value)
     except ValueError:
         entry.problem("since", f"'since' must be a date like 2026-01-31, not {value!r}")
         return None
+    if not 1970 <= since.year <= 2999:  # as for --now: a history cannot start before 1970
+        entry.problem("since", f"'since' must be a date between 1970 and 2999, not {value!r}")
+        return None
+    return since
 
 
 def _language(reader: _Reader) -> str:

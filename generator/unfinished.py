@@ -2,8 +2,9 @@
 
 ``check`` (the pull-request gate) fails on them. ``build`` publishes everything else and holds
 them back, as if the files did not exist, with a warning for each: one responder's unfinished
-file must not stop every other incident's updates. An incident whose earliest update (for any
-audience) is unfinished is held back whole, since without that update it would start elsewhere.
+file must not stop every other incident's updates. An incident that does not stand without its
+unfinished files (an audience's earliest remaining update would not say what it is) is held back
+whole.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def hold_unfinished(
         return folder, []
     problems = Problems(site_dir)
     rest = tuple(path for path in folder.files if path not in found)
-    whole = not any(path.name != POSTMORTEM_NAME for path in rest) or _opens(folder, found, config, site_dir)
+    whole = not _stands_without(folder, rest, config, site_dir)
     for path, line in found.items():
         problems.add(
             path,
@@ -47,16 +48,16 @@ def _prompt_line(path: Path) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 0
 
 
-def _opens(folder: Folder, found: dict[Path, int], config: SiteConfig, site_dir: Path) -> bool:
-    """Is an unfinished file the earliest update some audience sees? If the folder does not load
-    even with its prompts allowed, judge by file name (they start with the update's time)."""
-    item, _ = load_folder(folder, config, site_dir, render=lambda text: "", allow_prompts=True)
-    if item is None:
-        updates = [path for path in folder.files if path.name != POSTMORTEM_NAME]
-        return bool(updates) and updates[0] in found
-    sources = {Problems(site_dir).display(path) for path in found}
-    for audience in config.audiences:
-        first = next((u for u in item.updates if audience.sees(u.audience_rank)), None)
-        if first is not None and first.source in sources:
-            return True
-    return False
+def _stands_without(folder: Folder, rest: tuple[Path, ...], config: SiteConfig, site_dir: Path) -> bool:
+    """Does the item still make sense to every audience without its unfinished files (each
+    audience's earliest remaining update says what it is)? If not, it is held back whole.
+
+    Judged by loading what is left, so a restricted draft that opens its audience's view never
+    hides the incident from audiences it does not concern.
+    """
+    if not any(path.name != POSTMORTEM_NAME for path in rest):
+        return False
+    item, problems = load_folder(
+        Folder(folder.kind, folder.id, folder.path, rest), config, site_dir, render=lambda text: ""
+    )
+    return item is not None and not problems

@@ -237,19 +237,21 @@ def test_unfinished_updates_are_held_back_from_every_output_and_check_fails(site
         FIRST.format(title="CANARYWHOLE"),
     )
     write(site, "2026-11-27-canaryid", "2.md", "2026-11-27T10:30:00Z", "monitoring", "CANARYLATER")
-    # A restricted-only opener is the first update its audience sees: held back whole as well.
+    # A restricted-only draft opens its audience's view, but the incident stands without it:
+    # only the draft is held back, and the public incident is published (a draft the public
+    # cannot see must not hide a public incident).
     write(
         site,
-        "2026-11-27-canaryrestricted",
+        "2026-11-27-restricted-draft",
         "1.md",
         "2026-11-27T10:00:00Z",
         "investigating",
-        "Public start.",
-        FIRST.format(title="CANARYR1"),
+        "PUBLICSTART",
+        FIRST.format(title="Public start"),
     )
     write(
         site,
-        "2026-11-27-canaryrestricted",
+        "2026-11-27-restricted-draft",
         "0.md",
         "2026-11-27T09:59:00Z",
         "investigating",
@@ -272,17 +274,19 @@ def test_unfinished_updates_are_held_back_from_every_output_and_check_fails(site
         "answered; held back from every audience with the whole incident, as it opens it"
     ) in err
     assert (
-        "2026-11-27-canaryrestricted/0.md:9: warning: unfinished" in err and "with the whole incident" in err
-    )
+        "content/incidents/2026-11-27-restricted-draft/0.md:9: warning: unfinished: a template prompt is "
+        "not answered; held back from every audience (check fails on it)"
+    ) in err
     assert second.exists() and opener.exists()
-    assert "Built 2 incidents" in stdout  # the example and calm-one
+    assert "Built 3 incidents" in stdout  # the example, calm-one and the restricted draft's incident
     everything = output_text(out)
-    assert "PUBLISHEDFIRST" in everything
+    assert "PUBLISHEDFIRST" in everything and "PUBLICSTART" in everything
     for canary in ("CANARY", "canary"):
         assert canary not in everything
     # the state is the finished update's, as if the unfinished one did not exist
     summary = json.loads((out / "public" / "api" / "v2" / "summary.json").read_text())
-    assert [i["impact"] for i in summary["incidents"]] == ["major"]
+    assert [i["impact"] for i in summary["incidents"]] == ["major", "major"]  # calm-one's stays major
+    assert "Public start" in {i["name"] for i in summary["incidents"]}
     assert {c["status"] for c in summary["components"] if c["name"] == "API"} == {"partial_outage"}
 
 

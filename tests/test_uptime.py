@@ -165,3 +165,13 @@ def test_a_restricted_outage_changes_only_its_audience_figures(make_site, build,
     twin_site = make_site(public_only, DAYS3)
     twin_out = build(twin_site, twin, NOW)
     assert tree_bytes(out / "public") == tree_bytes(twin_out / "public")
+
+
+def test_a_since_outside_1970_to_2999_is_a_problem_not_a_crash(make_site, tmp_path, capsys):
+    from generator.cli import main
+
+    site_yml = DAYS3.replace("    name: CDN\n", "    name: CDN\n    since: 0001-01-01\n")
+    code = main(["build", "--site", str(make_site({}, site_yml)), "--out", str(tmp_path / "o"), "--now", NOW])
+    err = capsys.readouterr().err
+    assert code == 1 and "'since' must be a date between 1970 and 2999, not '0001-01-01'" in err
+    assert "Traceback" not in err

@@ -115,7 +115,8 @@ def sla_report(view: SiteView) -> list[Period]:
     firsts = {}
     for kind in kinds:
         current = period_first(today, kind)
-        past = min(PAST_PERIODS[kind], _periods_between(period_first(min(oldest, today), kind), current, kind))
+        since_oldest = _periods_between(period_first(min(oldest, today), kind), current, kind)
+        past = min(PAST_PERIODS[kind], since_oldest)
         firsts[kind] = [shift(current, kind, -n) for n in range(past + 1)]
     by_component = intervals(view, midnight(min(f[-1] for f in firsts.values()), view))
     report = []
@@ -175,7 +176,5 @@ def _component_period(
 def current_costs(report: list[Period], item: ItemView) -> list[tuple[Period, ComponentPeriod]]:
     """The current period of each component the item affected that has a target, in the order
     the item names them: what an open incident's page shows."""
-    rows = {
-        row.component.id: (period, row) for period in report if period.current for row in period.rows
-    }
+    rows = {row.component.id: (period, row) for period in report if period.current for row in period.rows}
     return [rows[cid] for cid in item.component_ids if cid in rows]

@@ -141,7 +141,9 @@ def _day(
     return seconds, items
 
 
-def pieces(inside: list[Interval], start: datetime, end: datetime) -> Iterator[tuple[float, str, list[Interval]]]:
+def pieces(
+    inside: list[Interval], start: datetime, end: datetime
+) -> Iterator[tuple[float, str, list[Interval]]]:
     """The time between start and end cut wherever a span starts or ends, for each piece some span
     covers: its seconds, its state (the worst of the spans covering it) and the spans in that state.
     ``inside``: the spans that overlap start..end. The one computation of state over time: daily

@@ -12,13 +12,13 @@ from generator.audience import ItemView
 from generator.config import Audience
 from generator.errors import SiteError
 from generator.render.feeds import FEEDS, component_feed_uris
-from generator.render.theme import template_problem
 from generator.render.sla import minutes_text
 from generator.render.sla import status as sla_status
+from generator.render.theme import template_problem
 from generator.render.uptime import percent_text
 from generator.render.viewfacts import ViewFacts
-from generator.status import OVERALL_LABELS, grouped_components, past_days, worst
 from generator.sla import Period
+from generator.status import OVERALL_LABELS, grouped_components, past_days, worst
 from generator.uptime import ComponentUptime
 
 COMPONENT_HISTORY = 25  # incidents listed on a component's page

@@ -24,8 +24,8 @@ from generator.render.pages import PageRenderer
 from generator.render.sla import cost_line, sla_json
 from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
-from generator.status import OVERALL_LABELS, STATE_LABELS
 from generator.sla import Period, current_costs, sla_report
+from generator.status import OVERALL_LABELS, STATE_LABELS
 from generator.uptime import uptime
 
 
@@ -88,6 +88,12 @@ class Tree:
             files.update(self.pages.incident(item, self.sla_costs(item)))
         return files
 
+    def sla_files(self) -> dict[str, bytes]:
+        """sla/index.html and api/sla.json, in an audience with ``sla_report`` only."""
+        if not self.view.audience.sla_report:
+            return {}
+        return {**self.pages.sla(self.sla), **sla_json(self.view, self.sla)}
+
     @cached_property
     def sla(self) -> list[Period]:
         """This audience's SLA report (only read when it has ``sla_report``): computed once per tree."""
@@ -102,9 +108,7 @@ class Tree:
             return []
         if item.kind == "maintenance" and not self.view.config.uptime.maintenance_counts_as_down:
             return []
-        return [
-            cost_line(period, row, row.cost_of(item)) for period, row in current_costs(self.sla, item)
-        ]
+        return [cost_line(period, row, row.cost_of(item)) for period, row in current_costs(self.sla, item)]
 
     def shared(self, only: Only = EVERYTHING) -> dict[str, bytes]:
         """Every file but the month and incident pages: cheap, and what any change touches."""
@@ -119,7 +123,7 @@ class Tree:
             **render_feeds(self.view, items=self.facts.by_activity),
             **self.api.shared(),
             **uptime_json(self.view, figures),
-            **(self.pages.sla(self.sla) | sla_json(self.view, self.sla) if self.view.audience.sla_report else {}),
+            **self.sla_files(),
             **self.badges(),
             **pages.components(by_id, only.components),
             **self.component_feeds(only.component_feeds),

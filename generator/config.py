@@ -454,7 +454,9 @@ def _sla_target(reader: _Reader, key: str, where: str = "") -> SlaTarget | None:
     period = sla.text("period", required=True)
     ok = target is not None and period != ""
     if isinstance(target, bool) or isinstance(target, (int, float)) and not 0 < target < 100:
-        sla.problem("target", f"'target' must be a percentage between 0 and 100 (like 99.9), not {target}")
+        sla.problem(
+            "target", f"'target' must be a percentage between 0 and 100 (like 99.9), not {_describe(target)}"
+        )
         ok = False
     if period and period not in SLA_PERIODS:
         sla.problem("period", one_of(period, SLA_PERIODS, "period"))

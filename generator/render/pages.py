@@ -12,7 +12,7 @@ from generator.audience import ItemView
 from generator.config import Audience
 from generator.errors import SiteError
 from generator.render.feeds import FEEDS, component_feed_uris
-from generator.render.sla import minutes_text
+from generator.render.sla import CostLine, minutes_text
 from generator.render.sla import status as sla_status
 from generator.render.theme import template_problem
 from generator.render.uptime import percent_text
@@ -84,7 +84,7 @@ class PageRenderer:
             )
         }
 
-    def incident(self, item: ItemView, sla_costs: Sequence[str] = ()) -> dict[str, bytes]:
+    def incident(self, item: ItemView, sla_costs: Sequence[CostLine] = ()) -> dict[str, bytes]:
         """The item's page: a function of the item alone, so an edit elsewhere never touches it
         (except, in an audience with ``sla_report``, an open item's ``sla_costs``: see tree.py)."""
         uri = item.uri + "index.html"
@@ -105,7 +105,7 @@ class PageRenderer:
                 now=self.view.now,
                 tab_state=self.facts.overall,
                 report=report,
-                kinds=list(dict.fromkeys(period.noun for period in report)),
+                kinds=" and ".join(dict.fromkeys(period.noun for period in report)),
                 weight=f"{settings.partial_outage_weight:g}",
                 maintenance_down=settings.maintenance_counts_as_down,
                 status=sla_status,

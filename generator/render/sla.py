@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -38,12 +39,21 @@ def status(row: ComponentPeriod, period: Period) -> tuple[str, str]:
     return "at-risk", f"At risk (projected {projected})"
 
 
-def cost_line(period: Period, row: ComponentPeriod, seconds: float) -> str:
-    """'REST API: 47 min of 43 min allowed this month — SLA breached' (or '— 12 min left')."""
-    verdict = "SLA breached" if row.breached else f"{minutes_text(row.left)} left"
-    return (
+@dataclass(frozen=True)
+class CostLine:
+    """'REST API: 47 min of 43 min allowed this month' and '— SLA breached' (or '— 12 min left')."""
+
+    text: str
+    verdict: str
+    breached: bool
+
+
+def cost_line(period: Period, row: ComponentPeriod, seconds: float) -> CostLine:
+    return CostLine(
         f"{row.component.name}: {minutes_text(seconds)} of {minutes_text(row.allowed)} allowed "
-        f"this {period.noun} — {verdict}"
+        f"this {period.noun}",
+        "SLA breached" if row.breached else f"{minutes_text(row.left)} left",
+        row.breached,
     )
 
 

@@ -21,7 +21,7 @@ from generator.render.badges import badge_svg
 from generator.render.calendar import render_calendar
 from generator.render.feeds import render_feeds
 from generator.render.pages import PageRenderer
-from generator.render.sla import cost_line, sla_json
+from generator.render.sla import CostLine, cost_line, sla_json
 from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
 from generator.sla import Period, current_costs, sla_report
@@ -99,7 +99,7 @@ class Tree:
         """This audience's SLA report (only read when it has ``sla_report``): computed once per tree."""
         return sla_report(self.view)
 
-    def sla_costs(self, item: ItemView) -> list[str]:
+    def sla_costs(self, item: ItemView) -> list[CostLine]:
         """What an open item has cost each affected component's SLA this period, in an audience with
         ``sla_report`` (a maintenance window only when maintenance counts as down). These pages
         depend on the clock and on other items: ``statusgen serve`` re-renders them whenever it

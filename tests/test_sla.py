@@ -271,3 +271,29 @@ def test_sla_mistakes_are_site_yml_lines_all_in_one_run(make_site, capsys, tmp_p
         "site.yml:25: unknown group 'Cor'; expected one of Core, Delivery (did you mean 'Core'?)",
         "site.yml:26: missing required key 'period' in sla.groups.Delivery",
     ]
+
+
+def test_the_preview_renders_open_incident_pages_again_when_another_item_changes_their_costs(
+    make_site, build, tmp_path
+):
+    from generator.serve.live import LiveSite
+
+    open_one = outage("open", "2026-11-27T11:30:00Z", None, {"api": "major_outage"})
+    site = make_site(open_one, SLA_YML)
+    live = LiveSite(site, NOW)
+    assert live.rebuild().full
+    other = site / "content/incidents/other"
+    other.mkdir()
+    for relative, text in outage(
+        "other", "2026-11-26T09:00:00Z", "2026-11-26T10:00:00Z", {"api": "major_outage"}
+    ).items():
+        (site / relative).write_text(text)
+    result = live.rebuild([other, *other.iterdir()])
+    assert not result.full and not result.problems, result.describe()
+    out = build(site, tmp_path / "full")
+    built = {audience.name: tree_bytes(audience) for audience in out.iterdir() if audience.is_dir()}
+    assert live.trees == built
+    page = html(out / "exec/incidents/open/index.html")  # the other incident spent the budget
+    assert [li.get_text() for li in page.select(".sla-cost li")] == [
+        "API: 30 min of 43 min allowed this month — SLA breached"
+    ]

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import SITE_YML, html, incident, run, tree_bytes
+from conftest import SITE_YML, html, incident, run, sla_audience, tree_bytes
 
 # Berlin. api: its own monthly 99.9 %; web: the Core group's quarterly 99.5 %; cdn: yearly 99 %.
 # public and strategic get no report; exec (and, in one test, strategic) do.
@@ -297,3 +297,17 @@ def test_the_preview_renders_open_incident_pages_again_when_another_item_changes
     assert [li.get_text() for li in page.select(".sla-cost li")] == [
         "API: 30 min of 43 min allowed this month — SLA breached"
     ]
+
+
+def test_the_example_sites_report_has_figures_and_its_open_incident_a_cost(example_sla_out, example_out):
+    audience = sla_audience(example_sla_out)
+    current = [p for p in sla(example_sla_out, audience) if p["current"]]
+    assert {p["period"] for p in current} == {"month", "quarter"}
+    november = next(p for p in current if p["period"] == "month")
+    api = next(c for c in november["components"] if c["id"] == "api")
+    assert api["target"] == 99.95 and api["items"] and api["used_seconds"] > 0
+    assert next(c for c in november["components"] if c["id"] == "web")["target"] == 99.9  # its group's
+    page = html(example_sla_out / audience / "incidents/2026-11-27-api-errors-frankfurt/index.html")
+    assert any(li.get_text().startswith("REST API: ") for li in page.select(".sla-cost li"))
+    # As shipped, no audience of the example has the report.
+    assert not list(example_out.glob("*/sla")) and not list(example_out.glob("*/api/sla.json"))

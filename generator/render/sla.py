@@ -24,19 +24,19 @@ def minutes_text(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def status(row: ComponentPeriod, period: Period) -> tuple[str, str]:
-    """(class, words) for the row's verdict: a past period met or breached its target; the current
-    one is breached (its budget is spent), or projected at its rate so far to hold or not."""
+def status(row: ComponentPeriod, period: Period) -> tuple[str, str, str]:
+    """(class, verdict, detail): a past period met or breached its target; the current one is
+    breached (its budget is spent), or projected at its rate so far to hold or not."""
     if row.breached:
-        return "breached", "Breached"
+        return "breached", "Breached", ""
     if not period.current:
-        return "met", "Met"
+        return "met", "Met", ""
     if row.projected is None:
-        return "none", "No data yet"
-    projected = percent_text(1 - row.projected / row.length)
+        return "none", "No data yet", ""
+    projected = f"projected {percent_text(1 - row.projected / row.length)}"
     if row.projected <= row.allowed:
-        return "met", f"On track (projected {projected})"
-    return "at-risk", f"At risk (projected {projected})"
+        return "met", "On track", projected
+    return "at-risk", "At risk", projected
 
 
 @dataclass(frozen=True)

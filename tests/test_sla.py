@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import SITE_YML, html, incident, run, sla_audience, tree_bytes
+from sites import UPGRADE_WINDOW
 
 # Berlin. api: its own monthly 99.9 %; web: the Core group's quarterly 99.5 %; cdn: yearly 99 %.
 # public and strategic get no report; exec (and, in one test, strategic) do.
@@ -148,21 +149,9 @@ def test_a_dst_change_month_has_one_hour_less_and_an_outage_across_the_change_co
     assert api["used_seconds"] == 3600
 
 
-MAINTENANCE = {
-    "content/maintenance/upgrade/1.md": incident(
-        "2026-11-20T08:00:00Z",
-        "scheduled",
-        title="Upgrade",
-        starts="2026-11-26T10:00:00Z",
-        ends="2026-11-26T11:00:00Z",
-        components=["api", "web"],
-    )
-}
-
-
 def test_maintenance_inside_an_outage_is_the_outage_and_counts_only_when_configured(make_site, build):
     files = {
-        **MAINTENANCE,
+        **UPGRADE_WINDOW,
         **outage("out", "2026-11-26T09:00:00Z", "2026-11-26T12:00:00Z", {"api": "major_outage"}),
     }
     out = build(make_site(files, SLA_YML), None, NOW)

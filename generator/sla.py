@@ -11,8 +11,9 @@ now and is projected at its current rate: ``used * length / elapsed``.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from generator.audience import ItemView, SiteView
 from generator.config import SLA_PERIODS, Component, SlaTarget
@@ -118,7 +119,10 @@ def sla_report(view: SiteView) -> list[Period]:
         since_oldest = _periods_between(period_first(min(oldest, today), kind), current, kind)
         past = min(PAST_PERIODS[kind], since_oldest)
         firsts[kind] = [shift(current, kind, -n) for n in range(past + 1)]
-    by_component = intervals(view, midnight(min(f[-1] for f in firsts.values()), view))
+    by_component = {
+        cid: _Spans(spans)
+        for cid, spans in intervals(view, midnight(min(f[-1] for f in firsts.values()), view)).items()
+    }
     report = []
     for kind in kinds:
         components = [c for c in targeted if c.sla and c.sla.period == kind]
@@ -127,10 +131,27 @@ def sla_report(view: SiteView) -> list[Period]:
             rows = tuple(
                 row
                 for c in components
-                if (row := _component_period(view, c, by_component.get(c.id, []), start, end)) is not None
+                if (row := _component_period(view, c, by_component.get(c.id, _NONE), start, end)) is not None
             )
             report.append(Period(kind, first, shift(first, kind, 1), start, end, index == 0, rows))
     return report
+
+
+class _Spans:
+    """A component's spans by start, to find those that overlap a period without reading them all."""
+
+    def __init__(self, spans: list[Interval]):
+        self.spans = sorted(spans, key=lambda s: (s.start, s.end, s.item.id))
+        self.starts = [s.start for s in self.spans]
+        self.longest = max((s.end - s.start for s in spans), default=timedelta())
+
+    def overlapping(self, start: datetime, until: datetime) -> list[Interval]:
+        low = bisect_left(self.starts, start - self.longest)
+        high = bisect_left(self.starts, until)
+        return [s for s in self.spans[low:high] if s.end > start]
+
+
+_NONE = _Spans([])
 
 
 def _periods_between(first: date, last: date, kind: str) -> int:
@@ -138,7 +159,7 @@ def _periods_between(first: date, last: date, kind: str) -> int:
 
 
 def _component_period(
-    view: SiteView, component: Component, spans: list[Interval], start: datetime, end: datetime
+    view: SiteView, component: Component, spans: _Spans, start: datetime, end: datetime
 ) -> ComponentPeriod | None:
     """Its figures from start to end (None: its history starts after the period)."""
     assert component.sla is not None
@@ -147,7 +168,7 @@ def _component_period(
         if start >= end:
             return None
     until = max(min(end, view.now), start)
-    inside = [s for s in spans if s.start < until and s.end > start]
+    inside = spans.overlapping(start, until)
     settings = view.config.uptime
     used, shares, items = 0.0, dict[str, float](), dict[str, ItemView]()
     for length, state, covering in pieces(inside, start, until) if inside else ():

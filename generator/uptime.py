@@ -70,6 +70,8 @@ def intervals(view: SiteView, since: datetime) -> dict[str, list[Interval]]:
     now = view.now
     by_component: dict[str, list[Interval]] = {}
     for item in view.items:
+        if item.ended is not None and item.ended <= since:
+            continue  # over before the period: most of a long history, skipped cheaply
         for cid, start, end, state in _item_intervals(item, now):
             if end > since and end > start:
                 by_component.setdefault(cid, []).append(Interval(start, end, state, item))
@@ -148,9 +150,19 @@ def pieces(
     covers: its seconds, its state (the worst of the spans covering it) and the spans in that state.
     ``inside``: the spans that overlap start..end. The one computation of state over time: daily
     uptime and the SLA periods (generator/sla.py) both read it."""
-    points = sorted({start, end, *(max(s.start, start) for s in inside), *(min(s.end, end) for s in inside)})
+    opening: dict[datetime, list[int]] = {}
+    closing: dict[datetime, list[int]] = {}
+    for index, span in enumerate(inside):
+        left, right = max(span.start, start), min(span.end, end)
+        if left < right:
+            opening.setdefault(left, []).append(index)
+            closing.setdefault(right, []).append(index)
+    points = sorted({start, end, *opening, *closing})
+    covering: set[int] = set()  # a sweep: the spans covering the piece that starts at each point
     for left, right in zip(points, points[1:], strict=False):
-        covering = [s for s in inside if s.start <= left and s.end >= right]
+        covering.difference_update(closing.get(left, ()))
+        covering.update(opening.get(left, ()))
         if covering:
-            state = max((s.state for s in covering), key=STATE_ORDER.index)
-            yield (right - left).total_seconds(), state, [s for s in covering if s.state == state]
+            spans = [inside[index] for index in sorted(covering)]
+            state = max((s.state for s in spans), key=STATE_ORDER.index)
+            yield (right - left).total_seconds(), state, [s for s in spans if s.state == state]

@@ -69,13 +69,11 @@ def restricted_names(
     config: SiteConfig, readers: frozenset[str], written_for: Iterable[str]
 ) -> tuple[str, ...]:
     """The audiences content is for, as its label names them: those it was written for that may
-    read it (in site.yml order); () when every audience reads it."""
+    read it, in the order written; () when every audience reads it."""
     if readers == everyone(config):
         return ()
-    wanted = set(written_for) & readers
-    return tuple(a.id for a in config.audiences if a.id in wanted) or tuple(
-        a.id for a in config.audiences if a.id in readers
-    )
+    named = tuple(name for name in dict.fromkeys(written_for) if name in readers)
+    return named or tuple(a.id for a in config.audiences if a.id in readers)
 
 
 def audience_texts(

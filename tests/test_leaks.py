@@ -300,7 +300,7 @@ def test_graph_labels_name_the_audiences_a_block_is_for(make_site, build):
     page = html(out / "executives/incidents/x/index.html")
     labels = [p.get_text() for p in page.select(".restricted-label")]
     assert labels == [
-        "Business people and Executives people only",
+        "Executives people and Business people only",
         "Support people only",
         "Executives people only",
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conftest import incident
+from conftest import SITE_YML, incident
 
 MAINTENANCE = {
     "content/maintenance/db-upgrade/1.md": """\
@@ -112,19 +112,7 @@ def graph_site_yml(graph: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-SITE_YML_HEAD = """\
-title: Example Status
-base_url: https://status.example.com/
-timezone: Europe/Berlin
-components:
-  - id: api
-    name: API
-  - id: web
-    name: Web app
-  - id: cdn
-    name: CDN
-audiences:
-"""
+SITE_YML_HEAD = SITE_YML.split("audiences:")[0] + "audiences:\n"  # title, base_url, time zone, components
 
 
 def closures(graph: dict[str, list[str]]) -> dict[str, frozenset[str]]:
@@ -203,30 +191,24 @@ def place(placement: Placement, index: int) -> dict[str, str]:
         impact="minor",
         components=["api"],
     )
-    if kind == "update":
+    if kind in ("update", "incident"):  # an update breaks the CDN, a whole incident the web app
+        date, component = (
+            ("2026-11-27T09:17:00Z", "cdn") if kind == "update" else ("2026-11-26T07:51:00Z", "web")
+        )
+        restricted = incident(
+            date,
+            "identified",
+            f"{canary} body",
+            audience=_audience_key(levels[0]),
+            title=f"{canary} title",
+            impact="critical",
+            components={component: "major_outage"},
+        )
+        if kind == "incident":
+            return {f"content/incidents/{slug}/a.md": restricted}
         return {
             f"content/incidents/p{index}/01.md": public_first,
-            f"content/incidents/p{index}/{slug}.md": incident(
-                "2026-11-27T09:17:00Z",
-                "identified",
-                f"{canary} body",
-                audience=_audience_key(levels[0]),
-                title=f"{canary} title",
-                impact="critical",
-                components={"cdn": "major_outage"},
-            ),
-        }
-    if kind == "incident":
-        return {
-            f"content/incidents/{slug}/a.md": incident(
-                "2026-11-26T07:51:00Z",
-                "identified",
-                f"{canary} body",
-                audience=_audience_key(levels[0]),
-                title=f"{canary} title",
-                impact="critical",
-                components={"web": "major_outage"},
-            )
+            f"content/incidents/p{index}/{slug}.md": restricted,
         }
     if kind == "block":
         body = f"Public words.\n\n{_block(levels, canary)}\nMore public words.\n"

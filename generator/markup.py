@@ -50,7 +50,7 @@ _COLON_LIKES = str.maketrans(
 # not know: a short token with no ASCII letter or digit, then an audience id. (A closing ':::'
 # mistyped alone cannot leak: a block needs an opener, and a valid one left unclosed is an error.)
 _STRANGE_OPENER = re.compile(
-    r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*([^\sA-Za-z0-9]{1,8})\s*([^\s]+)(?:\s+[^\s]+){0,7}\s*$"
+    r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*([^\sA-Za-z0-9]{1,8})\s*([^\s]+(?:\s+[^\s]+){0,7})\s*$"
 )
 # Unicode's Default_Ignorable_Code_Point ranges, and characters that render as nothing.
 _IGNORABLE = (
@@ -126,7 +126,7 @@ MAX_BLOCK_DEPTH = 8  # blocks inside blocks: more is a mistake, not a need
 def looks_like_marker(line: str, audiences: Iterable[str] = ()) -> bool:
     """Is this line meant as an audience marker (valid or not)? See README, "Audience blocks".
 
-    With ``audiences``, a line of a few strange characters and an audience id is one too.
+    With ``audiences``, a line of a few strange characters and audience ids is one too.
     """
     folded = _fold(line) if not line.isascii() or "\x7f" in line else line
     if ":::" in folded and _MARKER_LIKE.match(folded):
@@ -134,7 +134,7 @@ def looks_like_marker(line: str, audiences: Iterable[str] = ()) -> bool:
     if not audiences:
         return False
     opener = _STRANGE_OPENER.match(folded)
-    if opener is None or opener.group(2).lower() not in audiences:
+    if opener is None or any(name.lower() not in audiences for name in opener.group(2).split()):
         return False
     token = opener.group(1)  # '::', ';;;', '꞉꞉꞉': a colon dropped, mistyped or from another script
     return not token.isascii() or ":" in token or ";" in token

@@ -88,7 +88,7 @@ MARKER_TRICKS = {
     "more colons": "::::: strategic\nSECRET\n:::::\n",
     "a name twice": "::: strategic strategic\nSECRET\n:::\n",
     "an unknown second name": "::: strategic nobody\nSECRET\n:::\n",
-    "a second name mistyped": ";;; strategic public\nSECRET\n:::\n",
+    "mistyped with two names": ";;; strategic public\nSECRET\n:::\n",
     "closing in a list": "::: strategic\nSECRET\n- :::\n",
     "closing with zero-width space": "::: strategic\nSECRET\n:::\u200b\n",
     "closed inside a fence": "::: strategic\n```\ncode\n:::\n```\nSECRET\n::: strategic\nmore\n:::\n",
@@ -132,11 +132,13 @@ def test_every_kind_of_line_end_splits_markers_the_way_markdown_does(make_site, 
 def test_text_that_merely_mentions_colons_is_text(make_site, build):
     body = (
         "Ratio 1:1:1 and foo ::: bar and `::: strategic` in code.\n\nNote: strategic\n\n- strategic\n\n"
+        "; public relations will call\n\n"
         "```\nx ::: y\n```\n"
     )
     out = build(make_site({"content/incidents/x/a.md": update(body)}))
     public = html(out / "public/incidents/x/index.html").select_one(".update .body").get_text()
     assert "foo ::: bar" in public and "x ::: y" in public and "`::: strategic`" not in public
+    assert "; public relations will call" in public
 
 
 PREFIXES = [

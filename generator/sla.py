@@ -23,7 +23,6 @@ from generator.uptime import Interval, downtime, intervals, midnight, pieces
 # more recent): a year of months, two years of quarters, three years.
 PAST_PERIODS = {"month": 12, "quarter": 8, "year": 3}
 MONTHS = {"month": 1, "quarter": 3, "year": 12}
-NOUNS = {"month": "month", "quarter": "quarter", "year": "year"}
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,6 @@ class Period:
         if self.kind == "quarter":
             return f"Q{(self.first.month - 1) // 3 + 1} {self.first.year}"
         return str(self.first.year)
-
-    @property
-    def noun(self) -> str:
-        return NOUNS[self.kind]
 
 
 def period_first(day: date, kind: str) -> date:

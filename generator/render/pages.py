@@ -105,7 +105,7 @@ class PageRenderer:
                 now=self.view.now,
                 tab_state=self.facts.overall,
                 report=report,
-                kinds=" and ".join(dict.fromkeys(period.noun for period in report)),
+                kinds=" and ".join(dict.fromkeys(period.kind for period in report)),
                 weight=f"{settings.partial_outage_weight:g}",
                 maintenance_down=settings.maintenance_counts_as_down,
                 status=sla_status,

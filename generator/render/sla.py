@@ -51,7 +51,7 @@ class CostLine:
 def cost_line(period: Period, row: ComponentPeriod, seconds: float) -> CostLine:
     return CostLine(
         f"{row.component.name}: {minutes_text(seconds)} of {minutes_text(row.allowed)} allowed "
-        f"this {period.noun}",
+        f"this {period.kind}",
         "SLA breached" if row.breached else f"{minutes_text(row.left)} left",
         row.breached,
     )

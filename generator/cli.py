@@ -416,7 +416,8 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
         f"Built {_count(report.incidents, 'incident')} and "
         f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees}; "
         f"{_count(report.changed, 'file')} new or changed, {report.removed} removed, "
-        f"{report.unchanged} unchanged (mtime kept); in {report.seconds:.2f} s"
+        f"{report.unchanged} unchanged (mtime kept), "
+        f"{_count(report.reused, 'page')} taken from the previous build; in {report.seconds:.2f} s"
     )
     return 0
 

@@ -259,6 +259,29 @@ def _same_bytes(old: Path, data: bytes) -> tuple[int, int] | None | Literal[Fals
     return status.st_atime_ns, status.st_mtime_ns
 
 
+def take_files(previous: Path, root: Path, uris: list[str]) -> Written:
+    """Put the previous output's files at ``uris`` into root unchanged (mtime included): linked
+    when the file system allows (no file is ever changed in place, so sharing is safe), else
+    copied."""
+    made: set[Path] = set()
+    try:
+        for uri in uris:
+            path = safe_path(root, uri)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            old = safe_path(previous, uri)
+            try:
+                os.link(old, path, follow_symlinks=False)
+            except OSError as error:
+                if error.errno == errno.EEXIST:
+                    raise
+                shutil.copy2(old, path, follow_symlinks=False)
+    except OSError as error:
+        raise OutputError(error.errno, error.strerror or str(error)) from None
+    return Written(len(uris), len(uris), len(uris))
+
+
 def count_files(root: Path) -> int:
     """Files of an output folder (0 when it is missing), its marker aside."""
     total = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems
-from generator.incremental import PageLedger, fingerprint, page_key
+from generator.incremental import PageLedger, Previous, Reused, fingerprint
 from generator.itemcache import ItemCache, folder_key
 from generator.model import Item, Site
 from generator.render.theme import make_env, static_files, theme_dirs
@@ -72,10 +73,9 @@ def build_site(
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
-            ledger = PageLedger.load(
-                site_dir, out_dir, fingerprint(site_dir, theme_dirs(site.config, site_dir)), cache
-            )
-            report = render_site(site, site_dir, env, moment, workers, staging, out_dir, ledger)
+            known = fingerprint(site_dir, theme_dirs(site.config, site_dir))
+            previous = Previous(out_dir, PageLedger.load(site_dir, out_dir, known, cache), site, moment)
+            report = render_site(site, site_dir, env, moment, workers, staging, previous)
             report.removed = output.count_files(out_dir) - report.existed
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
             report.unfinished = unfinished
@@ -88,7 +88,7 @@ def build_site(
             raise
     render_cache.save()
     item_cache.save()
-    ledger.save(out_dir)
+    previous.ledger.save(out_dir)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -174,16 +174,21 @@ def _load_folder_task(
     cache, items, known = parallel.inherited()
     folder, config, site_dir, hold = args
     key = folder_key(folder, known) if known else None  # a folder that loads cleanly loads alike in check
-    incident = items.get(key) if key else None
+    kept = items.get(key) if key else None
+    incident: Item | None = None
     held: list[Problem] = []
     problems: list[Problem] = []
-    if incident is None:
+    if kept is not None:
+        incident, texts = kept
+        cache.used.extend(texts)  # still in use: the render cache keeps them
+    else:
+        before = len(cache.used)
         found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
-        incident, problems = (
-            load_folder(found, config, site_dir, render=cache.render) if found else (None, [])
-        )
+        if found:
+            incident, problems = load_folder(found, config, site_dir, render=cache.render)
         if key and incident and not problems and not held:
-            items.put(key, incident)
+            incident = dataclasses.replace(incident, digest=key)
+            items.put(key, incident, cache.used[before:])
     return incident, problems, (cache.take_log(), items.take_log()), held
 
 
@@ -207,14 +212,12 @@ def render_site(
     now: datetime,
     workers: int,
     staging: Path | None,
-    previous: Path | None = None,
-    ledger: PageLedger | None = None,
+    previous: Previous | None = None,
 ) -> BuildReport:
     """Render every audience's tree into staging (or only in memory, to check, when it is None);
-    files equal to those of the ``previous`` output keep their mtime, and pages the ``ledger``
-    shows unchanged are taken from it rather than rendered."""
+    what the ``previous`` output already has is kept (see Previous)."""
     trees = [Tree(env, view_for(site, audience, now), site_dir) for audience in site.config.audiences]
-    report = render_all(trees, static_files(site.config, site_dir), staging, workers, None, previous, ledger)
+    report = render_all(trees, static_files(site.config, site_dir), staging, workers, None, previous)
     report.incidents = sum(1 for i in site.items if i.kind == "incident")
     report.maintenances = len(site.items) - report.incidents
     report.held = sorted(item for incident in site.items for item in held_back(incident, now))
@@ -227,17 +230,15 @@ def render_all(
     staging: Path | None,
     workers: int,
     kept: Trees | None,
-    previous: Path | None = None,
-    ledger: PageLedger | None = None,
+    previous: Previous | None = None,
 ) -> BuildReport:
     """Every audience's files, in parts the worker processes share (here, when small); written into
     staging, or kept in ``kept`` (the live preview's trees)."""
     report = BuildReport()
-    reused = [Reused() for _ in trees]
-    if staging is not None and previous is not None and ledger is not None:
-        reused = [_reusable(tree, previous, ledger) for tree in trees]
+    reused = [previous.reusable(tree) if previous and staging else Reused() for tree in trees]
     tasks = render_tasks(trees, reused)
-    with parallel.inheriting((trees, assets, staging, kept is not None, previous)):
+    old = previous.out_dir if previous else None
+    with parallel.inheriting((trees, assets, staging, kept is not None, old)):
         pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
         results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages)
     for (index, _), result in zip(tasks, results, strict=True):
@@ -250,39 +251,14 @@ def render_all(
         report.existed += result.existed
         report.unchanged += result.unchanged
     for tree, found in zip(trees, reused, strict=True):
-        if found.uris and staging is not None and previous is not None:
+        if found.uris and staging is not None and old is not None:
             audience = tree.view.audience.id
-            taken = output.take_files(previous / audience, staging / audience, found.uris)
+            taken = output.take_files(old / audience, staging / audience, found.uris)
             report.files[audience] = report.files.get(audience, 0) + taken.files
             report.existed += taken.existed
             report.unchanged += taken.unchanged
             report.reused += taken.files
     return report
-
-
-@dataclass
-class Reused:
-    """One tree's pages that the previous build left as this one would render them."""
-
-    items: set[str] = field(default_factory=set)  # item uris: "incidents/<id>/"
-    months: set[str] = field(default_factory=set)  # "2026-11"
-    uris: list[str] = field(default_factory=list)  # their files
-
-
-def _reusable(tree: Tree, previous: Path, ledger: PageLedger) -> Reused:
-    audience = tree.view.audience.id
-    found = Reused()
-    for uri in tree.facts.items_by_uri:
-        key = page_key(ledger.fingerprint, audience, tree.item_page_inputs(uri))
-        if ledger.reusable(previous, audience, uri + "index.html", key):
-            found.items.add(uri)
-            found.uris.append(uri + "index.html")
-    for month in tree.facts.month_keys:
-        key = page_key(ledger.fingerprint, audience, tree.month_page_inputs(month))
-        if ledger.reusable(previous, audience, f"history/{month}/index.html", key):
-            found.months.add(month)
-            found.uris.append(f"history/{month}/index.html")
-    return found
 
 
 # A part of one audience's tree: (audience index, what of it). A build shares them out.

@@ -323,8 +323,9 @@ def _jobs_argument(parser: argparse.ArgumentParser) -> None:
         "--no-cache",
         dest="cache",
         action="store_false",
-        help="render every Markdown text afresh instead of reusing the results "
-        "kept in the site's .statusgen-cache/ folder",
+        help="load, render and write everything afresh instead of reusing what earlier "
+        "builds kept in the site's .statusgen-cache/ folder (rendered Markdown, loaded "
+        "folders, and which pages of the output are unchanged)",
     )
 
 

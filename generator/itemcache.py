@@ -5,13 +5,16 @@ code, site.yml, the library versions) -> the item loaded from them, in SQLite.
 Only folders that loaded without a problem are kept, so every problem is still found and
 reported by loading. Like the render cache this only ever saves time: any trouble with it means
 loading as if it were not there. Entries are unpickled with an allowlist of the model's own
-types (a tampered cache file cannot run code), and their HTML is sanitized again on the way out
-(nor can it inject markup), as the render cache does.
+types, so a tampered cache file cannot run code. It can change what pages say, as a tampered
+previous output can (incremental.py): both are build state, trusted like the checkout (the CI
+recipes keep them in the CI's own cache, which only the default branch's runs write).
+
+Each entry also lists the render cache's keys of the texts the item was rendered from: they are
+still in use, and the render cache keeps them when it forgets unused entries.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
 import os
@@ -20,7 +23,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from generator import markup, model
+from generator import model
 from generator.content import Folder
 from generator.rendercache import CACHE_DIR
 
@@ -68,19 +71,22 @@ class ItemCache:
         self.new: dict[bytes, bytes] = {}  # loaded here since the last take_log()
         self.used: list[bytes] = []
 
-    def get(self, key: bytes) -> model.Item | None:
+    def get(self, key: bytes) -> tuple[model.Item, list[bytes]] | None:
+        """The item loaded from the folder of this key, and the render cache keys of its texts."""
         self.used.append(key)
         data = self._lookup(key)
         if data is None:
             return None
         try:
-            item = _ModelUnpickler(io.BytesIO(data)).load()
+            item, texts = _ModelUnpickler(io.BytesIO(data)).load()
         except Exception:  # noqa: BLE001 (damaged or foreign: load the folder instead)
             return None
-        return _sanitized(item) if isinstance(item, model.Item) else None
+        if not isinstance(item, model.Item) or not all(isinstance(text, bytes) for text in texts):
+            return None
+        return item, texts
 
-    def put(self, key: bytes, item: model.Item) -> None:
-        self.new[key] = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+    def put(self, key: bytes, item: model.Item, texts: list[bytes]) -> None:
+        self.new[key] = pickle.dumps((item, texts), protocol=pickle.HIGHEST_PROTOCOL)
 
     def take_log(self) -> tuple[dict[bytes, bytes], list[bytes]]:
         log = (self.new, self.used)
@@ -152,17 +158,3 @@ class ItemCache:
                     connection.execute("DELETE FROM items WHERE key NOT IN (SELECT key FROM used)")
         finally:
             connection.close()
-
-
-def _sanitized(item: model.Item) -> model.Item:
-    """The item with every body's HTML sanitized again."""
-    updates = tuple(dataclasses.replace(u, body=_body(u.body)) for u in item.updates)
-    postmortem = item.postmortem and dataclasses.replace(item.postmortem, body=_body(item.postmortem.body))
-    return dataclasses.replace(item, updates=updates, postmortem=postmortem)
-
-
-def _body(body: model.Body) -> model.Body:
-    return tuple(
-        tuple(dataclasses.replace(segment, html=markup.sanitize(segment.html)) for segment in view)
-        for view in body
-    )

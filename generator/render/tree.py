@@ -21,7 +21,7 @@ from generator.render.api import StatuspageApi
 from generator.render.badges import badge_svg
 from generator.render.calendar import render_calendar
 from generator.render.feeds import render_feeds
-from generator.render.pages import PageRenderer
+from generator.render.pages import MonthContext, PageRenderer
 from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
 from generator.status import OVERALL_LABELS, STATE_LABELS
@@ -86,11 +86,11 @@ class Tree:
             files.update(self.pages.incident(self.facts.items_by_uri[uri]))
         return files
 
-    def item_page_inputs(self, uri: str) -> object:
+    def item_page_inputs(self, uri: str) -> ItemView:
         """What an item's page is a function of, besides the site (see PageRenderer.incident)."""
         return self.facts.items_by_uri[uri]
 
-    def month_page_inputs(self, month: str) -> object:
+    def month_page_inputs(self, month: str) -> MonthContext:
         """What a month's page is a function of, besides the site: its items and neighbours."""
         return self.pages.month_context(month)
 

@@ -14,7 +14,15 @@ from generator.audience import audience_texts, everyone, readers_of, restricted_
 from generator.config import MAX_ID_LENGTH, SLUG, SiteConfig
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, one_of
-from generator.markup import PROMPT, RawSegment, body_limits, has_prompt, render_markdown, split_blocks
+from generator.markup import (
+    PROMPT,
+    RawSegment,
+    body_limits,
+    has_prompt,
+    render_markdown,
+    split_blocks,
+    visible_text,
+)
 from generator.model import (
     COMPONENT_STATES,
     IMPACTS,
@@ -406,7 +414,8 @@ class _Fields:
         wrong = [
             one_of(name, ids, "audience") for name in names if not isinstance(name, str) or name not in ids
         ]
-        wrong += [f"audience {n!r} is listed twice" for n in dict.fromkeys(names) if names.count(n) > 1]
+        strings = [n for n in names if isinstance(n, str)]  # a list or mapping is not hashable
+        wrong += [f"audience {n!r} is listed twice" for n in dict.fromkeys(strings) if strings.count(n) > 1]
         for message in wrong:
             self.problem("audience", message)
         if wrong:
@@ -525,7 +534,7 @@ def _unreadable(raw: RawSegment, file_names: tuple[str, ...]) -> str:
 
 
 _FRONT_MATTER_KEY = re.compile(
-    r"^\s*(audience|date|status|title|impact|components|starts|ends)\s*:", re.IGNORECASE
+    r"^\s*['\"]?(audience|date|status|title|impact|components|starts|ends)['\"]?\s*:", re.IGNORECASE
 )
 
 
@@ -535,6 +544,9 @@ def _front_matter_in_body(body: str, body_line: int) -> list[tuple[int, str]]:
     Published as text, an ``audience:`` meant to restrict the update would make it public.
     """
     for offset, line in enumerate(body.split("\n")):
+        line = visible_text(line)
+        if line.strip() in ("---", "..."):
+            continue  # a second front matter block: its keys would be published as text
         if line.strip():
             key = _FRONT_MATTER_KEY.match(line)
             if key:

@@ -593,6 +593,8 @@ def test_placeholders_never_copy_a_restricted_update_into_a_wider_one(make_site,
     )
     assert "Cause of SECRET-TITLE: API and CDN (Critical)" in strategic.read_text()
     out = tmp_path / "out"
-    assert run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "2026-11-27T10:00:00Z")[0] == 0
+    assert (
+        run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "2026-11-27T10:00:00Z")[0] == 0
+    )
     public_tree = b"".join(p.read_bytes() for p in (out / "public").rglob("*") if p.is_file())
     assert b"SECRET-TITLE" not in public_tree

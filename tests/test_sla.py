@@ -301,3 +301,25 @@ def test_the_example_sites_report_has_figures_and_its_open_incident_a_cost(examp
     assert any(li.get_text().startswith("REST API: ") for li in page.select(".sla-cost li"))
     # As shipped, no audience of the example has the report.
     assert not list(example_out.glob("*/sla")) and not list(example_out.glob("*/api/sla.json"))
+
+
+def test_an_incremental_build_renders_open_incident_costs_again_as_the_clock_and_others_move(
+    make_site, build, tmp_path
+):
+    site = make_site(outage("open", "2026-11-27T11:30:00Z", None, {"api": "major_outage"}), SLA_YML)
+    out = tmp_path / "same-out"
+
+    def cost() -> list[str]:
+        return [li.get_text() for li in html(out / "exec/incidents/open/index.html").select(".sla-cost li")]
+
+    build(site, out, NOW)
+    assert cost() == ["API: 30 min of 43 min allowed this month — 13 min left"]
+    build(site, out, "2026-11-27T11:50:00Z")  # the clock moved back within the same moments
+    assert cost() == ["API: 20 min of 43 min allowed this month — 23 min left"]
+    for relative, text in outage(
+        "other", "2026-11-26T09:00:00Z", "2026-11-26T10:00:00Z", {"api": "major_outage"}
+    ).items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(text)
+    build(site, out, NOW)
+    assert cost() == ["API: 30 min of 43 min allowed this month — SLA breached"]

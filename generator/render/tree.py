@@ -2,7 +2,9 @@
 
 ``Tree.render(only)`` renders all of it, or the part ``only`` names: a build shares the parts out
 to worker processes (shared files, batches of month pages, batches of incident pages), and the
-live preview renders just what an edit touched. Any new output of a tree is added here.
+live preview renders just what an edit touched, and a build renders only the incident and month
+pages whose inputs (``item_page_inputs``, ``month_page_inputs``) changed since the previous build
+(generator/incremental.py). Any new output of a tree is added here.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from generator.render.api import StatuspageApi
 from generator.render.badges import badge_svg
 from generator.render.calendar import render_calendar
 from generator.render.feeds import render_feeds
-from generator.render.pages import PageRenderer
+from generator.render.pages import MonthContext, PageRenderer
 from generator.render.sla import CostLine, cost_line, sla_json
 from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
@@ -104,11 +106,29 @@ class Tree:
         ``sla_report`` (a maintenance window only when maintenance counts as down). These pages
         depend on the clock and on other items: ``statusgen serve`` re-renders them whenever it
         renders the audience's shared files (serve/live.py)."""
-        if not self.view.audience.sla_report or not item.active:
-            return []
-        if item.kind == "maintenance" and not self.view.config.uptime.maintenance_counts_as_down:
+        if not self._priced(item):
             return []
         return [cost_line(period, row, row.cost_of(item)) for period, row in current_costs(self.sla, item)]
+
+    def _priced(self, item: ItemView) -> bool:
+        """Whether the item's page shows SLA costs (see sla_costs)."""
+        if not self.view.audience.sla_report or not item.active:
+            return False
+        if item.kind == "maintenance" and not self.view.config.uptime.maintenance_counts_as_down:
+            return False
+        targets = {c.id for c in self.view.config.components if c.sla is not None}
+        return any(cid in targets for cid in item.component_ids)
+
+    def item_page_inputs(self, uri: str) -> ItemView | None:
+        """What an item's page is a function of, besides the site (see PageRenderer.incident);
+        None when it is a function of the clock and of every item too: an open item's page in an
+        audience with ``sla_report`` (its SLA costs), which an incremental build never reuses."""
+        item = self.facts.items_by_uri[uri]
+        return None if self._priced(item) else item
+
+    def month_page_inputs(self, month: str) -> MonthContext:
+        """What a month's page is a function of, besides the site: its items and neighbours."""
+        return self.pages.month_context(month)
 
     def shared(self, only: Only = EVERYTHING) -> dict[str, bytes]:
         """Every file but the month and incident pages: cheap, and what any change touches."""

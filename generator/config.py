@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problems, one_of
+from generator.notify.channels import Channel, read_channels, unknown_components
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONFIG_NAME = "site.yml"
@@ -38,6 +39,7 @@ SITE_KEYS = (
     "uptime",
 )
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+NOTIFY_KEYS = ("notify", "notify_before_deploy")  # an audience's channels (generator/notify/channels.py)
 DEFAULT_AUDIENCES = (
     {"id": "public", "title": "Public", "noindex": False},
     {"id": "strategic", "title": "Strategic customers", "noindex": True},
@@ -70,6 +72,8 @@ class Audience:
     base_url: str
     description: str = ""
     noindex: bool = False
+    notify: tuple[Channel, ...] = ()  # where `statusgen notify` sends its messages (site.yml notify:)
+    notify_before_deploy: bool = False  # told before the deploy (internal audiences: support first)
 
     def sees(self, rank: int) -> bool:
         """Whether this audience sees what is written for audiences of ``rank``: visibility's one rule."""
@@ -201,7 +205,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     feed_size = reader.number("feed_size", 50, 1, 1000)
     theme = _theme(reader, site_dir)
     components = _components(reader)
-    return SiteConfig(
+    config = SiteConfig(
         title=reader.text("title", required=True),
         base_url=base_url,
         timezone=zone,
@@ -220,6 +224,9 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         uptime=_uptime(reader),
         component_ids=frozenset(c.id for c in components),
     )
+    channels = {a.id: a.notify for a in config.audiences}
+    problems.extend(unknown_components(channels, config.component_ids, problems.display(path)))
+    return config
 
 
 def _read_mapping(path: Path, problems: Problems) -> YamlMap | None:
@@ -541,7 +548,7 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
     read_id = _unique_ids(raw, "audience")
     audiences = []
     for rank, (entry, _) in enumerate(raw):
-        entry.check_keys(("id", "title", "description", "base_url", "noindex"))
+        entry.check_keys(("id", "title", "description", "base_url", "noindex", *NOTIFY_KEYS))
         audience_id = read_id(entry)
         base_url = _url(entry, "base_url") or (
             site_base_url if rank == 0 else f"{site_base_url}{audience_id}/"
@@ -557,6 +564,10 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
                 base_url=base_url,
                 description=entry.text("description"),
                 noindex=noindex or rank > 0,
+                notify=read_channels(
+                    entry.data.get("notify"), entry.data.line_of("notify"), reader.path, reader.problems
+                ),
+                notify_before_deploy=bool(entry.get("notify_before_deploy", bool, False)),
             )
         )
     return tuple(audiences)

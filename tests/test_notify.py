@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import EXAMPLE_NOW, REPO, SITE_YML, dedent, incident, run
 from receivers import HttpReceiver, SmtpReceiver
 

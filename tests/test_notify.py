@@ -346,3 +346,50 @@ def test_the_example_dry_run_prints_every_channel_without_secrets(capsys: pytest
     assert "Elevated API error rates in Frankfurt" in out
     assert "nothing sent or recorded" in out
     assert not (REPO / ".statusgen-cache" / "notified.json").exists()
+
+
+def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(
+    make_site: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = dedent(SITE_YML).split("audiences:")[0]
+    bad = (
+        f"{head}audiences:\n  - id: public\n    title: Public\n    notify_before_deploy: maybe\n    notify:\n"
+        "      - url: json://127.0.0.1/hook\n        webhook: https://example.com/\n"  # 2 kinds
+        "      - url: json://127.0.0.1/$TOKEN\n"  # a $ that is not ${NAME}
+        "      - webhook: ftp://example.com/\n"
+        "      - url: json://127.0.0.1/a\n        events: [incident_opend]\n"
+        "      - url: json://127.0.0.1/b\n        components: [apii]\n"
+        "      - url: json://127.0.0.1/c\n        colour: red\n"
+        "      - just a string\n"
+    )
+    site = make_site({}, bad)
+    code, out, err = run(capsys, "check", "--site", str(site))
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("site.yml:")]
+    expected = {
+        17: "'notify_before_deploy' must be true or false",
+        19: "exactly one of url: (Apprise) or webhook:",
+        21: "a '$' that does not start a ${NAME} variable",
+        22: "'webhook' must be an http(s) URL, not ftp://",
+        24: "unknown notify event 'incident_opend'",
+        25: "unknown component in this channel's filter 'apii'",
+        28: "unknown key in a notify channel 'colour'",
+        29: "each notify channel must be a mapping",
+    }
+    for line, text in expected.items():
+        assert any(found.startswith(f"site.yml:{line}: ") and text in found for found in lines), (line, err)
+
+    token = "xoxbAAAA1111BBBB2222cccc"
+    fine = (
+        f"{head}audiences:\n  - id: public\n    title: Public\n    notify:\n"
+        f"      - url: slack://T0000/B0000/{token}\n"
+        "      - url: mailtos://ops:hunter2@smtp.example.com?to=ops@example.com\n"
+        "      - url: mailtos://ops:${SMTP_PASSWORD}@smtp.example.com?to=ops@example.com\n"
+    )
+    site = make_site({}, fine)
+    code, out, err = run(capsys, "check", "--site", str(site))
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if ": warning: " in line and "notify channel" in line]
+    assert [w.split(":")[1] for w in warnings] == ["18", "19"]
+    assert "looks like a token" in warnings[0] and "holds a password" in warnings[1]
+    assert token not in err and "hunter2" not in err and "slack://T0000/B0000/***" in err

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from generator.authoring.advice import setup_warnings
 from generator.build import load_site
-from generator.config import CONFIG_NAME, Audience
+from generator.config import Audience
 from generator.dates import iso
 from generator.errors import Problem
 from generator.model import Site
-from generator.notify.channels import Channel, secret_warnings
+from generator.notify.channels import Channel
 from generator.notify.deliver import DeliveryError, deliver
 from generator.notify.events import Event, audience_events
 from generator.notify.message import Message, message, statuspage_body
@@ -64,7 +65,6 @@ def plan_site(
     unfinished: list[Problem] = []
     site, moment, _ = load_site(site_dir, now, 1, (), RenderCache(site_dir), unfinished=unfinished)
     config = site.config
-    channels = {a.id: a.notify for a in config.audiences}
     plans = []
     for audience in config.audiences:
         if not audience.notify or group != "all" and audience.notify_before_deploy != (group == "before"):
@@ -86,7 +86,7 @@ def plan_site(
                 payload = statuspage_body(event) if channel.kind == "webhook" else None
                 plan.outbound.append(Outbound(event, shown, said.digest, payload))
             plans.append(plan)
-    return Notification(site, moment, plans, secret_warnings(channels, CONFIG_NAME) + unfinished)
+    return Notification(site, moment, plans, setup_warnings(site_dir, config) + unfinished)
 
 
 def send(notification: Notification, record: Record, since: timedelta, environ: Mapping[str, str]) -> None:

@@ -32,12 +32,20 @@ default_workers = parallel.default_workers
 @dataclass
 class BuildReport:
     files: dict[str, int] = field(default_factory=dict)  # audience id -> files written
+    existed: int = 0  # files the previous output has too
+    unchanged: int = 0  # of those, files with the same bytes: they keep their mtime
+    removed: int = 0  # files of the previous output that the new one does not have
     incidents: int = 0
     maintenances: int = 0
     seconds: float = 0.0
     held: list[tuple[str, datetime]] = field(default_factory=list)  # (source, date) not yet published
     unfinished: list[Problem] = field(default_factory=list)  # files with prompts, held back (build only)
     warnings: list[Problem] = field(default_factory=list)  # setup mistakes that do not stop a build
+
+    @property
+    def changed(self) -> int:
+        """Files new or different since the previous output."""
+        return sum(self.files.values()) - self.unchanged
 
 
 def build_site(
@@ -59,7 +67,8 @@ def build_site(
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
-            report = render_site(site, site_dir, env, moment, workers, staging)
+            report = render_site(site, site_dir, env, moment, workers, staging, previous=out_dir)
+            report.removed = output.count_files(out_dir) - report.existed
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
             report.unfinished = unfinished
             output.swap_in(staging, out_dir)
@@ -158,11 +167,18 @@ Trees = dict[str, dict[str, bytes]]  # audience id -> uri -> file
 
 
 def render_site(
-    site: Site, site_dir: Path, env: jinja2.Environment, now: datetime, workers: int, staging: Path | None
+    site: Site,
+    site_dir: Path,
+    env: jinja2.Environment,
+    now: datetime,
+    workers: int,
+    staging: Path | None,
+    previous: Path | None = None,
 ) -> BuildReport:
-    """Render every audience's tree into staging (or only in memory, to check, when it is None)."""
+    """Render every audience's tree into staging (or only in memory, to check, when it is None);
+    files equal to those of the ``previous`` output keep their mtime."""
     trees = [Tree(env, view_for(site, audience, now), site_dir) for audience in site.config.audiences]
-    report = render_all(trees, static_files(site.config, site_dir), staging, workers, None)
+    report = render_all(trees, static_files(site.config, site_dir), staging, workers, None, previous)
     report.incidents = sum(1 for i in site.items if i.kind == "incident")
     report.maintenances = len(site.items) - report.incidents
     report.held = sorted(item for incident in site.items for item in held_back(incident, now))
@@ -170,13 +186,18 @@ def render_site(
 
 
 def render_all(
-    trees: list[Tree], assets: dict[str, bytes], staging: Path | None, workers: int, kept: Trees | None
+    trees: list[Tree],
+    assets: dict[str, bytes],
+    staging: Path | None,
+    workers: int,
+    kept: Trees | None,
+    previous: Path | None = None,
 ) -> BuildReport:
     """Every audience's files, in parts the worker processes share (here, when small); written into
     staging, or kept in ``kept`` (the live preview's trees)."""
     report = BuildReport()
     tasks = render_tasks(trees)
-    with parallel.inheriting((trees, assets, staging, kept is not None)):
+    with parallel.inheriting((trees, assets, staging, kept is not None, previous)):
         pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
         results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages)
     for (index, _), result in zip(tasks, results, strict=True):
@@ -184,8 +205,10 @@ def render_all(
         if isinstance(result, dict):
             assert kept is not None
             kept.setdefault(audience, {}).update(result)
-            result = len(result)
-        report.files[audience] = report.files.get(audience, 0) + result
+            result = output.Written(len(result))
+        report.files[audience] = report.files.get(audience, 0) + result.files
+        report.existed += result.existed
+        report.unchanged += result.unchanged
     return report
 
 
@@ -206,18 +229,19 @@ def render_files(tree: Tree, only: Only) -> dict[str, bytes]:
     return tree.render(only)
 
 
-def _render_task(task: RenderTask) -> int | dict[str, bytes]:
+def _render_task(task: RenderTask) -> output.Written | dict[str, bytes]:
     """Render one part (the shared files bring the static assets along); write or keep it."""
-    trees, assets, staging, keep = parallel.inherited()
+    trees, assets, staging, keep, previous = parallel.inherited()
     index, only = task
     files = render_files(trees[index], only)
     if only.shared:
         files.update(assets)
     if keep:
         return files
+    audience = trees[index].view.audience.id
     if staging is None:
-        return len(files)
-    return output.write_files(staging / trees[index].view.audience.id, files)
+        return output.Written(len(files))
+    return output.write_files(staging / audience, files, previous / audience if previous else None)
 
 
 def _chunks(items: list[T], size: int) -> Iterable[list[T]]:

@@ -487,8 +487,9 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
     trees = ", ".join(f"{audience} ({count} files)" for audience, count in report.files.items())
     _print(
         f"Built {_count(report.incidents, 'incident')} and "
-        f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees} "
-        f"in {report.seconds:.2f} s"
+        f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees}; "
+        f"{_count(report.changed, 'file')} new or changed, {report.removed} removed, "
+        f"{report.unchanged} unchanged (mtime kept); in {report.seconds:.2f} s"
     )
     return 0
 

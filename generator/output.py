@@ -13,10 +13,13 @@ import errno
 import os
 import shutil
 import signal
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 try:
     import fcntl
@@ -184,10 +187,24 @@ def staging_dir(out_dir: Path) -> Path:
     try:
         remove_tree(staging)
         staging.mkdir(parents=True)
-        (staging / MARKER).write_bytes(_MARKER_TEXT)
-    except OSError as error:
+        write_files(staging, {MARKER: _MARKER_TEXT}, out_dir)
+    except (OSError, OutputError) as error:
         raise cannot_write(out_dir, error) from None
     return staging
+
+
+@dataclass
+class Written:
+    """What writing a set of files did, against the previous output."""
+
+    files: int = 0
+    existed: int = 0  # files the previous output has too
+    unchanged: int = 0  # of those, the ones with the same bytes: they keep the previous mtime
+
+    def __add__(self, other: Written) -> Written:
+        return Written(
+            self.files + other.files, self.existed + other.existed, self.unchanged + other.unchanged
+        )
 
 
 def safe_path(root: Path, uri: str) -> Path:
@@ -198,8 +215,12 @@ def safe_path(root: Path, uri: str) -> Path:
     return root.joinpath(*parts)
 
 
-def write_files(root: Path, files: dict[str, bytes]) -> int:
+def write_files(root: Path, files: dict[str, bytes], previous: Path | None = None) -> Written:
+    """Write files under root. One whose bytes equal the same file under ``previous`` (the
+    output being replaced) takes that file's mtime, so that rsync, S3 sync and CDN uploads,
+    which compare size and mtime, skip it."""
     made: set[Path] = set()
+    existed = unchanged = 0
     try:
         for uri, data in files.items():
             path = safe_path(root, uri)
@@ -208,11 +229,42 @@ def write_files(root: Path, files: dict[str, bytes]) -> int:
                 made.add(path.parent)
             with open(path, "xb") as handle:  # "x": two outputs may never claim one file
                 handle.write(data)
+            if previous is not None:
+                same = _same_bytes(safe_path(previous, uri), data)
+                existed += same is not None
+                if same:
+                    os.utime(path, ns=same)
+                    unchanged += 1
     except FileExistsError:
         raise
     except OSError as error:
         raise OutputError(error.errno, error.strerror or str(error)) from None
-    return len(files)
+    return Written(len(files), existed, unchanged)
+
+
+def _same_bytes(old: Path, data: bytes) -> tuple[int, int] | None | Literal[False]:
+    """The (atime, mtime) of old when it holds exactly data; False when it holds something
+    else; None when there is no such file."""
+    try:
+        status = os.stat(old, follow_symlinks=False)
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        if status.st_size != len(data):
+            return False
+        with open(old, "rb") as handle:
+            if handle.read() != data:
+                return False
+    except OSError:
+        return None
+    return status.st_atime_ns, status.st_mtime_ns
+
+
+def count_files(root: Path) -> int:
+    """Files of an output folder (0 when it is missing), its marker aside."""
+    total = 0
+    for _, _, names in os.walk(root):
+        total += len(names)
+    return total - (root / MARKER).is_file()
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:

@@ -552,3 +552,44 @@ def test_an_output_folder_the_user_may_not_write_is_one_clear_line(make_site, bu
         published.chmod(0o755)
     assert tree_bytes(out) == previous
     assert sorted(p.name for p in published.iterdir()) == ["out"]
+
+
+def _mtimes(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+def test_unchanged_files_keep_their_mtime_and_the_report_counts_changes(make_site, capsys, tmp_path):
+    """rsync, S3 sync and CDN uploads compare size and mtime: a rebuild must not touch what it
+    did not change, and must say how much it did."""
+    files = many_incidents(3)
+    site = make_site(files)
+    out = tmp_path / "out"
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 0
+    capsys.readouterr()
+    old = 946684800_000_000_000  # 2000-01-01: whatever the clock's resolution, a rewrite shows
+    for path in out.rglob("*"):
+        os.utime(path, ns=(old, old), follow_symlinks=False)
+    before = tree_bytes(out)
+
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 0
+    assert "0 files new or changed, 0 removed" in capsys.readouterr().out
+    assert tree_bytes(out) == before
+    assert set(_mtimes(out).values()) == {old}
+
+    edited = site / "content/incidents/i001/b.md"
+    edited.write_text(edited.read_text().replace("Fixed 1.", "Fixed 1, for good."))
+    shutil.rmtree(site / "content/incidents/i002")
+    cold = tmp_path / "cold"
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 0
+    report = capsys.readouterr().out
+    assert main(["build", "--site", str(site), "--out", str(cold), "--now", NOW]) == 0
+    capsys.readouterr()
+    after = tree_bytes(out)
+    assert after == tree_bytes(cold)  # an incremental write is still the whole, right output
+    mtimes = _mtimes(out)
+    changed = {uri for uri, data in after.items() if before.get(uri) != data}
+    removed = set(before) - set(after)
+    assert changed and removed and any(uri.endswith("i001/index.html") for uri in changed)
+    assert {uri for uri, mtime in mtimes.items() if mtime != old} == changed
+    assert f"{len(changed)} files new or changed, {len(removed)} removed" in report
+    assert f"{len(after) - len(changed) - 1} unchanged" in report  # the marker is not a site file

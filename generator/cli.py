@@ -662,7 +662,9 @@ def _notify(args: argparse.Namespace, site_dir: Path) -> int:
     group: Group = args.group
     try:
         record = load_record(path)
-        notification = plan_site(site_dir, _now(args), args.since, group, record, args.corrections)
+        notification = plan_site(
+            site_dir, _now(args), args.since, group, record, args.corrections, default_workers()
+        )
     except RecordError as error:
         raise SiteError([Problem("--record", 0, str(error))]) from None
     _print_warnings(notification.warnings, args)

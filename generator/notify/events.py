@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from generator.audience import ItemView, SiteView, UpdateView, view_for
 from generator.config import Audience
-from generator.model import Site
+from generator.model import KIND_DIRS, Site
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,15 @@ def audience_events(site: Site, audience: Audience, now: datetime, since: timede
     horizon = now - since
     current = view_for(site, audience, now)
     wanted = [c for c in _candidates(current, now) if c[2] >= horizon]
+    # Views at earlier moments need only what can have changed since the horizon, and what is
+    # open (it shapes the page's status): everything else looks then as it does now.
+    recent = {v.uri for v in current.items if v.active or _last_moment(v) >= horizon}
+    lately = Site(site.config, tuple(i for i in site.items if f"{KIND_DIRS[i.kind]}/{i.id}/" in recent))
     views: dict[datetime, SiteView] = {}
     events = []
     for event_id, kind, time, uri, update_id in wanted:
         if time not in views:
-            views[time] = current if time == now else view_for(site, audience, time)
+            views[time] = current if time == now else view_for(lately, audience, time)
         item = next((i for i in views[time].items if i.uri == uri), None)
         if item is None:
             continue
@@ -43,6 +47,10 @@ def audience_events(site: Site, audience: Audience, now: datetime, since: timede
         if (update is not None or not update_id) and by_clock(event):
             events.append(event)
     return sorted(events, key=lambda e: (e.time, e.id))
+
+
+def _last_moment(item: ItemView) -> datetime:
+    return max(moment for moment in (item.last_activity, item.starts, item.ends) if moment is not None)
 
 
 Candidate = tuple[str, str, datetime, str, str]  # id, kind, time, item uri, update id ("" if none)

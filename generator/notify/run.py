@@ -60,10 +60,18 @@ class Notification:
 
 
 def plan_site(
-    site_dir: Path, now: str | datetime, since: timedelta, group: Group, record: Record, corrections: bool
+    site_dir: Path,
+    now: str | datetime,
+    since: timedelta,
+    group: Group,
+    record: Record,
+    corrections: bool,
+    workers: int = 1,
 ) -> Notification:
+    """What each channel of the chosen audiences has not been told yet (the site read as
+    ``build`` publishes it: files with unanswered prompts held back)."""
     unfinished: list[Problem] = []
-    site, moment, _ = load_site(site_dir, now, 1, (), RenderCache(site_dir), unfinished=unfinished)
+    site, moment, _ = load_site(site_dir, now, workers, (), RenderCache(site_dir), unfinished=unfinished)
     config = site.config
     plans = []
     for audience in config.audiences:

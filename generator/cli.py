@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
@@ -29,7 +30,7 @@ from generator.importers.cstate import read_cstate
 from generator.importers.statuspage import read_statuspage
 from generator.importers.writer import import_batch
 from generator.markup import TODO, has_prompt
-from generator.notify.record import RECORD_FILE, RecordError, load_record
+from generator.notify.record import RECORD_FILE, RecordError, exclusive, load_record
 from generator.notify.run import ChannelPlan, Group, Notification, plan_site, send
 from generator.output import Swapped
 from generator.serve.live import Rebuild
@@ -661,29 +662,29 @@ def _notify(args: argparse.Namespace, site_dir: Path) -> int:
     path = Path(os.path.abspath(args.record or site_dir / RECORD_FILE))
     group: Group = args.group
     try:
-        record = load_record(path)
-        notification = plan_site(
-            site_dir, _now(args), args.since, group, record, args.corrections, default_workers()
-        )
+        with nullcontext() if args.dry_run else exclusive(path):
+            record = load_record(path)
+            notification = plan_site(
+                site_dir, _now(args), args.since, group, record, args.corrections, default_workers()
+            )
+            _print_warnings(notification.warnings, args)
+            if args.dry_run:
+                return _print_dry_run(notification)
+            send(notification, record, args.since, os.environ)
     except RecordError as error:
-        raise SiteError([Problem("--record", 0, str(error))]) from None
-    _print_warnings(notification.warnings, args)
-    if args.dry_run:
-        for plan in notification.plans:
-            _print_plan(plan)
-        total = sum(len(plan.outbound) for plan in notification.plans)
-        _print(
-            f"Dry run: {_count(total, 'message')} for {_count(len(notification.plans), 'channel')}; "
-            "nothing sent or recorded."
-        )
-        return 0
-    try:
-        send(notification, record, args.since, os.environ)
-    except RecordError as error:
-        raise SiteError(
-            [Problem("--record", 0, f"{error}; stopped sending so nothing is sent twice")]
-        ) from None
+        raise SiteError([Problem("--record", 0, f"{error}; nothing more was sent")]) from None
     return _notify_summary(notification)
+
+
+def _print_dry_run(notification: Notification) -> int:
+    for plan in notification.plans:
+        _print_plan(plan)
+    total = sum(len(plan.outbound) for plan in notification.plans)
+    _print(
+        f"Dry run: {_count(total, 'message')} for {_count(len(notification.plans), 'channel')}; "
+        "nothing sent or recorded."
+    )
+    return 0
 
 
 def _print_plan(plan: ChannelPlan) -> None:

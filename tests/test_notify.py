@@ -393,3 +393,16 @@ def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(
     assert [w.split(":")[1] for w in warnings] == ["18", "19"]
     assert "looks like a token" in warnings[0] and "holds a password" in warnings[1]
     assert token not in err and "hunter2" not in err and "slack://T0000/B0000/***" in err
+
+
+def test_a_damaged_record_stops_the_run_before_anything_is_sent(
+    make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
+) -> None:
+    site = make_site(INCIDENT, site_yml())
+    record = site / ".statusgen-cache" / "notified.json"
+    record.parent.mkdir()
+    record.write_text('{"sent": {"public": [')
+    code, out, err = notify(site)
+    assert code == 1
+    assert f"--record: cannot read {record} (JSONDecodeError); fix or delete it" in err
+    assert set(receivers.counts().values()) == {0}

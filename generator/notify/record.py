@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +23,11 @@ from typing import Any
 
 from generator.dates import iso
 from generator.rendercache import CACHE_DIR
+
+try:
+    import fcntl
+except ImportError:  # Windows: CI's one-run-at-a-time keeps runs apart
+    fcntl = None  # type: ignore[assignment]
 
 RECORD_FILE = f"{CACHE_DIR}/notified.json"
 KEEP = timedelta(days=30)  # entries this much older than the horizon can never be sent again
@@ -98,3 +105,19 @@ def load_record(path: Path) -> Record:
             f"cannot read {path} ({type(error).__name__}); fix or delete it (deleting it resends "
             "what happened inside the horizon, --since)"
         ) from None
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """One notify at a time per record: a second run waits, then reads what the first sent."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise RecordError(f"cannot lock {path}: {error.strerror or error}") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock

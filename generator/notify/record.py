@@ -109,15 +109,14 @@ def load_record(path: Path) -> Record:
 
 @contextmanager
 def exclusive(path: Path) -> Iterator[None]:
-    """One notify at a time per record: a second run waits, then reads what the first sent."""
+    """One notify at a time per record: a second run waits, then reads what the first sent.
+    The lock goes when the file closes, however the process ends."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        lock = open(path.with_name(path.name + ".lock"), "a")  # held across the yield
     except OSError as error:
         raise RecordError(f"cannot lock {path}: {error.strerror or error}") from None
-    try:
+    with lock:
         if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.flock(lock, fcntl.LOCK_EX)
         yield
-    finally:
-        os.close(handle)  # closing releases the lock

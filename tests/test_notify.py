@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.notify.channels import literal_secrets, redacted
+
 from conftest import EXAMPLE_NOW, REPO, SITE_YML, dedent, incident, run
 from receivers import HttpReceiver, SmtpReceiver
 
@@ -372,7 +374,7 @@ def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(
         21: "a '$' that does not start a ${NAME} variable",
         22: "'webhook' must be an http(s) URL, not ftp://",
         24: "unknown notify event 'incident_opend'",
-        25: "unknown component in this channel's filter 'apii'",
+        26: "unknown component in this channel's filter 'apii'",
         28: "unknown key in a notify channel 'colour'",
         29: "each notify channel must be a mapping",
     }
@@ -406,3 +408,38 @@ def test_a_damaged_record_stops_the_run_before_anything_is_sent(
     assert code == 1
     assert f"--record: cannot read {record} (JSONDecodeError); fix or delete it" in err
     assert set(receivers.counts().values()) == {0}
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "warned"),
+    [
+        ("${SUPPORT_SLACK_WEBHOOK}", "${SUPPORT_SLACK_WEBHOOK}", ""),
+        (
+            "https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/abcDEF123ghiJKL456mnoPQR",
+            "https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/***",
+            "token",
+        ),
+        (
+            "tgram://123456789:AAEabcdefghijklmnopqrstuvwxyz012345/-100123",
+            "tgram://123456789:***/-100123",
+            "token",
+        ),
+        ("discord://${DISCORD_ID}/${DISCORD_TOKEN}", "discord://${DISCORD_ID}/${DISCORD_TOKEN}", ""),
+        (
+            "mailtos://ops:hunter2@smtp.example.com?to=ops@example.com",
+            "mailtos://ops:***@smtp.example.com?to=ops@example.com",
+            "password",
+        ),
+        (
+            "mailtos://ops:${SMTP_PASSWORD}@smtp.example.com?to=ops@example.com",
+            "mailtos://ops:${SMTP_PASSWORD}@smtp.example.com?to=ops@example.com",
+            "",
+        ),
+        ("jsons://hooks.example.com/x?token=${T}", "jsons://hooks.example.com/x?token=${T}", ""),
+    ],
+)
+def test_channel_urls_are_shown_redacted_and_literal_secrets_are_spotted(
+    url: str, shown: str, warned: str
+) -> None:
+    assert redacted(url) == shown
+    assert (warned in literal_secrets(url)) if warned else literal_secrets(url) == ""

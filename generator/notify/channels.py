@@ -49,6 +49,7 @@ class Channel:
     name: str = ""
     components: tuple[str, ...] = ()  # only events that affect one of these (empty: all)
     events: tuple[str, ...] = ()  # only these event kinds (empty: all)
+    components_line: int = 0  # the line of its components: filter, for messages
 
     @property
     def identity(self) -> str:
@@ -193,6 +194,7 @@ def _channel(entry: YamlMap, path: Path, problems: Problems) -> Channel | None:
         name=name.strip() if isinstance(name, str) else "",
         components=components,
         events=events,
+        components_line=entry.line_of("components"),
     )
 
 
@@ -230,7 +232,11 @@ def unknown_components(
 ) -> list[Problem]:
     """A channel filtering on a component site.yml does not define would silently never fire."""
     return [
-        Problem(path, channel.line, one_of(cid, sorted(component_ids), "component in this channel's filter"))
+        Problem(
+            path,
+            channel.components_line,
+            one_of(cid, sorted(component_ids), "component in this channel's filter"),
+        )
         for channels in channels_by_audience.values()
         for channel in channels
         for cid in channel.components

@@ -1,12 +1,16 @@
 """What one audience may see: the ONE place where visibility is decided.
 
-Everything downstream (pages, feeds, component states, counts) is computed from the
-view returned here, so nothing restricted can reach a less privileged audience's output.
+Content is written for a set of audiences (an update's ``audience:``, a block's ``::: a b``);
+it may be read by every audience that is, or transitively includes, one of them (``readers``,
+computed here when the content is loaded); unmarked content by every audience. Nested blocks
+are read only by the audiences that may read every level. Everything downstream (pages, feeds,
+component states, counts) is computed from the view returned here, so nothing restricted can
+reach an audience that does not include the audience it was written for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 
@@ -14,6 +18,7 @@ from markupsafe import escape
 
 from generator.config import Audience, SiteConfig
 from generator.errors import Problem
+from generator.markup import RawSegment
 from generator.model import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -29,10 +34,79 @@ from generator.model import (
 )
 
 
+def sees(audience: Audience, readers: frozenset[str]) -> bool:
+    """Visibility's one rule: whether ``audience`` may see content that ``readers`` may read."""
+    return audience.id in readers
+
+
+def everyone(config: SiteConfig) -> frozenset[str]:
+    """Who reads unmarked content: every audience, whatever its includes."""
+    return frozenset(a.id for a in config.audiences)
+
+
+def readers_of(config: SiteConfig, names: Iterable[str]) -> frozenset[str]:
+    """Who may read content written for ``names``: every audience that is, or includes, one."""
+    wanted = frozenset(names)
+    return frozenset(a.id for a in config.audiences if a.included & wanted)
+
+
+def segment_readers(
+    config: SiteConfig, segment: RawSegment, outer: frozenset[str], outer_names: tuple[str, ...] = ()
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Who may read a segment inside a file that ``outer`` may read, written for ``outer_names``
+    (every level must allow them), and whom its label names (() for the file's own text, and
+    when everyone reads it)."""
+    readers = outer
+    for names in segment.levels:
+        readers &= readers_of(config, names)
+    if not segment.levels:  # a file's own text: its audience's badge, if any, says who it is for
+        return readers, ()
+    written_for = [*outer_names, *(name for names in segment.levels for name in names)]
+    return readers, restricted_names(config, readers, written_for)
+
+
+def restricted_names(
+    config: SiteConfig, readers: frozenset[str], written_for: Iterable[str]
+) -> tuple[str, ...]:
+    """The audiences content is for, as its label names them: those it was written for that may
+    read it, in the order written; () when every audience reads it."""
+    if readers == everyone(config):
+        return ()
+    named = tuple(name for name in dict.fromkeys(written_for) if name in readers)
+    return named or tuple(a.id for a in config.audiences if a.id in readers)
+
+
+def audience_texts(
+    pieces: Sequence[tuple[frozenset[str], tuple[str, ...], str]], audiences: Sequence[Audience]
+) -> list[list[tuple[frozenset[str], tuple[str, ...], str]]]:
+    """For each audience (by position), the (readers, names, text) pieces it sees, to be rendered
+    one by one. Consecutive pieces for the same readers are one text: an audience sees the body
+    as if the blocks it may not see had never been written (no list split in two, no ``start="4"``).
+    """
+    views: list[list[tuple[frozenset[str], tuple[str, ...], str]]] = []
+    for audience in audiences:
+        joined: list[tuple[frozenset[str], tuple[str, ...], list[str]]] = []
+        for readers, names, text in pieces:
+            if not sees(audience, readers):
+                continue
+            if joined and joined[-1][:2] == (readers, names):
+                joined[-1][2].append(text)
+            else:
+                joined.append((readers, names, [text]))
+        views.append([(readers, names, "\n".join(texts)) for readers, names, texts in joined])
+    return views
+
+
+def label(names: Iterable[str], labels: dict[str, str]) -> str:
+    """'Executives', 'Executives and Business teams', 'A, B and C': who restricted content is for."""
+    titles = [labels[name] for name in names]
+    return " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1]))) if titles else ""
+
+
 @dataclass(frozen=True)
 class BodyPiece:
-    """A piece of a body as one audience sees it. ``restricted_to`` names the audience it is for
-    when less privileged audiences do not see it: the theme labels such pieces."""
+    """A piece of a body as one audience sees it. ``restricted_to`` names the audiences it is for
+    when some audience does not see it: the theme labels such pieces."""
 
     html: str
     restricted_to: str = ""
@@ -62,7 +136,7 @@ class UpdateView:
     body: tuple[BodyPiece, ...]
     starts: datetime | None = None
     ends: datetime | None = None
-    restricted_to: str = ""  # audience title when less privileged audiences do not see it
+    restricted_to: str = ""  # the titles of the audiences it is for, when some audience does not see it
     reopened: bool = False  # it follows a resolution this audience saw: the incident is open again
 
     @property
@@ -168,27 +242,27 @@ def held_back(incident: Item, now: datetime) -> list[tuple[str, datetime]]:
     return [(item.source, item.date) for item in items if item.date > now]
 
 
-def audience_labels(config: SiteConfig) -> dict[int, str]:
-    return {a.rank: a.title for a in config.audiences}
+def audience_labels(config: SiteConfig) -> dict[str, str]:
+    return {a.id: a.title for a in config.audiences}
 
 
-def visible_body(body: Body, audience: Audience, labels: dict[int, str]) -> tuple[BodyPiece, ...]:
-    """The body as this audience sees it; restricted pieces name the audience they are for."""
+def visible_body(body: Body, audience: Audience, labels: dict[str, str]) -> tuple[BodyPiece, ...]:
+    """The body as this audience sees it; restricted pieces name the audiences they are for."""
     return tuple(
-        BodyPiece(s.html, labels[s.audience_rank] if s.audience_rank else "")
-        for s in body[audience.rank]
-        if audience.sees(s.audience_rank)
+        BodyPiece(s.html, label(s.names, labels))
+        for s in body[audience.position]
+        if sees(audience, s.readers)
     )
 
 
 def item_view(
-    incident: Item, audience: Audience, now: datetime, labels: dict[int, str], tz: tzinfo
+    incident: Item, audience: Audience, now: datetime, labels: dict[str, str], tz: tzinfo
 ) -> ItemView | None:
     """The incident as ``audience`` sees it at ``now``; None if it sees no update of it.
 
     Updates dated after ``now`` are held back until their time comes.
     """
-    visible = [u for u in incident.updates if audience.sees(u.audience_rank) and u.date <= now]
+    visible = [u for u in incident.updates if sees(audience, u.readers) and u.date <= now]
     if not visible:
         return None
     updates = _reopenings(_fold(visible, incident.kind, audience, labels), visible)
@@ -202,9 +276,7 @@ def item_view(
     ended = _ended(updates, status, incident.kind)
     postmortem = incident.postmortem
     shown_postmortem = (
-        postmortem
-        if (postmortem and audience.sees(postmortem.audience_rank) and postmortem.date <= now)
-        else None
+        postmortem if (postmortem and sees(audience, postmortem.readers) and postmortem.date <= now) else None
     )
     return ItemView(
         id=incident.id,
@@ -225,7 +297,7 @@ def item_view(
             date=shown_postmortem.date,
             title=shown_postmortem.title or "Postmortem",
             body=visible_body(shown_postmortem.body, audience, labels),
-            restricted_to=labels[shown_postmortem.audience_rank] if shown_postmortem.audience_rank else "",
+            restricted_to=label(shown_postmortem.audiences, labels),
         )
         if shown_postmortem
         else None,
@@ -249,7 +321,7 @@ def _ever_affected(updates: tuple[UpdateView, ...]) -> tuple[tuple[str, str], ..
 
 
 def _fold(
-    updates: list[Update], kind: Kind, audience: Audience, labels: dict[int, str]
+    updates: list[Update], kind: Kind, audience: Audience, labels: dict[str, str]
 ) -> tuple[UpdateView, ...]:
     """Carry title, impact, components and window forward through the visible updates."""
     title, impact, starts, ends = "", None, None, None
@@ -272,7 +344,7 @@ def _fold(
                 body=visible_body(update.body, audience, labels),
                 starts=starts,
                 ends=ends,
-                restricted_to=labels[update.audience_rank] if update.audience_rank else "",
+                restricted_to=label(update.audiences, labels),
             )
         )
     return tuple(folded)

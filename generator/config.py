@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,18 +66,18 @@ class UptimeSettings:
 
 @dataclass(frozen=True)
 class Audience:
+    """One audience. What it may see is decided in generator/audience.py, from ``included``."""
+
     id: str
     title: str
-    rank: int  # 0 is the least privileged; an audience sees everything of lower rank
+    position: int  # its place in site.yml: 0 is the public audience (indexed, at the site's base_url)
     base_url: str
     description: str = ""
     noindex: bool = False
+    includes: tuple[str, ...] = ()  # the audiences whose content it also sees, as site.yml says
+    included: frozenset[str] = frozenset()  # itself and every audience it includes, transitively
     notify: tuple[Channel, ...] = ()  # where `statusgen notify` sends its messages (site.yml notify:)
     notify_before_deploy: bool = False  # told before the deploy (internal audiences: support first)
-
-    def sees(self, rank: int) -> bool:
-        """Whether this audience sees what is written for audiences of ``rank``: visibility's one rule."""
-        return rank <= self.rank
 
 
 @dataclass(frozen=True)
@@ -546,31 +546,109 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
         if not raw:
             reader.problem("audiences", "'audiences' needs at least one audience")
     read_id = _unique_ids(raw, "audience")
-    audiences = []
-    for rank, (entry, _) in enumerate(raw):
-        entry.check_keys(("id", "title", "description", "base_url", "noindex", *NOTIFY_KEYS))
+    audiences: list[Audience] = []
+    for position, (entry, _) in enumerate(raw):
+        entry.check_keys(("id", "title", "description", "base_url", "noindex", "includes", *NOTIFY_KEYS))
         audience_id = read_id(entry)
         base_url = _url(entry, "base_url") or (
-            site_base_url if rank == 0 else f"{site_base_url}{audience_id}/"
+            site_base_url if position == 0 else f"{site_base_url}{audience_id}/"
         )
-        noindex = entry.get("noindex", bool, rank > 0)
-        if rank > 0 and not noindex:
+        noindex = entry.get("noindex", bool, position > 0)
+        if position > 0 and not noindex:
             entry.problem("noindex", "a restricted audience is always noindex; remove 'noindex: false'")
         audiences.append(
             Audience(
                 id=audience_id,
                 title=entry.text("title", audience_id.title()),
-                rank=rank,
+                position=position,
                 base_url=base_url,
                 description=entry.text("description"),
-                noindex=noindex or rank > 0,
+                noindex=noindex or position > 0,
+                includes=_includes(entry, audiences[-1].id if audiences else None),
                 notify=read_channels(
                     entry.data.get("notify"), entry.data.line_of("notify"), reader.path, reader.problems
                 ),
                 notify_before_deploy=bool(entry.get("notify_before_deploy", bool, False)),
             )
         )
-    return tuple(audiences)
+    return _with_closures(audiences, raw, reader)
+
+
+def _includes(entry: _Reader, previous: str | None) -> tuple[str, ...]:
+    """``includes:`` as written (checked against the other audiences later); without it, the
+    audience listed just before, so that a site written as a ladder keeps its meaning."""
+    if "includes" not in entry.data:
+        return (previous,) if previous else ()
+    value = entry.data["includes"]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        entry.problem("includes", "'includes' must be a list of audience ids, like [public, strategic]")
+        return ()
+    return tuple(value)
+
+
+def _with_closures(
+    audiences: list[Audience], raw: list[tuple[_Reader, int]], reader: _Reader
+) -> tuple[Audience, ...]:
+    """Each audience with ``included``: the transitive closure of ``includes``, computed once.
+
+    Unknown ids, an audience including itself and cycles are problems at the includes line.
+    """
+    ids = [a.id for a in audiences]
+    graph: dict[str, tuple[str, ...]] = {}
+    for audience, (entry, _) in zip(audiences, raw, strict=True):
+        if "includes" not in entry.data:  # the one listed before (a duplicate id is reported)
+            graph[audience.id] = audience.includes
+            continue
+        line = entry.data.line_of("includes")
+        known = []
+        for name in audience.includes:
+            if name == audience.id:
+                reader.problems.add(reader.path, line, f"audience {name!r} includes itself; remove it")
+            elif name not in ids:
+                reader.problems.add(reader.path, line, one_of(name, ids, "audience"))
+            elif name in known:
+                reader.problems.add(reader.path, line, f"{audience.id!r} includes {name!r} twice")
+            else:
+                known.append(name)
+        graph[audience.id] = tuple(known)
+    for audience, (entry, _) in zip(audiences, raw, strict=True):
+        cycle = _cycle(audience.id, graph) if len(set(ids)) == len(ids) else []  # else: duplicate ids
+        if cycle:
+            reader.problems.add(
+                reader.path,
+                entry.data.line_of("includes"),
+                f"audiences include each other in a circle ({' -> '.join(cycle)}); "
+                "an audience's includes must lead back to no one who includes it",
+            )
+    return tuple(replace(a, included=_closure(a.id, graph)) for a in audiences)
+
+
+def _closure(start: str, graph: dict[str, tuple[str, ...]]) -> frozenset[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for name in graph.get(todo.pop(), ()):
+            if name not in seen:
+                seen.add(name)
+                todo.append(name)
+    return frozenset(seen)
+
+
+def _cycle(start: str, graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """A path of includes from ``start`` back to itself ([] if there is none)."""
+    paths = [[start, name] for name in graph.get(start, ())]
+    seen: set[str] = set()
+    while paths:
+        path = paths.pop()
+        if path[-1] == start:
+            return path
+        if path[-1] in seen:
+            continue
+        seen.add(path[-1])
+        paths.extend([*path, name] for name in graph.get(path[-1], ()))
+    return []
 
 
 def _as_map(values: dict[str, Any]) -> YamlMap:

@@ -9,10 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from generator.audience import audience_texts, everyone, readers_of, restricted_names, sees, segment_readers
 from generator.config import MAX_ID_LENGTH, SLUG, SiteConfig
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, one_of
-from generator.markup import PROMPT, audience_texts, body_limits, has_prompt, render_markdown, split_blocks
+from generator.markup import PROMPT, RawSegment, body_limits, has_prompt, render_markdown, split_blocks
 from generator.model import (
     COMPONENT_STATES,
     IMPACTS,
@@ -267,7 +268,7 @@ def load_folder(
     if folder.kind == "incident":
         _check_empty_components(updates, config, problems)
     for audience in config.audiences:
-        _check_window([u for u in updates if audience.sees(u.audience_rank)], problems)
+        _check_window([u for u in updates if sees(audience, u.readers)], problems)
     if problems.items:
         return None, problems.items
     return Item(folder.id, folder.kind, tuple(updates), postmortem), []
@@ -371,22 +372,32 @@ class _Fields:
             return None
         return str(value).strip()
 
-    def audience_rank(self) -> int:
+    def audience(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """``audience: a`` or ``audience: [a, b]``: (who may read it, the names it is for);
+        everyone and () without the key."""
         if "audience" not in self.front:
-            return 0
+            return everyone(self.config), ()
         value = self.front["audience"]
-        if value is None or not str(value).strip():
+        names = list(value) if isinstance(value, YamlList) else [value]
+        if value is None or not names or any(n is None or not str(n).strip() for n in names):
             # Fail closed: an empty value must not quietly make a restricted update public.
             self.problem(
                 "audience",
-                "'audience' has no value; name an audience, or delete the line to make this public",
+                "'audience' has no value; name an audience (or a list of them), "
+                "or delete the line to make this public",
             )
-            return 0
-        audience = self.config.audience(str(value))
-        if audience is None:
-            self.problem("audience", one_of(value, [a.id for a in self.config.audiences], "audience"))
-            return 0
-        return audience.rank
+            return everyone(self.config), ()
+        ids = [a.id for a in self.config.audiences]
+        wrong = [
+            one_of(name, ids, "audience") for name in names if not isinstance(name, str) or name not in ids
+        ]
+        wrong += [f"audience {n!r} is listed twice" for n in dict.fromkeys(names) if names.count(n) > 1]
+        for message in wrong:
+            self.problem("audience", message)
+        if wrong:
+            return everyone(self.config), ()
+        readers = readers_of(self.config, (str(n) for n in names))
+        return readers, restricted_names(self.config, readers, (str(n) for n in names))
 
     def components(self, kind: Kind) -> tuple[tuple[str, str | None], ...] | None:
         value = self.front.get("components", None)
@@ -451,7 +462,10 @@ def _body(
     config: SiteConfig,
     problems: Problems,
     render: Callable[[str], str],
+    outer: tuple[frozenset[str], tuple[str, ...]],
 ) -> Body:
+    """Each audience's body, rendered from its own text; ``outer``: who may read the whole file
+    and the audiences it is for."""
     audience_ids = [a.id for a in config.audiences]
     raw_segments, errors = split_blocks(body, body_line, audience_ids)
     errors.extend(_front_matter_in_body(body, body_line))
@@ -463,17 +477,35 @@ def _body(
         problems.add(path, number, message)
     if errors:  # a misplaced marker could put restricted words in the wrong piece: render nothing
         return ()
-    ranks = {a.id: a.rank for a in config.audiences}
-    rendered: dict[tuple[int, str], Segment] = {}  # audiences that see the same piece share it
+    pieces = []
+    unreadable: dict[int, str] = {}  # opening line -> why: a block split by an inner one is one
+    for raw in raw_segments:
+        readers, names = segment_readers(config, raw, *outer)
+        if not readers:  # written, then silently shown to no one: surely a mistake
+            unreadable.setdefault(raw.opened_at, _unreadable(raw, outer[1]))
+        pieces.append((readers, names, raw.text))
+    for number, message in unreadable.items():
+        problems.add(path, number, message)
+    if unreadable:
+        return ()
+    rendered: dict[tuple[frozenset[str], tuple[str, ...], str], Segment] = {}  # shared between audiences
 
-    def segment(rank: int, text: str) -> Segment:
-        if (rank, text) not in rendered:
-            rendered[rank, text] = Segment(rank, render(text))
-        return rendered[rank, text]
+    def segment(readers: frozenset[str], names: tuple[str, ...], text: str) -> Segment:
+        if (readers, names, text) not in rendered:
+            rendered[readers, names, text] = Segment(readers, render(text), names)
+        return rendered[readers, names, text]
 
     return tuple(
-        tuple(segment(rank, text) for rank, text in pieces)
-        for pieces in audience_texts(raw_segments, ranks, config.audiences)
+        tuple(segment(*piece) for piece in view) for view in audience_texts(pieces, config.audiences)
+    )
+
+
+def _unreadable(raw: RawSegment, file_names: tuple[str, ...]) -> str:
+    levels = " inside ".join(f"'::: {' '.join(names)}'" for names in reversed(raw.levels))
+    where = f" in a file for {' and '.join(file_names)}" if file_names else ""
+    return (
+        f"no audience sees this block: {levels}{where}; no audience is, or includes, one of "
+        "every level's audiences (check the names, or site.yml's includes)"
     )
 
 
@@ -526,6 +558,7 @@ def _update(
         )
     statuses = INCIDENT_STATUSES if folder.kind == "incident" else MAINTENANCE_STATUSES
     date = fields.date("date", required=True)
+    readers, audiences = fields.audience()
     status = fields.choice("status", statuses, "status", required=True)
     update = Update(
         id=f"{folder.id}/{path.stem}",
@@ -533,8 +566,9 @@ def _update(
         source=problems.display(path),
         date=date,  # type: ignore[arg-type]  # checked below
         status=status,  # type: ignore[arg-type]
-        audience_rank=fields.audience_rank(),
-        body=_body(path, body, body_line, config, problems, render),
+        readers=readers,
+        audiences=audiences,
+        body=_body(path, body, body_line, config, problems, render, (readers, audiences)),
         title=fields.text("title"),
         impact=fields.choice("impact", IMPACTS, "impact") if folder.kind == "incident" else None,
         components=fields.components(folder.kind),
@@ -562,12 +596,14 @@ def _postmortem(
     fields = _Fields(path, front, config, problems)
     before = len(problems.items)
     fields.check_keys(_POSTMORTEM_KEYS)
+    readers, audiences = fields.audience()
     postmortem = Postmortem(
         source=problems.display(path),
         date=fields.date("date", required=True),  # type: ignore[arg-type]
-        audience_rank=fields.audience_rank(),
-        body=_body(path, body, body_line, config, problems, render),
+        readers=readers,
+        body=_body(path, body, body_line, config, problems, render, (readers, audiences)),
         title=fields.text("title"),
+        audiences=audiences,
     )
     return postmortem if len(problems.items) == before else None
 
@@ -576,7 +612,7 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
     """The earliest update each audience sees must say what the incident is."""
     checked: set[str] = set()
     for audience in config.audiences:
-        first = next((u for u in updates if audience.sees(u.audience_rank)), None)
+        first = next((u for u in updates if sees(audience, u.readers)), None)
         if first is None or first.id in checked:
             continue
         checked.add(first.id)
@@ -595,7 +631,7 @@ def _check_first_updates(kind: Kind, updates: list[Update], config: SiteConfig, 
             (
                 u
                 for u in updates
-                if audience.sees(u.audience_rank) and all(getattr(u, key) is not None for key in missing)
+                if sees(audience, u.readers) and all(getattr(u, key) is not None for key in missing)
             ),
             None,
         )
@@ -612,7 +648,7 @@ def _check_empty_components(updates: list[Update], config: SiteConfig, problems:
     """An open incident with an impact must name what it affects, in every audience's view."""
     for audience in config.audiences:
         impact, components = None, None
-        for update in (u for u in updates if audience.sees(u.audience_rank)):
+        for update in (u for u in updates if sees(audience, u.readers)):
             impact = update.impact or impact
             components = update.components if update.components is not None else components
             if components == () and impact not in (None, "none") and update.status != "resolved":
@@ -669,7 +705,7 @@ def check_lifecycle(updates: list[Update], config: SiteConfig, problems: Problem
     reported: set[str] = set()
     for audience in config.audiences:
         previous: Update | None = None
-        for update in (u for u in updates if audience.sees(u.audience_rank)):
+        for update in (u for u in updates if sees(audience, u.readers)):
             after_resolution = previous is not None and previous.status == "resolved"
             reopening[update.id] = reopening.get(update.id, False) or (after_resolution and update.reopened)
             if after_resolution and update.status != "resolved" and not update.reopened:

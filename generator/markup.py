@@ -1,11 +1,11 @@
-"""Markdown bodies: split ``::: audience`` blocks, render each audience's text, sanitize last."""
+"""Markdown bodies: split ``::: audience`` blocks, render each text, sanitize last."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
@@ -16,7 +16,6 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from generator.config import Audience
 from generator.errors import one_of
 
 # Message templates mark what the writer must fill in; an update still carrying one is an error.
@@ -30,7 +29,7 @@ def has_prompt(text: str) -> bool:
     return PROMPT.search(text) is not None
 
 
-_OPEN = re.compile(r"^:::[ \t]*([^\s:]+)[ \t]*$")
+_OPEN = re.compile(r"^:::[ \t]*([^\s:]+(?:[ \t]+[^\s:]+)*)[ \t]*$")
 _CLOSE = re.compile(r"^:::[ \t]*$")
 # What may stand before ':::' on a line that is still taken as meant for a marker: spaces, quote
 # markers, list bullets and numbers. Checked on the line folded by _fold (invisible characters
@@ -50,7 +49,9 @@ _COLON_LIKES = str.maketrans(
 # An opening marker mistyped (':: strategic', ';;; strategic') or written with characters we do
 # not know: a short token with no ASCII letter or digit, then an audience id. (A closing ':::'
 # mistyped alone cannot leak: a block needs an opener, and a valid one left unclosed is an error.)
-_STRANGE_OPENER = re.compile(r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*([^\sA-Za-z0-9]{1,8})\s*([^\s]+)\s*$")
+_STRANGE_OPENER = re.compile(
+    r"^(?:\s|>|[-*+\u2022\u00b7]|\d{1,9}[.)])*([^\sA-Za-z0-9]{1,8})\s*([^\s]+(?:\s+[^\s]+){0,7})\s*$"
+)
 # Unicode's Default_Ignorable_Code_Point ranges, and characters that render as nothing.
 _IGNORABLE = (
     (0x00AD, 0x00AD),
@@ -109,19 +110,23 @@ _renderers: dict[frozenset[str], markdown.Markdown] = {}
 
 @dataclass(frozen=True)
 class RawSegment:
-    audience: str | None  # None: everyone
+    """A stretch of body text and the blocks it sits in; who may read it is audience.py's call."""
+
+    levels: tuple[tuple[str, ...], ...]  # the audiences each enclosing block names, outermost first
     text: str
     line: int  # first line of the text in the file
+    opened_at: int = 0  # line of its innermost block's opening marker (0: in no block)
 
 
 _FENCE = re.compile(r"^(~{3,}|`{3,})")
-_MARKER_HELP = "write audience markers alone at the start of a line: '::: <audience>' and ':::'"
+_MARKER_HELP = "write audience markers alone at the start of a line: '::: <audience> ...' and ':::'"
+MAX_BLOCK_DEPTH = 8  # blocks inside blocks: more is a mistake, not a need
 
 
 def looks_like_marker(line: str, audiences: Iterable[str] = ()) -> bool:
     """Is this line meant as an audience marker (valid or not)? See README, "Audience blocks".
 
-    With ``audiences``, a line of a few strange characters and an audience id is one too.
+    With ``audiences``, a line of a few strange characters and audience ids is one too.
     """
     folded = _fold(line) if not line.isascii() or "\x7f" in line else line
     if ":::" in folded and _MARKER_LIKE.match(folded):
@@ -129,7 +134,7 @@ def looks_like_marker(line: str, audiences: Iterable[str] = ()) -> bool:
     if not audiences:
         return False
     opener = _STRANGE_OPENER.match(folded)
-    if opener is None or opener.group(2).lower() not in audiences:
+    if opener is None or any(name.lower() not in audiences for name in opener.group(2).split()):
         return False
     token = opener.group(1)  # '::', ';;;', '꞉꞉꞉': a colon dropped, mistyped or from another script
     return not token.isascii() or ":" in token or ";" in token
@@ -167,24 +172,28 @@ def _odd(char: str) -> bool:
 def split_blocks(
     body: str, first_line: int, audiences: list[str]
 ) -> tuple[list[RawSegment], list[tuple[int, str]]]:
-    """Split a body into audience segments; returns (segments, [(line, message)]).
+    """Split a body into segments by the blocks they sit in; returns (segments, [(line, message)]).
 
-    Fails closed: a line that looks meant as a marker but is not exactly one (quoted, in a
-    list, indented, with invisible characters, inside a fenced code block) is an error, never
-    public text.
+    ``::: a b`` opens a block for audiences a and b; blocks nest, and ``:::`` closes the
+    innermost. Fails closed: a line that looks meant as a marker but is not exactly one
+    (quoted, in a list, indented, with invisible characters, inside a fenced code block, naming
+    an unknown audience or one twice) is an error, never public text.
     """
     lines = body.split("\n")
     code_lines = _fenced_code_lines(lines)
     segments: list[RawSegment] = []
     errors: list[tuple[int, str]] = []
     current: list[str] = []
-    current_audience: str | None = None
-    current_start = opened_at = first_line
+    opened: list[tuple[tuple[str, ...], int]] = []  # the open blocks: (names, line), outermost first
+    current_start = first_line
 
     def flush(next_start: int) -> None:
         nonlocal current, current_start
         if "".join(current).strip():
-            segments.append(RawSegment(current_audience, "\n".join(current), current_start))
+            levels = tuple(names for names, _ in opened)
+            segments.append(
+                RawSegment(levels, "\n".join(current), current_start, opened[-1][1] if opened else 0)
+            )
         current, current_start = [], next_start
 
     for index, line in enumerate(lines):
@@ -204,34 +213,37 @@ def split_blocks(
                 )
             )
         elif opening:
-            name = opening.group(1)
-            if current_audience is not None:
-                errors.append(
-                    (
-                        number,
-                        f"'::: {name}' inside the '::: {current_audience}' block opened "
-                        f"on line {opened_at}; blocks cannot nest, close it with ':::' first",
-                    )
-                )
-                continue
-            if name not in audiences:
-                errors.append((number, one_of(name, audiences, "audience")))
+            names = tuple(opening.group(1).split())
+            errors.extend((number, message) for message in _name_problems(names, audiences))
+            if len(opened) >= MAX_BLOCK_DEPTH:
+                errors.append((number, f"blocks nested more than {MAX_BLOCK_DEPTH} deep; close some first"))
             flush(number + 1)
-            current_audience, opened_at = name, number
+            opened.append((names, number))
         elif closing:
-            if current_audience is None:
+            if not opened:
                 errors.append((number, "':::' closes no block; open one with '::: <audience>'"))
                 continue
             flush(number + 1)
-            current_audience = None
+            opened.pop()
         else:
             errors.append((number, _not_a_marker(stripped)))
-    if current_audience is not None:
+    for names, opened_line in opened:
         errors.append(
-            (opened_at, f"'::: {current_audience}' block is never closed; add a line ':::' after it")
+            (opened_line, f"'::: {' '.join(names)}' block is never closed; add a line ':::' after it")
         )
     flush(0)
     return segments, errors
+
+
+def _name_problems(names: tuple[str, ...], audiences: list[str]) -> list[str]:
+    """What is wrong with the audience names of one marker (unknown, or named twice)."""
+    problems = [one_of(name, audiences, "audience") for name in names if name not in audiences]
+    problems += [
+        f"audience {name!r} is named twice in one marker"
+        for name in dict.fromkeys(names)
+        if names.count(name) > 1
+    ]
+    return problems
 
 
 def _not_a_marker(line: str) -> str:
@@ -260,29 +272,6 @@ def _fenced_code_lines(lines: list[str]) -> dict[int, int]:
                 index = closer
         index += 1
     return inside
-
-
-def audience_texts(
-    segments: list[RawSegment], ranks: dict[str, int], audiences: Sequence[Audience]
-) -> list[list[tuple[int, str]]]:
-    """For each audience (by rank), the (rank, text) pieces it sees, to be rendered one by one.
-
-    Consecutive pieces of the same rank are one text: the public sees the body as if the
-    restricted blocks had never been written (no list split in two, no ``start="4"``).
-    """
-    views: list[list[tuple[int, str]]] = []
-    for audience in audiences:
-        pieces: list[tuple[int, list[str]]] = []
-        for segment in segments:
-            rank = ranks[segment.audience] if segment.audience else 0
-            if not audience.sees(rank):
-                continue
-            if pieces and pieces[-1][0] == rank:
-                pieces[-1][1].append(segment.text)
-            else:
-                pieces.append((rank, [segment.text]))
-        views.append([(rank, "\n".join(texts)) for rank, texts in pieces])
-    return views
 
 
 def body_limits(body: str, first_line: int) -> list[tuple[int, str]]:

@@ -35,13 +35,14 @@ STATE_FROM_IMPACT = {
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of rendered body: visible to audiences of ``audience_rank`` and above."""
+    """A piece of rendered body and who may read it (see generator/audience.py)."""
 
-    audience_rank: int
+    readers: frozenset[str]  # the ids of every audience allowed to see it
     html: str
+    names: tuple[str, ...] = ()  # the audiences it was written for (its markers'), for its label
 
 
-# A body as each audience sees it, indexed by audience rank: every audience's text is rendered
+# A body as each audience sees it, indexed by audience position: every audience's text is rendered
 # from its own source, so nothing of a block it does not see shapes its HTML.
 Body = tuple[tuple[Segment, ...], ...]
 
@@ -53,7 +54,7 @@ class Update:
     source: str  # site-relative path, for messages
     date: datetime
     status: str
-    audience_rank: int
+    readers: frozenset[str]  # the ids of every audience allowed to see it (all: unmarked)
     body: Body
     title: str | None = None
     impact: str | None = None
@@ -61,6 +62,7 @@ class Update:
     components: tuple[tuple[str, str | None], ...] | None = None
     starts: datetime | None = None
     ends: datetime | None = None
+    audiences: tuple[str, ...] = ()  # its front matter's audience: names, for its label (): everyone
     template: str | None = None  # the message template it was written from, and its version
     template_version: str | None = None
     reopened: bool = False  # an incident's update after its resolution: it is open again
@@ -71,9 +73,10 @@ class Update:
 class Postmortem:
     source: str
     date: datetime
-    audience_rank: int
+    readers: frozenset[str]
     body: Body
     title: str | None = None
+    audiences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

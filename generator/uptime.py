@@ -1,5 +1,5 @@
 """Uptime per component and day, from one audience's view only (so restricted incidents never
-change a less privileged audience's figures).
+change the figures of an audience that does not include theirs).
 
 An incident gives a component the state its update names from that update until the next
 update of the incident (``UpdateView.components`` is the state as of each update); a closing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from html import escape
 from pathlib import Path
 
 import feedparser
@@ -360,13 +361,54 @@ def test_custom_audiences_nest(make_site, build):
     assert "PARTNER-NOTE" in text["staff"] and "STAFF-NOTE" in text["staff"]
 
 
+# What each audience of the example must see of its open incident (and no other audience):
+# a phrase from each kind of block, the nested one and the update for executives and business.
+EXAMPLE_PHRASES = {
+    "We have traced the errors": {"public", "strategic", "support", "business", "executives", "engineering"},
+    "Workaround:": {"strategic", "support", "executives", "engineering"},
+    "What to tell customers who ask": {"support", "executives", "engineering"},
+    "Customer impact:": {"business", "executives"},
+    "For leadership and the business teams": {"business", "executives"},
+    "Escalations:": {"executives"},
+    "upstream prematurely closed connection": {"engineering"},
+}
+
+
 def test_example_site_builds(build):
     repo = Path(__file__).resolve().parent.parent
     out = build(repo, None, "2026-11-27T06:30:00+01:00")
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["public", "strategic"]
+    audiences = {"public", "strategic", "support", "business", "executives", "engineering"}
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == audiences
     public = html(out / "public" / "index.html")
     assert len(public.select("#active-heading ~ article")) == 1
     assert len(list((out / "public" / "incidents").iterdir())) >= 8
+    for audience in audiences:
+        page = html(out / audience / "incidents/2026-11-27-api-errors-frankfurt/index.html").get_text()
+        feed = (out / audience / "history.atom").read_text()
+        for phrase, readers in EXAMPLE_PHRASES.items():
+            assert (phrase in page) == (audience in readers), (audience, phrase)
+            assert (escape(phrase) in feed) == (audience in readers), (audience, phrase)
+    executives = html(out / "executives/incidents/2026-11-27-api-errors-frankfurt/index.html")
+    labels = [p.get_text() for p in executives.select(".restricted-label")]
+    strategic, support, top = (
+        "Strategic customers only",
+        "Customer support only",
+        "Executives and Business teams only",
+    )
+    assert labels == [
+        strategic,
+        support,
+        top,
+        strategic,
+        support,
+        "Executives only",
+        top,
+        strategic,
+        support,
+        top,
+    ]
+    badges = [b.get_text() for b in executives.select(".timeline .restricted-badge")]
+    assert badges == [top]  # the 05:48 update, for executives and business teams
 
 
 def test_local_logo_is_copied_and_linked_relatively(make_site, build):

@@ -275,7 +275,7 @@ def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
         "site.yml:9: unknown key in components 'nmae'; expected one of id, name, description, "
         "group, since (did you mean 'name'?)",
         "site.yml:16: unknown key in audiences 'titel'; expected one of id, title, description, "
-        "base_url, noindex, notify, notify_before_deploy (did you mean 'title'?)",
+        "base_url, noindex, includes, notify, notify_before_deploy (did you mean 'title'?)",
         f"site.yml:20: unknown key 'histroy_days'; {top} (did you mean 'history_days'?)",
     ]
 
@@ -606,11 +606,10 @@ def test_unclosed_block(make_site, capsys):
     ]
 
 
-def test_nested_block(make_site, capsys):
+def test_nested_block_left_open(make_site, capsys):
     site = make_site({"content/incidents/a/1.md": FIRST + "::: strategic\nA\n::: public\nB\n:::\n"})
     assert problems(capsys, site) == [
-        "content/incidents/a/1.md:11: '::: public' inside the '::: strategic' block opened on "
-        "line 9; blocks cannot nest, close it with ':::' first",
+        "content/incidents/a/1.md:9: '::: strategic' block is never closed; add a line ':::' after it",
     ]
 
 
@@ -1341,3 +1340,88 @@ def test_log_line_makes_any_text_one_safe_line_and_is_idempotent(text):
     assert str(Problem(text, 3, text)) == log_line(f"{text}:3: {text}")
     if text.isprintable() and "##[" not in text and not text.lstrip().startswith("::"):
         assert line == text, "ordinary text is printed as it is"
+
+
+# --- The audience graph ------------------------------------------------------------------------
+
+GRAPH_AUDIENCES = """\
+title: Example Status
+base_url: https://status.example.com/
+timezone: UTC
+components:
+  - id: api
+    name: API
+audiences:
+  - id: public
+  - id: support
+  - id: executives
+    includes: [support, business]
+  - id: engineering
+    includes: [support]
+  - id: business
+    includes: [public]
+"""
+
+
+def test_includes_mistakes_are_all_reported_at_their_lines(make_site, capsys):
+    site_yml = GRAPH_AUDIENCES.replace(
+        "includes: [support, business]", "includes: [support, finance, executives]"
+    ).replace("includes: [public]\n", "includes: [engineering]\n")
+    site_yml = site_yml.replace(
+        "  - id: engineering\n    includes: [support]", "  - id: engineering\n    includes: [business]"
+    )
+    site_yml += "  - id: legal\n    includes: nobody, really\n"
+    known = "expected one of public, support, executives, engineering, business, legal"
+    circle = "audiences include each other in a circle"
+    back = "an audience's includes must lead back to no one who includes it"
+    assert problems(capsys, make_site(site_yml=site_yml)) == [
+        "site.yml:11: audience 'executives' includes itself; remove it",
+        f"site.yml:11: unknown audience 'finance'; {known}",
+        f"site.yml:13: {circle} (engineering -> business -> engineering); {back}",
+        f"site.yml:15: {circle} (business -> engineering -> business); {back}",
+        f"site.yml:17: unknown audience 'nobody, really'; {known}",
+    ]
+
+
+def test_a_block_no_audience_can_see_is_an_error(make_site, capsys):
+    body = "::: engineering\nNested.\n::: business\nNobody sees this.\n:::\n:::\n"
+    files = {
+        "content/incidents/a/1.md": FIRST + body,
+        "content/incidents/a/2.md": incident(
+            "2026-11-20T11:00:00Z",
+            "identified",
+            "::: engineering\nNobody either.\n:::",
+            audience="executives",
+        ),
+    }
+    assert problems(capsys, make_site(files, site_yml=GRAPH_AUDIENCES)) == [
+        "content/incidents/a/1.md:11: no audience sees this block: '::: business' inside "
+        "'::: engineering'; no audience is, or includes, one of every level's audiences "
+        "(check the names, or site.yml's includes)",
+        "content/incidents/a/2.md:6: no audience sees this block: '::: engineering' in a file "
+        "for executives; no audience is, or includes, one of every level's audiences "
+        "(check the names, or site.yml's includes)",
+    ]
+
+
+def test_several_audiences_in_a_marker_or_front_matter_are_each_checked(make_site, capsys):
+    files = {
+        "content/incidents/a/1.md": FIRST + "::: executives finance\nX\n:::\n::: support support\nY\n:::\n",
+        "content/incidents/a/2.md": incident(
+            "2026-11-20T11:00:00Z", "identified", audience="[support, finanse]"
+        ),
+        "content/incidents/a/3.md": incident(
+            "2026-11-20T12:00:00Z", "identified", audience="[support, support]"
+        ),
+        "content/incidents/a/4.md": incident("2026-11-20T13:00:00Z", "identified", audience="[]"),
+    }
+    assert problems(capsys, make_site(files, site_yml=GRAPH_AUDIENCES)) == [
+        "content/incidents/a/1.md:9: unknown audience 'finance'; expected one of public, support, "
+        "executives, engineering, business",
+        "content/incidents/a/1.md:12: audience 'support' is named twice in one marker",
+        "content/incidents/a/2.md:4: unknown audience 'finanse'; expected one of public, support, "
+        "executives, engineering, business",
+        "content/incidents/a/3.md:4: audience 'support' is listed twice",
+        "content/incidents/a/4.md:4: 'audience' has no value; name an audience (or a list of them), "
+        "or delete the line to make this public",
+    ]

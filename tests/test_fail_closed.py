@@ -13,23 +13,32 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
 
+from generator.audience import audience_texts, segment_readers
 from generator.cli import main
-from generator.config import Audience
-from generator.markup import MAX_BODY_CHARS, audience_texts, render_markdown, split_blocks
+from generator.config import Audience, SiteConfig
+from generator.markup import MAX_BODY_CHARS, render_markdown, split_blocks
 
 from conftest import NOW, html, incident
 
 SECRET = "SECRET-7c1e"
 AUDIENCES = ["public", "strategic"]
-RANKS = {"public": 0, "strategic": 1}
-AUDIENCE_LADDER = [
-    Audience("public", "Public", 0, "https://status.example.com/"),
-    Audience("strategic", "Strategic", 1, "https://status.example.com/strategic/"),
-]
+AUDIENCE_LADDER = (
+    Audience("public", "Public", 0, "https://status.example.com/", included=frozenset({"public"})),
+    Audience(
+        "strategic",
+        "Strategic",
+        1,
+        "https://status.example.com/strategic/",
+        includes=("public",),
+        included=frozenset({"public", "strategic"}),
+    ),
+)
+LADDER_CONFIG = SiteConfig("T", "https://status.example.com/", ZoneInfo("UTC"), (), AUDIENCE_LADDER)
 
 
 def update(body: str, **keys: object) -> str:
@@ -77,7 +86,9 @@ MARKER_TRICKS = {
     "small colons": "\ufe55\ufe55\ufe55 strategic\nSECRET\n:::\n",
     "ratio sign": "::\u2236 strategic\nSECRET\n:::\n",
     "more colons": "::::: strategic\nSECRET\n:::::\n",
-    "two names": "::: strategic public\nSECRET\n:::\n",
+    "a name twice": "::: strategic strategic\nSECRET\n:::\n",
+    "an unknown second name": "::: strategic nobody\nSECRET\n:::\n",
+    "mistyped with two names": ";;; strategic public\nSECRET\n:::\n",
     "closing in a list": "::: strategic\nSECRET\n- :::\n",
     "closing with zero-width space": "::: strategic\nSECRET\n:::\u200b\n",
     "closed inside a fence": "::: strategic\n```\ncode\n:::\n```\nSECRET\n::: strategic\nmore\n:::\n",
@@ -121,11 +132,13 @@ def test_every_kind_of_line_end_splits_markers_the_way_markdown_does(make_site, 
 def test_text_that_merely_mentions_colons_is_text(make_site, build):
     body = (
         "Ratio 1:1:1 and foo ::: bar and `::: strategic` in code.\n\nNote: strategic\n\n- strategic\n\n"
+        "; public relations will call\n\n"
         "```\nx ::: y\n```\n"
     )
     out = build(make_site({"content/incidents/x/a.md": update(body)}))
     public = html(out / "public/incidents/x/index.html").select_one(".update .body").get_text()
     assert "foo ::: bar" in public and "x ::: y" in public and "`::: strategic`" not in public
+    assert "; public relations will call" in public
 
 
 PREFIXES = [
@@ -177,8 +190,10 @@ def test_random_attempted_blocks_either_fail_or_hide_the_secret_from_the_public(
             refused += 1
             continue
         accepted += 1
-        for rank, text in audience_texts(segments, RANKS, AUDIENCE_LADDER)[0]:
-            assert rank == 0
+        everyone = frozenset(AUDIENCES)
+        pieces = [(*segment_readers(LADDER_CONFIG, s, everyone), s.text) for s in segments]
+        for readers, _, text in audience_texts(pieces, AUDIENCE_LADDER)[0]:
+            assert readers == everyone
             assert SECRET not in render_markdown(text), repr(body)
     assert refused > 1000 and accepted > 100  # both branches were really exercised
 
@@ -713,7 +728,7 @@ def test_imported_bodies_keep_every_word_public(body):
 
     converted = convert(body, hard_breaks=True)
     segments, errors = split_blocks(converted, 1, AUDIENCES)
-    assert errors == [] and [s.audience for s in segments] == [None]
+    assert errors == [] and [s.levels for s in segments] == [()]
     text = BeautifulSoup(render_markdown(converted), "html.parser").get_text()
     assert "::: strategic" in text and "b" in text and "c" in text
 

@@ -1,14 +1,30 @@
-"""Audience separation: nothing restricted may reach a less privileged audience's output."""
+"""Audience separation: nothing restricted may reach an audience that does not include its audience."""
 
 from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
 
 import feedparser
 import pytest
 
 from generator.cli import main
+from generator.serve.live import LiveSite
 
 from conftest import NOW, html, incident, tree_bytes
-from sites import CANARIES, LEAKY_SITE
+from sites import (
+    CANARIES,
+    GRAPH,
+    KIND_TIMES,
+    LEAKY_SITE,
+    PLACE_KINDS,
+    Placement,
+    closures,
+    graph_files,
+    graph_site_yml,
+    readers,
+)
 
 C = CANARIES
 
@@ -135,3 +151,164 @@ def test_public_json_api_is_computed_from_the_public_view(make_site, build):
     }
     assert C["incident_slug"] not in [i["id"] for i in public["incidents"]]
     assert C["incident_slug"] in [i["id"] for i in strategic["incidents"]]
+
+
+# --- On an audience graph --------------------------------------------------------------------
+
+
+def _graph_placements() -> list[Placement]:
+    """A canary for each restricted audience in every restricted place, then several audiences
+    at once and nested blocks (GRAPH: executives and engineering each see what the other does not)."""
+    levels: list[tuple[str, tuple[tuple[str, ...], ...]]] = [
+        (kind, ((name,), (name,)) if kind == "update_block" else ((name,),))
+        for name in GRAPH
+        if name != "public"
+        for kind in PLACE_KINDS
+    ]
+    levels += [
+        ("block", (("executives", "engineering"),)),
+        ("update", (("business", "engineering"),)),
+        ("incident", (("strategic", "business"),)),
+        ("postmortem", (("executives", "business"),)),
+        ("maintenance", (("support", "business"),)),
+        ("block", (("support",), ("executives",))),  # nested: executives only
+        ("block", (("business", "engineering"), ("strategic",))),  # executives and engineering
+        ("postmortem_block", (("support",), ("engineering", "business"))),  # engineering and executives
+        ("update_block", (("engineering",), ("support",))),  # engineering only
+        ("update_block", (("support", "business"), ("executives", "strategic"))),
+    ]
+    return [
+        Placement(kind, nested, f"CANARY-{i:03d}-{kind.upper()}") for i, (kind, nested) in enumerate(levels)
+    ]
+
+
+def _searchable(root: Path) -> bytes:
+    """Every file's path and bytes under root, as one text to look for needles in."""
+    return b"\0".join(uri.encode() + b"\0" + data for uri, data in tree_bytes(root).items())
+
+
+def assert_separated(out: Path, graph: dict[str, list[str]], placements: list[Placement]) -> None:
+    """Each canary is in the trees of the audiences that may read it and in no other file: no
+    text, slug, time, state or count of a place reaches an audience that does not include it."""
+    trees = {audience: _searchable(out / audience) for audience in graph}
+    for placement in placements:
+        allowed = readers(graph, *placement.levels)
+        assert allowed, placement  # a placement nobody may read is an error (tested elsewhere)
+        needles = (placement.canary.encode(), placement.canary.lower().encode())
+        for audience, blob in trees.items():
+            found = any(needle in blob for needle in needles)
+            assert found == (audience in allowed), (placement, audience, sorted(allowed))
+    for kind, times in KIND_TIMES.items():
+        for audience, blob in trees.items():
+            if not any(p.kind == kind and audience in readers(graph, *p.levels) for p in placements):
+                leaked = [t for t in times if t.encode() in blob]
+                assert leaked == [], f"{kind}'s times {leaked} reached {audience}"
+    for audience in graph:
+        visible = [p for p in placements if audience in readers(graph, *p.levels)]
+        summary = json.loads((out / audience / "api/v2/summary.json").read_text())
+        states = {c["id"]: c["status"] for c in summary["components"]}
+        worst = "major_outage"
+        assert states["cdn"] == (worst if any(p.kind == "update" for p in visible) else "operational")
+        assert states["web"] == (worst if any(p.kind == "incident" for p in visible) else "operational")
+        listed = json.loads((out / audience / "api/v2/incidents.json").read_text())["incidents"]
+        public = {f"p{i}" for i, p in enumerate(placements) if p.kind not in ("incident", "maintenance")}
+        whole = {p.canary.lower() for p in visible if p.kind == "incident"}
+        assert {i["id"] for i in listed} == public | whole, audience
+
+
+def test_on_a_graph_nothing_reaches_an_audience_that_does_not_include_its_audience(make_site, build):
+    placements = _graph_placements()
+    out = build(make_site(graph_files(placements), site_yml=graph_site_yml(GRAPH)))
+    assert_separated(out, GRAPH, placements)
+    # Every ordered pair where one audience does not include the other was put to the test: a
+    # canary written for the second alone, in every kind of place, is kept from the first.
+    included = closures(GRAPH)
+    pairs = {(viewer, owner) for viewer in GRAPH for owner in GRAPH if owner not in included[viewer]}
+    tested = {
+        (viewer, p.levels[0][0])
+        for p in placements
+        for viewer in GRAPH
+        if set(p.levels) == {p.levels[0]}
+        and len(p.levels[0]) == 1
+        and viewer not in readers(GRAPH, *p.levels)
+    }
+    assert (
+        pairs == tested and ("executives", "engineering") in pairs and ("engineering", "executives") in pairs
+    )
+
+
+def test_serve_gives_each_audience_of_a_graph_what_build_gives_it(make_site, build, tmp_path):
+    placements = _graph_placements()
+    site = make_site(graph_files(placements), site_yml=graph_site_yml(GRAPH))
+    live = LiveSite(site, NOW)
+    assert live.rebuild().full
+    out = build(site)
+    assert live.trees == {audience: tree_bytes(out / audience) for audience in GRAPH}
+
+
+def _random_graph(rng: random.Random) -> dict[str, list[str]]:
+    """3 to 6 audiences listed in one order, each including a random few of those before it in
+    another (random) order: any graph without cycles."""
+    names = [f"aud{n}" for n in range(rng.randint(3, 6))]
+    order = rng.sample(names, len(names))
+    return {
+        name: sorted(rng.sample(order[: order.index(name)], rng.randint(0, min(2, order.index(name)))))
+        for name in names
+    }
+
+
+def _random_placements(rng: random.Random, graph: dict[str, list[str]]) -> list[Placement]:
+    placements: list[Placement] = []
+    while len(placements) < 14:
+        kind = rng.choice(PLACE_KINDS)
+        depth = {
+            "update_block": rng.randint(2, 3),
+            "block": rng.randint(1, 3),
+            "postmortem_block": rng.randint(1, 2),
+        }
+        levels = tuple(tuple(rng.sample(list(graph), rng.randint(1, 2))) for _ in range(depth.get(kind, 1)))
+        if readers(graph, *levels):  # one nobody may read is an error: tested on its own
+            placements.append(
+                Placement(kind, levels, f"CANARY-{len(placements):03d}-R{rng.randrange(10**6)}")
+            )
+    return placements
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_graphs_and_canaries_keep_every_audience_to_what_it_includes(make_site, build, seed):
+    rng = random.Random(seed)
+    graph = _random_graph(rng)
+    placements = _random_placements(rng, graph)
+    out = build(make_site(graph_files(placements), site_yml=graph_site_yml(graph)))
+    assert_separated(out, graph, placements)
+
+
+def test_graph_labels_name_the_audiences_a_block_is_for(make_site, build):
+    body = (
+        "Public words.\n\n::: executives business\nSLA words.\n:::\n\n::: support\nOuter words.\n"
+        "::: executives\nInner words.\n:::\n:::\n"
+    )
+    files = {
+        "content/incidents/x/a.md": incident(
+            "2026-11-27T08:00:00Z", "investigating", body, title="X", impact="minor", components=["api"]
+        ),
+        "content/incidents/x/b.md": incident(
+            "2026-11-27T09:00:00Z", "identified", "For two.", audience="[executives, engineering]"
+        ),
+    }
+    out = build(make_site(files, site_yml=graph_site_yml(GRAPH)))
+    page = html(out / "executives/incidents/x/index.html")
+    labels = [p.get_text() for p in page.select(".restricted-label")]
+    assert labels == [
+        "Executives people and Business people only",
+        "Support people only",
+        "Executives people only",
+    ]
+    badges = [b.get_text() for b in page.select(".timeline .restricted-badge")]
+    assert badges == ["Executives people and Engineering people only"]
+    public = html(out / "public/incidents/x/index.html")
+    assert public.select(".restricted, .restricted-badge") == []
+    assert "Outer words" not in public.get_text() and "Inner words" not in public.get_text()
+    support = html(out / "support/incidents/x/index.html")
+    assert [p.get_text() for p in support.select(".restricted-label")] == ["Support people only"]
+    assert "Inner words" not in support.get_text() and "SLA words" not in support.get_text()

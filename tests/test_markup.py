@@ -67,17 +67,30 @@ def test_split_blocks_keeps_audiences_and_lines():
     body = "intro\n\n::: strategic\nsecret\n:::\n\noutro\n"
     segments, errors = split_blocks(body, 5, ["public", "strategic"])
     assert errors == []
-    assert [(s.audience, s.text.strip(), s.line) for s in segments] == [
-        (None, "intro", 5),
-        ("strategic", "secret", 8),
-        (None, "outro", 10),
+    assert [(s.levels, s.text.strip(), s.line) for s in segments] == [
+        ((), "intro", 5),
+        ((("strategic",),), "secret", 8),
+        ((), "outro", 10),
+    ]
+
+
+def test_split_blocks_nests_blocks_and_reads_several_names():
+    body = "a\n::: strategic public\nb\n::: strategic\nc\n:::\nd\n:::\ne"
+    segments, errors = split_blocks(body, 1, ["public", "strategic"])
+    assert errors == []
+    assert [(s.levels, s.text, s.opened_at) for s in segments] == [
+        ((), "a", 0),
+        ((("strategic", "public"),), "b", 2),
+        ((("strategic", "public"), ("strategic",)), "c", 4),
+        ((("strategic", "public"),), "d", 2),
+        ((), "e", 0),
     ]
 
 
 def test_split_blocks_reports_every_mistake_with_its_line():
-    body = "::: strategic\n::: public\n:::\n:::\n::: nobody\nx\n"
+    body = "::: strategic\n::: public public\n:::\n:::\n:::\n::: nobody strategic\nx\n"
     _, errors = split_blocks(body, 1, ["public", "strategic"])
-    assert [line for line, _ in errors] == [2, 4, 5, 5]
+    assert [line for line, _ in errors] == [2, 5, 6, 6]
 
 
 def test_body_headings_sit_below_the_page_headings():

@@ -22,13 +22,25 @@ from conftest import incident, run
 from receivers import HttpReceiver, SmtpReceiver
 
 NOW = "2026-11-27T12:00:00Z"
-# The audiences, least privileged first (a graph adds includes: keys here).
+# The example's graph: executives and engineering each see things the other does not.
 AUDIENCES = """\
   - id: public
     title: Public
   - id: strategic
     title: Strategic customers
     base_url: https://strategic.example.com/
+  - id: support
+    includes: [strategic]
+    title: Customer support
+  - id: business
+    includes: [public]
+    title: Business teams
+  - id: executives
+    includes: [business, support]
+    title: Executives
+  - id: engineering
+    includes: [support]
+    title: Engineering
 """
 KINDS = ("json", "statuspage", "ntfy", "email")
 

@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from generator.audience import audience_texts, everyone, segment_readers
 from generator.config import SiteConfig
 from generator.errors import Problems, one_of
-from generator.markup import audience_texts, split_blocks
+from generator.markup import split_blocks
 
 # The forms in templates; generator.markup.PROMPT also catches malformed names, so that no
 # prompt-like text is ever published.
@@ -130,9 +131,9 @@ def _drop_lines(lines: list[str], dropped: set[int]) -> list[str]:
 def audience_views(body: str, config: SiteConfig) -> list[tuple[str, str]]:
     """(audience title, the Markdown it sees) for each audience, split as a build splits it."""
     segments, _ = split_blocks(body, 1, [a.id for a in config.audiences])
-    ranks = {a.id: a.rank for a in config.audiences}
-    views = audience_texts(segments, ranks, config.audiences)
+    pieces = [(*segment_readers(config, s, everyone(config)), s.text) for s in segments]
+    views = audience_texts(pieces, config.audiences)
     return [
-        (audience.title, "\n\n".join(text.strip("\n") for _, text in pieces))
+        (audience.title, "\n\n".join(text.strip("\n") for _, _, text in pieces))
         for audience, pieces in zip(config.audiences, views, strict=True)
     ]

@@ -127,7 +127,9 @@ def render_feeds(
     page = f"{base}components/{component_id}/" if component_id else base
     entries = feed_entries(view, component_id, items)
     feed = FeedGenerator()
-    title = view.config.title if view.audience.rank == 0 else f"{view.config.title} ({view.audience.title})"
+    title = (
+        view.config.title if view.audience.position == 0 else f"{view.config.title} ({view.audience.title})"
+    )
     if component_id:
         name = next(c.name for c in view.config.components if c.id == component_id)
         title = f"{name} · {title}"

@@ -339,15 +339,34 @@ def test_before_deploy_and_after_deploy_split_the_audiences(
 
 
 def test_the_example_dry_run_prints_every_channel_without_secrets(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(
-        capsys, "notify", "--site", str(REPO), "--dry-run", "--now", EXAMPLE_NOW, "--since", "2d"
-    )
+    code, out, err = run(capsys, "notify", "--site", str(REPO), "--dry-run", "--now", EXAMPLE_NOW)
     assert code == 0, err
-    assert out.count("\n== ") + out.startswith("== ") >= 3
-    assert "(reads ${STRATEGIC_WEBHOOK_TOKEN})" in out and "${SMTP_PASSWORD}" in out
-    assert "Elevated API error rates in Frankfurt" in out
-    assert "nothing sent or recorded" in out
+    headers = [line for line in out.splitlines() if line.startswith("== ")]
+    assert [h.split(" -> ")[0][3:] for h in headers] == [
+        "public",
+        "strategic",
+        "strategic",
+        "support",
+        "business",
+        "executives",
+        "engineering",
+    ]
+    assert "(reads ${STRATEGIC_WEBHOOK_TOKEN})" in out and "(reads ${SUPPORT_SLACK_WEBHOOK})" in out
+    assert "Elevated API error rates in Frankfurt" in out and "nothing sent or recorded" in out
+    # Each audience in its own words: the executives' escalation line reaches only the executives.
+    escalation = "Nordwind Logistics and Helios Bank asked for a call with leadership"
+    sections = out.split("\n== ")
+    assert [s.split(" -> ")[0].lstrip("= ") for s in sections if escalation in s] == ["executives"]
     assert not (REPO / ".statusgen-cache" / "notified.json").exists()
+    code, out, _ = run(
+        capsys, "notify", "--site", str(REPO), "--dry-run", "--now", EXAMPLE_NOW, "--before-deploy"
+    )
+    assert [line.split(" -> ")[0][3:] for line in out.splitlines() if line.startswith("== ")] == [
+        "support",
+        "business",
+        "executives",
+        "engineering",
+    ]
 
 
 def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(

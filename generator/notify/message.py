@@ -41,7 +41,9 @@ def message(event: Event, config: SiteConfig) -> Message:
     names = {c.id: c.name for c in config.components}
     components = update.components if update else item.components
     status = update.status if update else item.status
-    lines = [f"Status: {STATUS_LABELS.get(status, status)}"]
+    restricted = _restricted_to(event)
+    lines = [f"{restricted} only"] if restricted else []  # as the pages label it
+    lines.append(f"Status: {STATUS_LABELS.get(status, status)}")
     impact = update.impact if update else item.impact
     if item.kind == "incident" and impact:
         lines.append(f"Impact: {IMPACT_LABELS.get(impact, impact)}")
@@ -56,6 +58,13 @@ def message(event: Event, config: SiteConfig) -> Message:
     link = f"{event.view.audience.base_url}{item.uri}"
     footer = f"{_when(event.time, config)} · {link}"
     return Message(_title(event), "\n".join(lines) + (f"\n\n{text}" if text else "") + f"\n\n{footer}")
+
+
+def _restricted_to(event: Event) -> str:
+    """The label of what the message tells, when some audience does not see it."""
+    if event.kind == "postmortem_published" and event.item.postmortem:
+        return event.item.postmortem.restricted_to
+    return (event.update or event.item.latest).restricted_to
 
 
 def _title(event: Event) -> str:

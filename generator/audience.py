@@ -99,6 +99,8 @@ def audience_texts(
 
 def label(names: Iterable[str], labels: dict[str, str]) -> str:
     """'Executives', 'Executives and Business teams', 'A, B and C': who restricted content is for."""
+    if not names:
+        return ""  # most content: read on every page of ten years of history
     titles = [labels[name] for name in names]
     return " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1]))) if titles else ""
 

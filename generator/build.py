@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,8 +20,10 @@ from generator.config import SiteConfig, load_config
 from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems
+from generator.incremental import PageLedger, Previous, Reused, fingerprint
+from generator.itemcache import ItemCache, folder_key
 from generator.model import Item, Site
-from generator.render.theme import make_env, static_files
+from generator.render.theme import make_env, static_files, theme_dirs
 from generator.render.tree import Only, Tree
 from generator.rendercache import RenderCache
 from generator.unfinished import hold_unfinished
@@ -35,6 +38,7 @@ class BuildReport:
     existed: int = 0  # files the previous output has too
     unchanged: int = 0  # of those, files with the same bytes: they keep their mtime
     removed: int = 0  # files of the previous output that the new one does not have
+    reused: int = 0  # pages taken from the previous output instead of rendered (incremental.py)
     incidents: int = 0
     maintenances: int = 0
     seconds: float = 0.0
@@ -54,6 +58,7 @@ def build_site(
     """Build every audience's tree into out_dir, or change nothing."""
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
+    item_cache = ItemCache(site_dir if cache else None)
     output.recover(out_dir)  # a build killed while swapping: its previous output first
     unfinished: list[Problem] = []
     site, moment, env = load_site(
@@ -63,11 +68,14 @@ def build_site(
         output.out_dir_problems(out_dir, site_dir),
         render_cache,
         unfinished=unfinished,
+        items=item_cache,
     )
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
-            report = render_site(site, site_dir, env, moment, workers, staging, previous=out_dir)
+            known = fingerprint(site_dir, theme_dirs(site.config, site_dir))
+            previous = Previous(out_dir, PageLedger.load(site_dir, out_dir, known, cache), site, moment)
+            report = render_site(site, site_dir, env, moment, workers, staging, previous)
             report.removed = output.count_files(out_dir) - report.existed
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
             report.unfinished = unfinished
@@ -79,6 +87,8 @@ def build_site(
             output.discard(staging)
             raise
     render_cache.save()
+    item_cache.save()
+    previous.ledger.save(out_dir)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -86,7 +96,13 @@ def build_site(
 def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True) -> BuildReport:
     """Validate config, content and templates, rendering every page in memory; write nothing."""
     site, moment, env = load_site(
-        site_dir, now, workers, (), RenderCache(site_dir if cache else None), checking=True
+        site_dir,
+        now,
+        workers,
+        (),
+        RenderCache(site_dir if cache else None),
+        checking=True,
+        items=ItemCache(site_dir if cache else None),  # read, never written: check writes nothing
     )
     report = render_site(site, site_dir, env, moment, workers, staging=None)
     report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment, checking=True)
@@ -108,11 +124,13 @@ def load_site(
     cache: RenderCache | None = None,
     checking: bool = False,
     unfinished: list[Problem] | None = None,
+    items: ItemCache | None = None,
 ) -> tuple[Site, datetime, jinja2.Environment]:
     """Read and validate the whole site and its templates; raises SiteError listing every problem.
 
     Given ``unfinished`` (a build), files with unanswered prompts are held back, each with a
-    warning added to it (generator/unfinished.py); otherwise they are problems.
+    warning added to it (generator/unfinished.py); otherwise they are problems. Given ``items``,
+    folders unchanged since it was saved are taken from it instead of loaded.
     """
     problems = Problems(site_dir)
     problems.extend(problems_so_far)
@@ -123,16 +141,19 @@ def load_site(
     moment = _resolve_now(now, config, problems)
     env = make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
-    with parallel.inheriting(cache or RenderCache(None)):  # forked workers share the render cache
+    items = items or ItemCache(None)
+    known = fingerprint(site_dir, theme_dirs(config, site_dir)) if items.path else ""
+    with parallel.inheriting((cache or RenderCache(None), items, known)):  # forked workers share them
         tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
         loaded = parallel.run(_load_folder_task, tasks, workers)
     incidents: list[Item] = []
-    for incident, folder_problems, cache_log, held in loaded:
+    for incident, folder_problems, (cache_log, items_log), held in loaded:
         problems.extend(folder_problems)
         if unfinished is not None:
             unfinished.extend(held)
         if cache:
             cache.absorb(cache_log)
+        items.absorb(items_log)
         if incident:
             incidents.append(incident)
     site = Site(config=config, items=tuple(incidents))
@@ -143,14 +164,32 @@ def load_site(
     return site, moment, env
 
 
+CacheLogs = tuple[tuple[dict[bytes, str], list[bytes]], tuple[dict[bytes, bytes], list[bytes]]]
+
+
 def _load_folder_task(
     args: tuple[Folder, SiteConfig, Path, bool],
-) -> tuple[Item | None, list[Problem], tuple[dict[bytes, str], list[bytes]], list[Problem]]:
-    cache: RenderCache = parallel.inherited()
+) -> tuple[Item | None, list[Problem], CacheLogs, list[Problem]]:
+    """Load one folder (or take it from the item cache, when none of its files changed)."""
+    cache, items, known = parallel.inherited()
     folder, config, site_dir, hold = args
-    found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
-    incident, problems = load_folder(found, config, site_dir, render=cache.render) if found else (None, [])
-    return incident, problems, cache.take_log(), held
+    key = folder_key(folder, known) if known else None  # a folder that loads cleanly loads alike in check
+    kept = items.get(key) if key else None
+    incident: Item | None = None
+    held: list[Problem] = []
+    problems: list[Problem] = []
+    if kept is not None:
+        incident, texts = kept
+        cache.used.extend(texts)  # still in use: the render cache keeps them
+    else:
+        before = len(cache.used)
+        found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
+        if found:
+            incident, problems = load_folder(found, config, site_dir, render=cache.render)
+        if key and incident and not problems and not held:
+            incident = dataclasses.replace(incident, digest=key)
+            items.put(key, incident, cache.used[before:])
+    return incident, problems, (cache.take_log(), items.take_log()), held
 
 
 def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) -> datetime:
@@ -173,10 +212,10 @@ def render_site(
     now: datetime,
     workers: int,
     staging: Path | None,
-    previous: Path | None = None,
+    previous: Previous | None = None,
 ) -> BuildReport:
     """Render every audience's tree into staging (or only in memory, to check, when it is None);
-    files equal to those of the ``previous`` output keep their mtime."""
+    what the ``previous`` output already has is kept (see Previous)."""
     trees = [Tree(env, view_for(site, audience, now), site_dir) for audience in site.config.audiences]
     report = render_all(trees, static_files(site.config, site_dir), staging, workers, None, previous)
     report.incidents = sum(1 for i in site.items if i.kind == "incident")
@@ -191,13 +230,15 @@ def render_all(
     staging: Path | None,
     workers: int,
     kept: Trees | None,
-    previous: Path | None = None,
+    previous: Previous | None = None,
 ) -> BuildReport:
     """Every audience's files, in parts the worker processes share (here, when small); written into
     staging, or kept in ``kept`` (the live preview's trees)."""
     report = BuildReport()
-    tasks = render_tasks(trees)
-    with parallel.inheriting((trees, assets, staging, kept is not None, previous)):
+    reused = [previous.reusable(tree) if previous and staging else Reused() for tree in trees]
+    tasks = render_tasks(trees, reused)
+    old = previous.out_dir if previous else None
+    with parallel.inheriting((trees, assets, staging, kept is not None, old)):
         pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
         results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages)
     for (index, _), result in zip(tasks, results, strict=True):
@@ -209,6 +250,14 @@ def render_all(
         report.files[audience] = report.files.get(audience, 0) + result.files
         report.existed += result.existed
         report.unchanged += result.unchanged
+    for tree, found in zip(trees, reused, strict=True):
+        if found.uris and staging is not None and old is not None:
+            audience = tree.view.audience.id
+            taken = output.take_files(old / audience, staging / audience, found.uris)
+            report.files[audience] = report.files.get(audience, 0) + taken.files
+            report.existed += taken.existed
+            report.unchanged += taken.unchanged
+            report.reused += taken.files
     return report
 
 
@@ -216,12 +265,16 @@ def render_all(
 RenderTask = tuple[int, Only]
 
 
-def render_tasks(trees: list[Tree]) -> list[RenderTask]:
-    """Each tree's shared files, its month pages in batches of 16, its item pages in batches of 64."""
+def render_tasks(trees: list[Tree], reused: list[Reused] | None = None) -> list[RenderTask]:
+    """Each tree's shared files, its month pages in batches of 16, its item pages in batches of 64
+    (but for the ``reused`` ones)."""
     tasks: list[RenderTask] = [(index, Only.shared_files()) for index in range(len(trees))]
     for index, tree in enumerate(trees):
-        tasks += [(index, Only.month_pages(chunk)) for chunk in _chunks(tree.facts.month_keys, 16)]
-        tasks += [(index, Only.item_pages(chunk)) for chunk in _chunks(list(tree.facts.items_by_uri), 64)]
+        skip = reused[index] if reused else Reused()
+        months = [month for month in tree.facts.month_keys if month not in skip.months]
+        items = [uri for uri in tree.facts.items_by_uri if uri not in skip.items]
+        tasks += [(index, Only.month_pages(chunk)) for chunk in _chunks(months, 16)]
+        tasks += [(index, Only.item_pages(chunk)) for chunk in _chunks(items, 64)]
     return tasks
 
 

@@ -396,8 +396,9 @@ def _jobs_argument(parser: argparse.ArgumentParser) -> None:
         "--no-cache",
         dest="cache",
         action="store_false",
-        help="render every Markdown text afresh instead of reusing the results "
-        "kept in the site's .statusgen-cache/ folder",
+        help="load, render and write everything afresh instead of reusing what earlier "
+        "builds kept in the site's .statusgen-cache/ folder (rendered Markdown, loaded "
+        "folders, and which pages of the output are unchanged)",
     )
 
 
@@ -490,7 +491,8 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
         f"Built {_count(report.incidents, 'incident')} and "
         f"{_count(report.maintenances, 'maintenance window')} into {out_dir}: {trees}; "
         f"{_count(report.changed, 'file')} new or changed, {report.removed} removed, "
-        f"{report.unchanged} unchanged (mtime kept); in {report.seconds:.2f} s"
+        f"{report.unchanged} unchanged (mtime kept), "
+        f"{_count(report.reused, 'page')} taken from the previous build; in {report.seconds:.2f} s"
     )
     return 0
 

@@ -370,9 +370,10 @@ def render_markdown(text: str) -> str:
     return sanitize(renderer.convert(text))
 
 
-def sanitize(html: str) -> str:
-    """The one sanitizer of body HTML, for what is rendered and what comes back from the cache."""
-    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES)
+def sanitize(html: str, rewrite: Callable[[str, str, str], str | None] | None = None) -> str:
+    """The one sanitizer of body HTML, for what is rendered and what comes back from the cache;
+    ``rewrite(tag, attribute, value)`` may change attribute values as it goes."""
+    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, attribute_filter=rewrite)
 
 
 # Bodies sit under the page's h1 and an h2 ("Updates", "Postmortem"): their headings start at h3.
@@ -408,20 +409,20 @@ class _PageOutline(Treeprocessor):
 
 def absolute_links(html: str, base: str) -> str:
     """Sanitized HTML with its href and src made absolute against ``base`` (for feeds, where a
-    relative URL would resolve against the feed). Done on parsed HTML, sanitized again after."""
-    parser = _RawHtml(shift=False, url=lambda value: urljoin(base, value))
-    parser.feed(html)
-    parser.close()
-    return sanitize("".join(parser.out))
+    relative URL would resolve against the feed): rewritten by the sanitizer as it parses."""
+
+    def absolute(tag: str, name: str, value: str) -> str:
+        return urljoin(base, value) if name in ("href", "src") and value else value
+
+    return sanitize(html, absolute)
 
 
 class _RawHtml(HTMLParser):
     """Re-serializes raw HTML with headings shifted and images given alt text; nh3 runs after."""
 
-    def __init__(self, shift: bool = True, url: Callable[[str], str] | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.out: list[str] = []
-        self.shift, self.url = shift, url
 
     @classmethod
     def tidy(cls, html: str) -> str:
@@ -433,22 +434,14 @@ class _RawHtml(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "img" and not any(name == "alt" for name, _ in attrs):
             attrs = [("alt", ""), *attrs]
-        if self.url:
-            attrs = [
-                (name, self.url(value) if name in ("href", "src") and value else value)
-                for name, value in attrs
-            ]
         shown = "".join(f' {name}="{escape(value or "", quote=True)}"' for name, value in attrs)
-        self.out.append(f"<{self._name(tag)}{shown}>")
+        self.out.append(f"<{_shifted(tag)}{shown}>")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        self.out.append(f"</{self._name(tag)}>")
-
-    def _name(self, tag: str) -> str:
-        return _shifted(tag) if self.shift else tag
+        self.out.append(f"</{_shifted(tag)}>")
 
     def handle_data(self, data: str) -> None:
         self.out.append(escape(data, quote=False))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -87,6 +88,21 @@ class Item:
     kind: Kind
     updates: tuple[Update, ...]  # by date, ties by file name
     postmortem: Postmortem | None = None
+    # A hash of the files it was loaded from and of what shaped loading (generator/itemcache.py):
+    # what incremental builds key its pages on. Empty when not known (no cache).
+    digest: bytes = field(default=b"", compare=False, repr=False)
+
+    def moments(self) -> Iterator[datetime]:
+        """The times at which the clock can change how it looks: an update or the postmortem
+        coming due, a window starting or ending."""
+        for update in self.updates:
+            yield update.date
+            if update.starts:
+                yield update.starts
+            if update.ends:
+                yield update.ends
+        if self.postmortem:
+            yield self.postmortem.date
 
 
 @dataclass(frozen=True)

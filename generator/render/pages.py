@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import jinja2
@@ -19,6 +20,13 @@ from generator.status import OVERALL_LABELS, grouped_components, past_days, wors
 from generator.uptime import ComponentUptime
 
 COMPONENT_HISTORY = 25  # incidents listed on a component's page
+
+
+class MonthContext(NamedTuple):
+    month: str  # "2026-11"
+    items: list[ItemView]
+    newer: str | None
+    older: str | None
 
 
 class PageRenderer:
@@ -107,18 +115,19 @@ class PageRenderer:
 
     def month_pages(self, months: Iterable[str]) -> dict[str, bytes]:
         """history/<month>/index.html for the given months ("2026-11"), linked to their neighbours."""
-        listed = self.facts.months
-        position = {month: index for index, (month, _) in enumerate(listed)}
         pages = {}
         for month in months:
-            index = position[month]
             uri = f"history/{month}/index.html"
-            newer = listed[index - 1][0] if index > 0 else None
-            older = listed[index + 1][0] if index + 1 < len(listed) else None
-            pages[uri] = self.render(
-                "month.html", uri, month=month, items=listed[index][1], newer=newer, older=older
-            )
+            pages[uri] = self.render("month.html", uri, **self.month_context(month)._asdict())
         return pages
+
+    def month_context(self, month: str) -> MonthContext:
+        """Everything a month page shows besides the site: its items and its neighbours' links."""
+        listed = self.facts.months
+        index = self.facts.month_position[month]
+        newer = listed[index - 1][0] if index > 0 else None
+        older = listed[index + 1][0] if index + 1 < len(listed) else None
+        return MonthContext(month, listed[index][1], newer, older)
 
     def not_found(self) -> dict[str, bytes]:
         """Hosts serve 404.html at whatever path was asked for, so its links cannot be relative to

@@ -2,7 +2,9 @@
 
 ``Tree.render(only)`` renders all of it, or the part ``only`` names: a build shares the parts out
 to worker processes (shared files, batches of month pages, batches of incident pages), and the
-live preview renders just what an edit touched. Any new output of a tree is added here.
+live preview renders just what an edit touched, and a build renders only the incident and month
+pages whose inputs (``item_page_inputs``, ``month_page_inputs``) changed since the previous build
+(generator/incremental.py). Any new output of a tree is added here.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from generator.render.api import StatuspageApi
 from generator.render.badges import badge_svg
 from generator.render.calendar import render_calendar
 from generator.render.feeds import render_feeds
-from generator.render.pages import PageRenderer
+from generator.render.pages import MonthContext, PageRenderer
 from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
 from generator.status import OVERALL_LABELS, STATE_LABELS
@@ -83,6 +85,14 @@ class Tree:
         for uri in self.facts.items_by_uri if only.items is None else only.items:
             files.update(self.pages.incident(self.facts.items_by_uri[uri]))
         return files
+
+    def item_page_inputs(self, uri: str) -> ItemView:
+        """What an item's page is a function of, besides the site (see PageRenderer.incident)."""
+        return self.facts.items_by_uri[uri]
+
+    def month_page_inputs(self, month: str) -> MonthContext:
+        """What a month's page is a function of, besides the site: its items and neighbours."""
+        return self.pages.month_context(month)
 
     def shared(self, only: Only = EVERYTHING) -> dict[str, bytes]:
         """Every file but the month and incident pages: cheap, and what any change touches."""

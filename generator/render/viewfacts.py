@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from generator.audience import ItemView, SiteView
 from generator.render.feeds import by_activity
@@ -23,6 +24,10 @@ class ViewFacts:
     @property
     def month_keys(self) -> list[str]:
         return [month for month, _ in self.months]
+
+    @cached_property
+    def month_position(self) -> dict[str, int]:
+        return {month: index for index, (month, _) in enumerate(self.months)}
 
 
 def view_facts(view: SiteView, newest_activity_first: list[ItemView] | None = None) -> ViewFacts:

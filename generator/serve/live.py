@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from datetime import time as dt_time
@@ -134,7 +134,7 @@ class _Moments:
         self.of: dict[FolderKey, list[datetime]] = {}
         self.order: list[tuple[datetime, FolderKey]] = []
         for key, incident in incidents.items():
-            self.of[key] = sorted(set(_moments(incident)))
+            self.of[key] = sorted(set(incident.moments()))
             self.order += [(moment, key) for moment in self.of[key]]
         self.order.sort()
 
@@ -142,7 +142,7 @@ class _Moments:
         for moment in self.of.pop(key, []):
             del self.order[bisect.bisect_left(self.order, (moment, key))]
         if incident is not None:
-            self.of[key] = sorted(set(_moments(incident)))
+            self.of[key] = sorted(set(incident.moments()))
             for moment in self.of[key]:
                 bisect.insort(self.order, (moment, key))
 
@@ -496,18 +496,6 @@ def _items_to_render(
         elif tree.pop(uri + "index.html", None) is not None:  # deleted, or no longer visible
             result.removed += 1
     return items
-
-
-def _moments(incident: Item) -> Iterator[datetime]:
-    """The times at which the clock can change how the item looks."""
-    for update in incident.updates:
-        yield update.date
-        if update.starts:
-            yield update.starts
-        if update.ends:
-            yield update.ends
-    if incident.postmortem:
-        yield incident.postmortem.date
 
 
 def _is_item_or_month(uri: str) -> bool:

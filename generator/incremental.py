@@ -1,0 +1,197 @@
+"""Rebuilding only what changed: which incident and month pages a build may take unchanged from
+the previous output instead of rendering them again.
+
+Incident and month pages are pure functions of their items' views (``Tree.item_page_inputs``,
+``Tree.month_page_inputs``), the same knowledge the live preview uses to re-render what an edit
+touched; and a view is a function of the item's files, the audience, site.yml and where the
+clock stands against the item's moments (``Item.moments``, which the preview also sleeps on).
+Each build records, per page, a hash of those and of everything else that shapes every page
+(statusgen's code and theme, the site's theme and site.yml, the library versions), with the size
+and mtime the page was written with. The next build into the same folder re-renders a page only
+when its hash changed or the file is not the one it wrote.
+
+The ledger lives in the site's .statusgen-cache/ (like the render cache, never in the output a
+host publishes), one per output folder. Like the render cache it only ever saves time: a
+missing, damaged or foreign ledger means rendering everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import generator
+from generator.audience import ItemView
+from generator.model import Item, Site
+from generator.output import safe_join
+from generator.render.tree import Tree
+from generator.rendercache import CACHE_DIR
+
+_VERSION = 1
+_LIBRARIES = ("jinja2", "markdown", "nh3", "pyyaml", "feedgen", "icalendar", "python-slugify")
+
+
+def fingerprint(site_dir: Path, theme_dirs: list[Path]) -> str:
+    """A hash of everything, besides a page's own inputs, that shapes the pages of a site."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{_VERSION}|{sys.version}|".encode())
+    for name in _LIBRARIES:
+        try:
+            digest.update(f"{name}={importlib.metadata.version(name)}|".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{name}=?|".encode())
+    folders = [Path(generator.__file__).parent, *theme_dirs]
+    for path in [site_dir / "site.yml", *(p for folder in folders for p in _files(folder))]:
+        digest.update(str(path).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\1unreadable")
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [Path(root, name) for name in sorted(names) if not name.endswith(".pyc")]
+    return found
+
+
+def item_state(item: Item, now: datetime) -> tuple[bytes, tuple[int, ...]] | None:
+    """What every audience's view of the item is a function of, besides the site and the
+    audience: its files (the digest) and where the clock stands against each of its moments
+    (before, at or after). None when the digest is not known."""
+    if not item.digest:
+        return None
+    return item.digest, tuple((now > moment) - (now < moment) for moment in item.moments())
+
+
+def page_key(fingerprint: str, audience_id: str, inputs: object) -> str:
+    """The hash of one page's inputs (item states, strings, numbers; their repr is stable)."""
+    text = f"{fingerprint}|{audience_id}|{inputs!r}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class PageLedger:
+    """What the previous build into one output folder wrote: "<audience>/<uri>" -> (key, size,
+    mtime_ns). ``path`` None: no ledger (``--no-cache``, or a check)."""
+
+    path: Path | None
+    fingerprint: str = ""
+    pages: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    out_root: str = ""  # the output folder the pages are in
+    written: dict[str, str] = field(default_factory=dict)  # page -> key, of this build
+    kept: set[str] = field(default_factory=set)  # pages taken unchanged from the previous output
+
+    @classmethod
+    def load(cls, site_dir: Path, out_dir: Path, fingerprint: str, enabled: bool = True) -> PageLedger:
+        if not enabled:
+            return cls(None)
+        name = hashlib.blake2b(str(Path(os.path.abspath(out_dir))).encode(), digest_size=8).hexdigest()
+        ledger = cls(site_dir / CACHE_DIR / f"pages-{name}.json", fingerprint, out_root=str(out_dir))
+        try:
+            data = json.loads(ledger.path.read_bytes()) if ledger.path else {}
+            if data.get("version") == _VERSION and data.get("fingerprint") == fingerprint:
+                pages = data["pages"].items()
+                ledger.pages = {page: (key, size, mtime) for page, (key, size, mtime) in pages}
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            pass  # none yet, or damaged: render everything
+        return ledger
+
+    def reusable(self, audience_id: str, uri: str, key: str) -> bool:
+        """Whether the previous output's page is the one rendering ``key`` would give."""
+        page = f"{audience_id}/{uri}"
+        self.written[page] = key
+        entry = self.pages.get(page)
+        if self.path is None or entry is None or entry[0] != key:
+            return False
+        try:
+            status = os.stat(safe_join(self.out_root, page), follow_symlinks=False)
+        except OSError:
+            return False
+        if (status.st_size, status.st_mtime_ns) != entry[1:]:
+            return False
+        self.kept.add(page)
+        return True
+
+    def save(self, out_dir: Path) -> None:
+        """Record this build's pages as they now stand in ``out_dir``; a ledger that cannot be
+        written costs speed, never the build."""
+        if self.path is None:
+            return
+        pages = {}
+        root = str(out_dir)
+        for page, key in sorted(self.written.items()):
+            if page in self.kept:  # the same file, linked or copied with its mtime
+                pages[page] = self.pages[page]
+                continue
+            try:
+                status = os.stat(safe_join(root, page), follow_symlinks=False)
+            except OSError:
+                continue
+            pages[page] = (key, status.st_size, status.st_mtime_ns)
+        data = {"version": _VERSION, "fingerprint": self.fingerprint, "pages": pages}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            (self.path.parent / ".gitignore").write_text("*\n")
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            pass
+
+
+@dataclass
+class Reused:
+    """One tree's pages that the previous build left as this one would render them."""
+
+    items: set[str] = field(default_factory=set)  # item uris: "incidents/<id>/"
+    months: set[str] = field(default_factory=set)  # "2026-11"
+    uris: list[str] = field(default_factory=list)  # their files
+
+
+class Previous:
+    """The output a build replaces: files with unchanged bytes keep their mtime
+    (output.write_files), and pages whose inputs did not change are taken from it."""
+
+    def __init__(self, out_dir: Path, ledger: PageLedger, site: Site, now: datetime):
+        self.out_dir = out_dir
+        self.ledger = ledger
+        self.states = {(item.kind, item.id): item_state(item, now) for item in site.items}
+
+    def reusable(self, tree: Tree) -> Reused:
+        found = Reused()
+        if self.ledger.path is None:
+            return found
+        audience = tree.view.audience.id
+        for uri in tree.facts.items_by_uri:
+            page = uri + "index.html"
+            if self._reusable(audience, page, self._state(tree.item_page_inputs(uri))):
+                found.items.add(uri)
+                found.uris.append(page)
+        for month in tree.facts.month_keys:
+            context = tree.month_page_inputs(month)
+            shown = [self._state(view) for view in context.items]
+            page = f"history/{month}/index.html"
+            if all(shown) and self._reusable(audience, page, (month, shown, context.newer, context.older)):
+                found.months.add(month)
+                found.uris.append(page)
+        return found
+
+    def _state(self, view: ItemView) -> tuple[bytes, tuple[int, ...]] | None:
+        return self.states.get((view.kind, view.id))
+
+    def _reusable(self, audience: str, page: str, inputs: object) -> bool:
+        if not inputs:
+            self.ledger.written.pop(f"{audience}/{page}", None)
+            return False
+        key = page_key(self.ledger.fingerprint, audience, inputs)
+        return self.ledger.reusable(audience, page, key)

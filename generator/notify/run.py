@@ -18,6 +18,7 @@ from generator.build import load_site
 from generator.config import Audience
 from generator.dates import iso
 from generator.errors import Problem
+from generator.itemcache import ItemCache
 from generator.model import Site
 from generator.notify.channels import Channel
 from generator.notify.deliver import DeliveryError, deliver
@@ -71,7 +72,15 @@ def plan_site(
     """What each channel of the chosen audiences has not been told yet (the site read as
     ``build`` publishes it: files with unanswered prompts held back)."""
     unfinished: list[Problem] = []
-    site, moment, _ = load_site(site_dir, now, workers, (), RenderCache(site_dir), unfinished=unfinished)
+    site, moment, _ = load_site(
+        site_dir,
+        now,
+        workers,
+        (),
+        RenderCache(site_dir),
+        unfinished=unfinished,
+        items=ItemCache(site_dir),  # read, never written (as check): the build keeps it
+    )
     config = site.config
     plans = []
     for audience in config.audiences:

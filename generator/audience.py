@@ -97,11 +97,15 @@ def audience_texts(
     return views
 
 
-def label(names: Iterable[str], labels: dict[str, str]) -> str:
-    """'Executives', 'Executives and Business teams', 'A, B and C': who restricted content is for."""
-    if not names:
+def label(names: Iterable[str], labels: dict[str, str], viewer: Audience) -> str:
+    """'Executives', 'Executives and Business teams', 'A, B and C': who restricted content is
+    for, as ``viewer`` may be told. It names only audiences the viewer is or includes (the title
+    of an audience it does not include is not its business), and nothing on the public tree."""
+    if not names or viewer.position == 0:
         return ""  # most content: read on every page of ten years of history
-    titles = [labels[name] for name in names]
+    titles = [labels[name] for name in names if name in viewer.included]
+    if not titles:
+        return ""
     return " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1]))) if titles else ""
 
 
@@ -251,7 +255,7 @@ def audience_labels(config: SiteConfig) -> dict[str, str]:
 def visible_body(body: Body, audience: Audience, labels: dict[str, str]) -> tuple[BodyPiece, ...]:
     """The body as this audience sees it; restricted pieces name the audiences they are for."""
     return tuple(
-        BodyPiece(s.html, label(s.names, labels))
+        BodyPiece(s.html, label(s.names, labels, audience))
         for s in body[audience.position]
         if sees(audience, s.readers)
     )
@@ -299,7 +303,7 @@ def item_view(
             date=shown_postmortem.date,
             title=shown_postmortem.title or "Postmortem",
             body=visible_body(shown_postmortem.body, audience, labels),
-            restricted_to=label(shown_postmortem.audiences, labels),
+            restricted_to=label(shown_postmortem.audiences, labels, audience),
         )
         if shown_postmortem
         else None,
@@ -346,7 +350,7 @@ def _fold(
                 body=visible_body(update.body, audience, labels),
                 starts=starts,
                 ends=ends,
-                restricted_to=label(update.audiences, labels),
+                restricted_to=label(update.audiences, labels, audience),
             )
         )
     return tuple(folded)

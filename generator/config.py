@@ -585,6 +585,14 @@ def _includes(entry: _Reader, previous: str | None) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         entry.problem("includes", "'includes' must be a list of audience ids, like [public, strategic]")
         return ()
+    if previous is None and value:
+        # Fail closed: the first audience's pages are the public, indexed ones.
+        entry.problem(
+            "includes",
+            "the first audience is the public one: what it sees is published to everyone, so it "
+            "includes no other audience (remove 'includes', or list a restricted audience later)",
+        )
+        return ()
     return tuple(value)
 
 
@@ -597,9 +605,19 @@ def _with_closures(
     """
     ids = [a.id for a in audiences]
     graph: dict[str, tuple[str, ...]] = {}
-    for audience, (entry, _) in zip(audiences, raw, strict=True):
+    for position, (audience, (entry, _)) in enumerate(zip(audiences, raw, strict=True)):
         if "includes" not in entry.data:  # the one listed before (a duplicate id is reported)
             graph[audience.id] = audience.includes
+            if position > 1 and "includes" in raw[position - 1][0].data:
+                # The ladder's default is a trap after an audience that left the ladder: an
+                # external audience listed after an internal one would see its content.
+                reader.problems.add(
+                    reader.path,
+                    entry.data.line,
+                    f"audience {audience.id!r} says no 'includes', so it would include "
+                    f"{audiences[position - 1].id!r}, listed before it, which says its own: write "
+                    f"'includes:' for {audience.id!r} too (e.g. includes: [{audiences[position - 1].id}])",
+                )
             continue
         line = entry.data.line_of("includes")
         known = []

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from generator.audience import audience_texts, everyone, readers_of, restricted_names, sees, segment_readers
 from generator.config import MAX_ID_LENGTH, SLUG, SiteConfig
 from generator.dates import human_time, parse_timestamp
 from generator.errors import Problem, Problems, one_of
-from generator.markup import PROMPT, RawSegment, body_limits, has_prompt, render_markdown, split_blocks
+from generator.markup import (
+    PROMPT,
+    RawSegment,
+    body_limits,
+    has_prompt,
+    render_markdown,
+    split_blocks,
+    visible_text,
+)
 from generator.model import (
     COMPONENT_STATES,
     IMPACTS,
@@ -152,7 +161,9 @@ def folder_at(entry: Path, site_dir: Path, problems: Problems) -> Folder | None:
             f"{kind} folder name {entry.name!r} is reserved (the JSON API uses it); choose another name",
         )
         return None
-    files = tuple(f for f in sorted(entry.iterdir()) if _is_update_file(f, site_dir, problems))
+    with os.scandir(entry) as listing:  # DirEntry answers is_dir() and friends without a syscall
+        found = sorted(listing, key=lambda child: child.name)
+    files = tuple(Path(f.path) for f in found if _is_update_file(f, site_dir, problems))
     if not files:
         problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
         return None
@@ -174,13 +185,25 @@ def _content_dir(site_dir: Path, problems: Problems) -> Path | None:
     return content
 
 
-def _is_update_file(path: Path, site_dir: Path, problems: Problems) -> bool:
+class _Entry(Protocol):
+    """A Path, or an os.DirEntry from scandir (which knows its type without another syscall)."""
+
+    @property
+    def name(self) -> str: ...
+    def is_dir(self) -> bool: ...
+    def is_file(self) -> bool: ...
+    def is_symlink(self) -> bool: ...
+
+
+def _is_update_file(entry: _Entry, site_dir: Path, problems: Problems) -> bool:
     """An update file to read; other files are fine unless they look like misnamed updates."""
-    if _is_editor_file(path) or not inside_site(path, site_dir, problems):
+    path = Path(entry) if isinstance(entry, os.DirEntry) else entry
+    assert isinstance(path, Path)
+    if _is_editor_file(entry) or (entry.is_symlink() and not inside_site(path, site_dir, problems)):
         return False
-    if path.suffix == ".md":
-        return _is_file(path, problems)
-    if path.is_dir():
+    if entry.name.endswith(".md"):
+        return _is_file(entry, path, problems)
+    if entry.is_dir():
         if any(p.suffix.lower() in (".md", ".markdown") for p in path.rglob("*")):
             problems.add(path, 1, "update files in subfolders are not read; move them up one level")
     elif _looks_like_update(path):
@@ -194,24 +217,24 @@ def _looks_like_update(path: Path) -> bool:
     return bool(re.search(r"\.(md|markdown|mdown)(\.|$)", path.name.lower()))
 
 
-def _is_editor_file(path: Path) -> bool:
+def _is_editor_file(entry: _Entry) -> bool:
     """Hidden files and editor leftovers (.#x.md, #x.md#, x.md~, .x.md.swp); not hidden folders."""
-    name = path.name
+    name = entry.name
     return (
         name.endswith("~")
         or (name.startswith("#") and name.endswith("#"))
-        or (name.startswith(".") and not path.is_dir())
+        or (name.startswith(".") and not entry.is_dir())
     )
 
 
-def _is_file(path: Path, problems: Problems) -> bool:
-    if path.is_file():
+def _is_file(entry: _Entry, path: Path, problems: Problems) -> bool:
+    if entry.is_file():
         return True
     problems.add(
         path,
         1,
         "expected an update file, found a folder"
-        if path.is_dir()
+        if entry.is_dir()
         else "cannot read this file (a broken symbolic link?)",
     )
     return False
@@ -391,7 +414,8 @@ class _Fields:
         wrong = [
             one_of(name, ids, "audience") for name in names if not isinstance(name, str) or name not in ids
         ]
-        wrong += [f"audience {n!r} is listed twice" for n in dict.fromkeys(names) if names.count(n) > 1]
+        strings = [n for n in names if isinstance(n, str)]  # a list or mapping is not hashable
+        wrong += [f"audience {n!r} is listed twice" for n in dict.fromkeys(strings) if strings.count(n) > 1]
         for message in wrong:
             self.problem("audience", message)
         if wrong:
@@ -510,7 +534,7 @@ def _unreadable(raw: RawSegment, file_names: tuple[str, ...]) -> str:
 
 
 _FRONT_MATTER_KEY = re.compile(
-    r"^\s*(audience|date|status|title|impact|components|starts|ends)\s*:", re.IGNORECASE
+    r"^\s*['\"]?(audience|date|status|title|impact|components|starts|ends)['\"]?\s*:", re.IGNORECASE
 )
 
 
@@ -520,6 +544,9 @@ def _front_matter_in_body(body: str, body_line: int) -> list[tuple[int, str]]:
     Published as text, an ``audience:`` meant to restrict the update would make it public.
     """
     for offset, line in enumerate(body.split("\n")):
+        line = visible_text(line)
+        if line.strip() in ("---", "..."):
+            continue  # a second front matter block: its keys would be published as text
         if line.strip():
             key = _FRONT_MATTER_KEY.match(line)
             if key:

@@ -134,10 +134,16 @@ def looks_like_marker(line: str, audiences: Iterable[str] = ()) -> bool:
     if not audiences:
         return False
     opener = _STRANGE_OPENER.match(folded)
-    if opener is None or any(name.lower() not in audiences for name in opener.group(2).split()):
+    if opener is None:
         return False
     token = opener.group(1)  # '::', ';;;', '꞉꞉꞉': a colon dropped, mistyped or from another script
-    return not token.isascii() or ":" in token or ";" in token
+    words = [w.strip(",;.").lower() for w in opener.group(2).split() if any(c.isalnum() for c in w)]
+    if not words:
+        return False
+    if ":" in token or not token.isascii():  # ':: strategic only', ': : : strategic, business'
+        return words[0] in audiences
+    # ';;; strategic' is a marker, '; public relations will call' is text
+    return ";" in token and all(word in audiences for word in words)
 
 
 def defuse_marker(line: str) -> str:
@@ -146,6 +152,11 @@ def defuse_marker(line: str) -> str:
         if _fold(char) == ":":
             return f"{line[:index]}&#{ord(char)};{line[index + 1 :]}"
     return line
+
+
+def visible_text(line: str) -> str:
+    """The line as a reader sees it (compatibility forms plain, invisible characters gone)."""
+    return _fold(line) if not line.isascii() else line
 
 
 def _fold(line: str) -> str:

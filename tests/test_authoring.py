@@ -589,3 +589,48 @@ def test_resolved_template_names_every_component_the_incident_affected(site, cap
         fill_in=False,
     )
     assert "API and Web app" in resolved.read_text()
+
+
+def test_placeholders_never_copy_a_restricted_update_into_a_wider_one(make_site, capsys, tmp_path):
+    """{title}, {components}, {impact} and {start} come only from updates that every reader of
+    the new file may read: a strategic-only update's words must not reach a public update."""
+    site = make_site(
+        {
+            "content/incidents/errors/01.md": (
+                "---\ndate: 2026-11-27T08:00:00Z\nstatus: investigating\ntitle: API errors\n"
+                "impact: minor\ncomponents: [api]\n---\nLooking.\n"
+            ),
+            "content/incidents/errors/02.md": (
+                "---\ndate: 2026-11-27T08:30:00Z\nstatus: identified\naudience: strategic\n"
+                "title: SECRET-TITLE\nimpact: critical\ncomponents: {api: major_outage, cdn: major_outage}\n"
+                "---\nFound it.\n"
+            ),
+            "content/templates/identified.md": (
+                "---\nkind: incident\nstatus: identified\n---\n"
+                "Cause of {title}: {components} ({impact}), since {start}.\n"
+            ),
+        }
+    )
+    public = new(capsys, site, "update", "errors", "--status", "identified", "--date", "2026-11-27T09:00:00Z")
+    text = public.read_text()
+    assert "SECRET-TITLE" not in text and "CDN" not in text and "Critical" not in text
+    assert "Cause of API errors: API (Minor), since" in text
+    strategic = new(
+        capsys,
+        site,
+        "update",
+        "errors",
+        "--status",
+        "identified",
+        "--audience",
+        "strategic",
+        "--date",
+        "2026-11-27T09:05:00Z",
+    )
+    assert "Cause of SECRET-TITLE: API and CDN (Critical)" in strategic.read_text()
+    out = tmp_path / "out"
+    assert (
+        run(capsys, "build", "--site", str(site), "--out", str(out), "--now", "2026-11-27T10:00:00Z")[0] == 0
+    )
+    public_tree = b"".join(p.read_bytes() for p in (out / "public").rglob("*") if p.is_file())
+    assert b"SECRET-TITLE" not in public_tree

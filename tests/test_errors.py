@@ -1425,3 +1425,32 @@ def test_several_audiences_in_a_marker_or_front_matter_are_each_checked(make_sit
         "content/incidents/a/4.md:4: 'audience' has no value; name an audience (or a list of them), "
         "or delete the line to make this public",
     ]
+
+
+def test_the_public_audience_includes_no_one(make_site, capsys):
+    """What the first audience sees is published to everyone: including an audience there
+    would publish that audience's blocks."""
+    site_yml = GRAPH_AUDIENCES.replace("  - id: public\n", "  - id: public\n    includes: [engineering]\n")
+    message = "the first audience is the public one: what it sees is published to everyone"
+    assert [line.split(", so it")[0] for line in problems(capsys, make_site(site_yml=site_yml))] == [
+        f"site.yml:9: {message}"
+    ]
+
+
+def test_no_includes_after_an_audience_that_says_its_own_is_an_error(make_site, capsys):
+    """An external audience appended after an internal one would include it by default."""
+    site_yml = GRAPH_AUDIENCES + "  - id: partners\n    title: Partners\n"
+    assert problems(capsys, make_site(site_yml=site_yml)) == [
+        "site.yml:16: audience 'partners' says no 'includes', so it would include 'business', "
+        "listed before it, which says its own: write 'includes:' for 'partners' too "
+        "(e.g. includes: [business])"
+    ]
+
+
+@pytest.mark.parametrize("value", ["[[strategic]]", "{strategic: 1}", "!!set {strategic: null}"])
+def test_an_audience_that_is_not_a_list_of_names_is_an_error_not_a_traceback(make_site, capsys, value):
+    second = incident("2026-11-20T11:00:00Z", "identified").replace("---\n", f"---\naudience: {value}\n", 1)
+    lines = problems(
+        capsys, make_site({"content/incidents/a/1.md": FIRST, "content/incidents/a/2.md": second})
+    )
+    assert len(lines) == 1 and lines[0].startswith("content/incidents/a/2.md:2: unknown audience"), lines

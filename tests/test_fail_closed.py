@@ -107,6 +107,10 @@ MARKER_TRICKS = {
     "two colons": ":: strategic\nSECRET\n::\n",
     "no space, two colons": "::strategic\nSECRET\n::\n",
     "semicolons": ";;; strategic\nSECRET\n;;;\n",
+    # ... with words after the name: still meant as a marker.
+    "two colons and words": ":: strategic only\nSECRET\n::\n",
+    "two colons and a comma": ":: strategic, public\nSECRET\n::\n",
+    "spaced colons": ": : : strategic\nSECRET\n: : :\n",
 }
 
 
@@ -219,11 +223,23 @@ def test_an_empty_audience_is_an_error_not_public(make_site, capsys, tmp_path, v
     assert "content/incidents/y/postmortem.md:3: 'audience' has no value" in err
 
 
-@pytest.mark.parametrize("first", ["audience: strategic\n---\n", "audience: strategic\n", "Title: X\n---\n"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        "audience: strategic\n---\n",
+        "audience: strategic\n",
+        "Title: X\n---\n",
+        "---\naudience: strategic\n---\n",  # a second front matter block
+        "\ufeffaudience: strategic\n",  # an invisible character first
+        "'audience': strategic\n",  # the key quoted
+    ],
+    ids=repr,
+)
 def test_front_matter_below_the_closing_dashes_is_an_error(make_site, capsys, tmp_path, first):
     site = make_site({"content/incidents/x/a.md": update(f"{first}{SECRET}\n")})
     err = failed_build(site, tmp_path, capsys)
-    assert "content/incidents/x/a.md:8:" in err and "below the front matter's closing '---'" in err
+    line = 9 if first.startswith("---") else 8
+    assert f"content/incidents/x/a.md:{line}:" in err and "below the front matter's closing '---'" in err
 
 
 # --------------------------------------------------------------------------- structure

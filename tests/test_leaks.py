@@ -19,6 +19,7 @@ from sites import (
     KIND_TIMES,
     LEAKY_SITE,
     PLACE_KINDS,
+    SITE_YML_HEAD,
     Placement,
     closures,
     graph_files,
@@ -250,7 +251,7 @@ def _random_graph(rng: random.Random) -> dict[str, list[str]]:
     """3 to 6 audiences listed in one order, each including a random few of those before it in
     another (random) order: any graph without cycles."""
     names = [f"aud{n}" for n in range(rng.randint(3, 6))]
-    order = rng.sample(names, len(names))
+    order = [names[0], *rng.sample(names[1:], len(names) - 1)]  # the first (public) includes no one
     return {
         name: sorted(rng.sample(order[: order.index(name)], rng.randint(0, min(2, order.index(name)))))
         for name in names
@@ -305,10 +306,39 @@ def test_graph_labels_name_the_audiences_a_block_is_for(make_site, build):
         "Executives people only",
     ]
     badges = [b.get_text() for b in page.select(".timeline .restricted-badge")]
-    assert badges == ["Executives people and Engineering people only"]
+    assert badges == ["Executives people only"]  # not told that engineering reads it too
     public = html(out / "public/incidents/x/index.html")
     assert public.select(".restricted, .restricted-badge") == []
     assert "Outer words" not in public.get_text() and "Inner words" not in public.get_text()
     support = html(out / "support/incidents/x/index.html")
     assert [p.get_text() for p in support.select(".restricted-label")] == ["Support people only"]
     assert "Inner words" not in support.get_text() and "SLA words" not in support.get_text()
+    # A label names only audiences the reader is or includes: engineering is not told that
+    # executives read the update too.
+    engineering = html(out / "engineering/incidents/x/index.html")
+    assert [b.get_text() for b in engineering.select(".timeline .restricted-badge")] == [
+        "Engineering people only"
+    ]
+
+
+def test_the_public_tree_names_no_other_audience(make_site, build):
+    """Content for [public, acquisition] is read by everyone but an audience that includes
+    neither; the public tree must still not learn that 'Project Falcon buyers' exist."""
+    site_yml = SITE_YML_HEAD + (
+        "  - id: public\n"
+        "  - id: acquisition\n    title: Project Falcon buyers\n    includes: [public]\n"
+        "  - id: internal\n    title: Internal\n    includes: []\n"
+    )
+    body = "Words.\n\n::: public acquisition\nShared words.\n:::\n"
+    files = {
+        "content/incidents/x/a.md": incident(
+            "2026-11-27T08:00:00Z", "investigating", body, title="X", impact="minor", components=["api"]
+        ),
+        "content/incidents/x/b.md": incident(
+            "2026-11-27T09:00:00Z", "identified", "For two.", audience="[public, acquisition]"
+        ),
+    }
+    out = build(make_site(files, site_yml=site_yml))
+    public = b"".join(p.read_bytes() for p in (out / "public").rglob("*") if p.is_file())
+    assert b"Shared words." in public and b"For two." in public
+    assert b"Falcon" not in public

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.authoring.prompts import answer_prompts, drop_optional, find_prompts
+from generator.authoring.prompts import answer_prompts, audience_views, drop_optional, find_prompts
+from generator.config import load_config
 from generator.errors import Problems
 from generator.markup import has_prompt
 
@@ -419,3 +420,13 @@ def test_a_prompt_left_in_the_title_fails_check_as_build_holds_it_back(site, cap
     assert (
         code == 1 and "content/incidents/2026-11-27-x/a.md:4: fill in or delete the template's prompt" in err
     )
+
+
+def test_the_preview_shows_only_the_audiences_that_will_see_the_update(make_site):
+    site = make_site()
+    config = load_config(site, Problems(site))
+    assert config is not None
+    body = "Words.\n\n::: strategic\nMore.\n:::\n"
+    assert [title for title, _ in audience_views(body, config)] == ["Public", "Strategic customers"]
+    assert audience_views(body, config, "strategic") == [("Strategic customers", "Words.\n\nMore.")]
+    assert [title for title, _ in audience_views(body, config, ["strategic"])] == ["Strategic customers"]

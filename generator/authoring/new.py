@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from slugify import slugify as transliterated_slug
 
+from generator.audience import everyone, readers_of
 from generator.authoring.message_templates import (
     MessageTemplate,
     fill,
@@ -455,26 +456,31 @@ def _placeholders(
     front: dict[str, object],
     current: Item | None,
 ) -> dict[str, str]:
-    """Values for a template's placeholders, from the new file and the incident so far."""
+    """Values for a template's placeholders, from the new file and the incident so far: only
+    from the updates that every reader of the new file may read, or a restricted update's
+    title, components or times would be copied into text its readers do not include."""
+    audience = front.get("audience")
+    readers = readers_of(config, [str(audience)]) if audience else everyone(config)
+    seen = [update for update in (current.updates if current else ()) if readers <= update.readers]
 
     def latest(key: str) -> object:
         if key in front:
             return front[key]
-        for update in reversed(current.updates if current else ()):
+        for update in reversed(seen):
             value = getattr(update, key)
             if value is not None:
                 return value if key != "components" else [cid for cid, _ in value]
         return None
 
     def every_component() -> list[object]:  # once it is over: everything it affected
-        named = [cid for update in (current.updates if current else ()) for cid, _ in update.components or ()]
+        named = [cid for update in seen for cid, _ in update.components or ()]
         return list(dict.fromkeys([*named, *_as_list(front.get("components"))]))
 
     names = {c.id: c.name for c in config.components}
     zone = config.timezone
     starts, ends = latest("starts"), latest("ends")
     components = every_component() if status in ("resolved", "completed") else _as_list(latest("components"))
-    start = current.updates[0].date if current and kind == "incident" else moment
+    start = seen[0].date if seen and kind == "incident" else moment
     return {
         "title": str(latest("title") or ""),
         "components": _and_list([names.get(str(c), str(c)) for c in components]),

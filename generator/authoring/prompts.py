@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator.audience import audience_texts, everyone, segment_readers
+from generator.audience import audience_texts, everyone, readers_of, segment_readers
 from generator.config import SiteConfig
 from generator.errors import Problems, one_of
 from generator.markup import split_blocks
@@ -128,12 +128,17 @@ def _drop_lines(lines: list[str], dropped: set[int]) -> list[str]:
     return kept
 
 
-def audience_views(body: str, config: SiteConfig) -> list[tuple[str, str]]:
-    """(audience title, the Markdown it sees) for each audience, split as a build splits it."""
+def audience_views(body: str, config: SiteConfig, audience: object = None) -> list[tuple[str, str]]:
+    """(audience title, the Markdown it sees) for each audience that sees the update at all (its
+    front matter's ``audience``), split as a build splits it."""
+    listed = audience if isinstance(audience, (list, tuple)) else [audience] if audience else []
+    names = [str(name) for name in listed]
+    outer = readers_of(config, names) if names else everyone(config)
     segments, _ = split_blocks(body, 1, [a.id for a in config.audiences])
-    pieces = [(*segment_readers(config, s, everyone(config)), s.text) for s in segments]
+    pieces = [(*segment_readers(config, s, outer, tuple(names)), s.text) for s in segments]
     views = audience_texts(pieces, config.audiences)
     return [
-        (audience.title, "\n\n".join(text.strip("\n") for _, _, text in pieces))
-        for audience, pieces in zip(config.audiences, views, strict=True)
+        (viewer.title, "\n\n".join(text.strip("\n") for _, _, text in pieces))
+        for viewer, pieces in zip(config.audiences, views, strict=True)
+        if viewer.id in outer
     ]

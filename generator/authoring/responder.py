@@ -39,7 +39,7 @@ def responder(site_dir: Path, read: Callable[[str], str], say: Callable[[str], N
             return True  # create has loaded it already; cannot happen
         say("")
         say(f"{front.get('status', '')}: {front.get('title', '')}".strip(": "))
-        for title, text in audience_views(body, config):
+        for title, text in audience_views(body, config, front.get("audience")):
             say(f"--- {title} sees ---")
             say(text or "(nothing)")
         say("---")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -11,7 +13,8 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from contextlib import nullcontext
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
@@ -27,6 +30,8 @@ from generator.importers.cstate import read_cstate
 from generator.importers.statuspage import read_statuspage
 from generator.importers.writer import import_batch
 from generator.markup import TODO, has_prompt
+from generator.notify.record import RECORD_FILE, RecordError, exclusive, load_record
+from generator.notify.run import ChannelPlan, Group, Notification, plan_site, send
 from generator.output import Swapped
 from generator.serve.live import Rebuild
 from generator.serve.server import Preview, is_loopback
@@ -34,7 +39,8 @@ from generator.serve.server import Preview, is_loopback
 DESCRIPTION = """\
 Build a static status page from Markdown incident updates: one tree per audience
 (public, strategic, ...) with HTML pages, Atom/RSS feeds, a Statuspage-compatible
-JSON API, a maintenance calendar and status badges."""
+JSON API, a maintenance calendar and status badges; and tell each audience's chat
+channels, mailing lists and webhooks of every new update, exactly once (notify)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -201,7 +207,66 @@ def _parser() -> argparse.ArgumentParser:
     )
     _site_argument(approve_parser)
     _import_parser(commands)
+    _notify_parser(commands)
     return parser
+
+
+def _notify_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    notify = commands.add_parser(
+        "notify",
+        help="send each new update to each audience's channels (chat, email, webhooks), once",
+        description="Tell each audience's notify: channels (site.yml) of every update, maintenance "
+        "start and end, and postmortem they have not been told of yet, in the audience's own "
+        "words: what its pages show. What was sent is recorded in the record file, so each "
+        "message goes once per channel across runs; nothing older than --since is ever sent, "
+        "so a lost record cannot flood anyone. ${VAR} parts of channel URLs are read from the "
+        "environment. A channel that fails does not stop the others; it is retried on the next "
+        "run, and the run exits 1 with one line per failed channel.",
+    )
+    _site_argument(notify)
+    _now_argument(notify)
+    notify.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print, per audience and channel, exactly what would be sent; send and record nothing "
+        "(needs no secrets: it names the variables a real run reads)",
+    )
+    notify.add_argument(
+        "--since",
+        type=_duration,
+        default=timedelta(hours=6),
+        metavar="DURATION",
+        help="the horizon: never send what happened longer ago than this, e.g. 30m, 6h, 2d (default: 6h)",
+    )
+    notify.add_argument(
+        "--corrections",
+        action="store_true",
+        help="send one 'corrected' notice for each update edited since it was sent (default: an edit "
+        "sends nothing)",
+    )
+    group = notify.add_mutually_exclusive_group()
+    group.add_argument(
+        "--before-deploy",
+        dest="group",
+        action="store_const",
+        const="before",
+        default="all",
+        help="only audiences with notify_before_deploy: true (internal teams: told before the pages change)",
+    )
+    group.add_argument(
+        "--after-deploy",
+        dest="group",
+        action="store_const",
+        const="after",
+        help="only the other audiences (customers: told once the pages they link to are live)",
+    )
+    notify.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help=f"the record of what was sent (default: {RECORD_FILE} in the site folder, kept by the "
+        "CI recipes' cache)",
+    )
 
 
 def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -289,6 +354,14 @@ def _timestamp(text: str) -> str:
     return text
 
 
+def _duration(text: str) -> timedelta:
+    match = re.fullmatch(r"(\d+)([mhd])", text.strip())
+    if not match or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"expected a duration like 30m, 6h or 2d, not {text!r}")
+    unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+    return timedelta(**{unit: int(match.group(1))})
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
@@ -362,6 +435,7 @@ def _main(argv: Sequence[str] | None) -> int:
         "new": _new,
         "approve": _approve,
         "import": _import,
+        "notify": _notify,
     }[args.command]
     return _run(args, lambda: handler(args, site_dir))
 
@@ -584,6 +658,84 @@ def _import(args: argparse.Namespace, site_dir: Path) -> int:
         + f"{len(report.skipped)} skipped."
     )
     return 0
+
+
+def _notify(args: argparse.Namespace, site_dir: Path) -> int:
+    path = Path(os.path.abspath(args.record or site_dir / RECORD_FILE))
+    group: Group = args.group
+    try:
+        with nullcontext() if args.dry_run else exclusive(path):
+            record = load_record(path)
+            notification = plan_site(
+                site_dir, _now(args), args.since, group, record, args.corrections, default_workers()
+            )
+            _print_warnings(notification.warnings, args)
+            if args.dry_run:
+                return _print_dry_run(notification)
+            send(notification, record, args.since, os.environ)
+    except RecordError as error:
+        raise SiteError([Problem("--record", 0, f"{error}; nothing more was sent")]) from None
+    return _notify_summary(notification)
+
+
+def _print_dry_run(notification: Notification) -> int:
+    for plan in notification.plans:
+        _print_plan(plan)
+    total = sum(len(plan.outbound) for plan in notification.plans)
+    _print(
+        f"Dry run: {_count(total, 'message')} for {_count(len(notification.plans), 'channel')}; "
+        "nothing sent or recorded."
+    )
+    return 0
+
+
+def _print_plan(plan: ChannelPlan) -> None:
+    """One channel's messages, each line as it would go out (webhooks: the JSON body)."""
+    needs = f" (reads ${{{'}, ${'.join(plan.channel.variables)}}})" if plan.channel.variables else ""
+    _print(f"== {plan.audience.id} -> {plan.channel.label}{needs}: {_count(len(plan.outbound), 'message')}")
+    for number, out in enumerate(plan.outbound, 1):
+        _print(f"--- {number}/{len(plan.outbound)} {out.event.kind} {out.event.id}")
+        lines = (
+            json.dumps(out.payload, indent=2, ensure_ascii=False).splitlines()
+            if out.payload is not None
+            else [out.message.title, *out.message.body.splitlines()]
+        )
+        for line in lines:
+            _print(line)
+    if plan.edited:
+        _print(
+            f"({_count(plan.edited, 'sent message')} edited since; --corrections sends a corrected notice)"
+        )
+
+
+def _notify_summary(notification: Notification) -> int:
+    failed = [plan for plan in notification.plans if plan.failure]
+    for plan in notification.plans:
+        if plan.sent:
+            _print(f"{plan.audience.id} -> {plan.channel.label}: sent {_count(plan.sent, 'message')}")
+        if plan.edited:
+            _print(
+                f"{_where(plan)}: note: {plan.audience.id} -> {plan.channel.label}: "
+                f"{_count(plan.edited, 'message')} edited since sent, not resent (--corrections sends a "
+                "corrected notice)",
+                file=sys.stderr,
+            )
+    for plan in failed:
+        _print(
+            f"{_where(plan)}: notify failed: {plan.audience.id} -> {plan.channel.label}: "
+            f"{plan.failure}; {_count(plan.waiting, 'message')} not sent, retried on the next run",
+            file=sys.stderr,
+        )
+    sent = sum(plan.sent for plan in notification.plans)
+    _print(
+        f"Notified {_count(len(notification.plans) - len(failed), 'channel')} "
+        f"({_count(sent, 'message')} sent)" + (f"; {len(failed)} failed." if failed else ".")
+    )
+    return 1 if failed else 0
+
+
+def _where(plan: ChannelPlan) -> str:
+    return f"site.yml:{plan.channel.line}"
 
 
 def _init(args: argparse.Namespace) -> int:

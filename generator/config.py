@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problems, one_of
+from generator.notify.channels import Channel, read_channels, unknown_components
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONFIG_NAME = "site.yml"
@@ -40,6 +41,7 @@ SITE_KEYS = (
 )
 SLA_PERIODS = ("month", "quarter", "year")
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+NOTIFY_KEYS = ("notify", "notify_before_deploy")  # an audience's channels (generator/notify/channels.py)
 DEFAULT_AUDIENCES = (
     {"id": "public", "title": "Public", "noindex": False},
     {"id": "strategic", "title": "Strategic customers", "noindex": True},
@@ -85,6 +87,8 @@ class Audience:
     noindex: bool = False
     includes: tuple[str, ...] = ()  # the audiences whose content it also sees, as site.yml says
     included: frozenset[str] = frozenset()  # itself and every audience it includes, transitively
+    notify: tuple[Channel, ...] = ()  # where `statusgen notify` sends its messages (site.yml notify:)
+    notify_before_deploy: bool = False  # told before the deploy (internal audiences: support first)
     sla_report: bool = False  # it gets sla/, api/sla.json and SLA costs on open incidents
 
 
@@ -213,7 +217,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     feed_size = reader.number("feed_size", 50, 1, 1000)
     theme = _theme(reader, site_dir)
     components = _with_group_targets(reader, _components(reader))
-    return SiteConfig(
+    config = SiteConfig(
         title=reader.text("title", required=True),
         base_url=base_url,
         timezone=zone,
@@ -232,6 +236,9 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         uptime=_uptime(reader),
         component_ids=frozenset(c.id for c in components),
     )
+    channels = {a.id: a.notify for a in config.audiences}
+    problems.extend(unknown_components(channels, config.component_ids, problems.display(path)))
+    return config
 
 
 def _read_mapping(path: Path, problems: Problems) -> YamlMap | None:
@@ -599,7 +606,9 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
     read_id = _unique_ids(raw, "audience")
     audiences: list[Audience] = []
     for position, (entry, _) in enumerate(raw):
-        entry.check_keys(("id", "title", "description", "base_url", "noindex", "includes", "sla_report"))
+        entry.check_keys(
+            ("id", "title", "description", "base_url", "noindex", "includes", "sla_report", *NOTIFY_KEYS)
+        )
         audience_id = read_id(entry)
         base_url = _url(entry, "base_url") or (
             site_base_url if position == 0 else f"{site_base_url}{audience_id}/"
@@ -616,6 +625,10 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
                 description=entry.text("description"),
                 noindex=noindex or position > 0,
                 includes=_includes(entry, audiences[-1].id if audiences else None),
+                notify=read_channels(
+                    entry.data.get("notify"), entry.data.line_of("notify"), reader.path, reader.problems
+                ),
+                notify_before_deploy=bool(entry.get("notify_before_deploy", bool, False)),
                 sla_report=bool(entry.get("sla_report", bool, False)),
             )
         )

@@ -115,7 +115,7 @@ def test_starter_actions_are_pinned_releases_that_dependabot_keeps_current():
     for workflow in (STARTER / "dot-github" / "workflows").glob("*.yml"):
         uses += re.findall(r"uses: (\S+)", workflow.read_text(encoding="utf-8"))
     assert len(uses) >= 10
-    assert all(re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+\.\d+\.\d+", use) for use in uses), uses
+    assert all(re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w.-]+)?@v\d+\.\d+\.\d+", use) for use in uses), uses
     dependabot = yaml.safe_load((STARTER / "dot-github" / "dependabot.yml").read_text(encoding="utf-8"))
     assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"github-actions", "pip"}
 

@@ -411,9 +411,9 @@ def test_template_approval_never_blocks_a_build(site, capsys, tmp_path):
 def _statusgen_commands(text: str) -> list[list[str]]:
     commands = []
     for line in text.splitlines():
-        for match in re.finditer(r"statusgen ([a-z][^&|;\n\"']*)", line):
+        for match in re.finditer(r"statusgen ([a-z][^&|;\n\"'`]*)", line):
             words = shlex.split(match.group(1))
-            if words and words[0] in ("build", "check", "init", "new", "approve"):
+            if words and words[0] in ("build", "check", "init", "new", "approve", "notify"):
                 commands.append(words)
     return commands
 
@@ -436,7 +436,7 @@ def test_ci_recipes_are_valid_yaml_with_real_commands_and_pinned_actions():
             seen.append(words[0])
         for action in re.findall(r"uses:\s*(\S+)", text):
             assert re.search(r"@(v\d+\.\d+\.\d+|[0-9a-f]{40})$", action), f"{recipe}: unpinned {action}"
-    assert {"check", "build"} <= set(seen)
+    assert {"check", "build", "notify"} <= set(seen)
     publish = yaml.safe_load((STARTER / "dot-github/workflows/status-page.yml").read_text())
     triggers = publish[True] if True in publish else publish["on"]  # YAML 1.1 reads `on` as true
     assert "schedule" in triggers and triggers["push"]["branches"] == ["main"]
@@ -444,6 +444,42 @@ def test_ci_recipes_are_valid_yaml_with_real_commands_and_pinned_actions():
     assert {"path": "_site/public"} == next(
         s["with"] for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact")
     )
+
+
+def test_ci_recipes_notify_support_before_deploy_customers_after_and_keep_the_record():
+    """build -> notify --before-deploy -> deploy -> notify --after-deploy; the record (in
+    .statusgen-cache/) restored and saved by every job that notifies, even when a send failed."""
+    publish = yaml.safe_load((STARTER / "dot-github/workflows/status-page.yml").read_text())
+    jobs = publish["jobs"]
+    assert publish["concurrency"] == {"group": "status-page", "cancel-in-progress": False}
+    build = [s.get("run") or s.get("uses", "") for s in jobs["build"]["steps"]]
+    order = [
+        next(i for i, step in enumerate(build) if step.startswith(prefix))
+        for prefix in ("actions/cache/restore", "statusgen build", "statusgen notify --before-deploy")
+    ]
+    assert order == sorted(order)
+    notify_step = next(
+        s for s in jobs["build"]["steps"] if s.get("run") == "statusgen notify --before-deploy"
+    )
+    assert notify_step["continue-on-error"] is True  # a failed channel never holds up the deploy
+    after = jobs["notify-customers"]
+    assert set(after["needs"]) == {"deploy-public", "deploy-strategic"}
+    assert any(s.get("run") == "statusgen notify --after-deploy" for s in after["steps"])
+    for job in (jobs["build"], after):
+        saves = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache/save")]
+        assert len(saves) == 1 and saves[0]["if"] == "${{ always() }}"
+        assert saves[0]["with"]["path"] == ".statusgen-cache"
+        assert "github.run_id" in saves[0]["with"]["key"]  # a new key each run, or it is never saved
+    gitlab = yaml.safe_load((STARTER / "dot-gitlab-ci.yml").read_text())
+    # GitLab's default stages run build, then deploy (the pages job), then .post.
+    assert (gitlab["notify-internal"]["stage"], gitlab["pages"]["stage"]) == ("build", "deploy")
+    assert gitlab["notify-internal"]["script"] == ["statusgen notify --before-deploy"]
+    assert gitlab["notify-customers"]["stage"] == ".post"
+    assert gitlab["notify-customers"]["script"] == ["statusgen notify --after-deploy"]
+    for job in (gitlab["notify-internal"], gitlab["pages"], gitlab["notify-customers"]):
+        assert job["resource_group"] == "status-page"
+        assert job["cache"]["when"] == "always" and job["cache"]["paths"] == [".statusgen-cache/"]
+    assert gitlab["notify-internal"]["allow_failure"] is True and gitlab["notify-customers"]["allow_failure"]
 
 
 def test_next_update_can_be_written_while_earlier_prompts_are_open(site, capsys):

@@ -19,6 +19,7 @@ from generator import __version__
 from generator.authoring.scaffold import PLACEHOLDER_OWNER, STARTER
 from generator.config import CONFIG_NAME, SiteConfig
 from generator.errors import Problem
+from generator.notify.channels import secret_warnings
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 REQUIREMENTS = "requirements.txt"
@@ -31,7 +32,14 @@ _FILE_VERSION = re.compile(r"^statusgen-([^-]+?)(?:-[^-]+){0,4}\.(?:whl|tar\.gz|
 
 def setup_warnings(site_dir: Path, config: SiteConfig, running: str = __version__) -> list[Problem]:
     """Every warning about the site's setup, sorted like problems."""
-    return sorted([*placeholder_urls(site_dir, config), *requirement_warnings(site_dir, running)])
+    channels = {audience.id: audience.notify for audience in config.audiences}
+    return sorted(
+        [
+            *placeholder_urls(site_dir, config),
+            *requirement_warnings(site_dir, running),
+            *secret_warnings(channels, CONFIG_NAME),
+        ]
+    )
 
 
 def starter_placeholders() -> set[str]:

@@ -73,7 +73,7 @@ def build_site(
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
-            known = fingerprint(site_dir, theme_dirs(site.config, site_dir))
+            known = fingerprint(site_dir, theme_dirs(site.config, site_dir), site.config) if cache else ""
             previous = Previous(out_dir, PageLedger.load(site_dir, out_dir, known, cache), site, moment)
             report = render_site(site, site_dir, env, moment, workers, staging, previous)
             report.removed = output.count_files(out_dir) - report.existed
@@ -86,9 +86,12 @@ def build_site(
         except BaseException:
             output.discard(staging)
             raise
-    render_cache.save()
-    item_cache.save()
-    previous.ledger.save(out_dir)
+        try:  # still holding the output: the ledger describes this build's files, not another's
+            previous.ledger.save(out_dir)
+            render_cache.save()
+            item_cache.save()
+        except KeyboardInterrupt:
+            raise output.Swapped from None  # the new output is in place; the caches only save time
     report.seconds = time.perf_counter() - started
     return report
 
@@ -142,7 +145,7 @@ def load_site(
     env = make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
     items = items or ItemCache(None)
-    known = fingerprint(site_dir, theme_dirs(config, site_dir)) if items.path else ""
+    known = fingerprint(site_dir, theme_dirs(config, site_dir), config) if items.path else ""
     with parallel.inheriting((cache or RenderCache(None), items, known)):  # forked workers share them
         tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
         loaded = parallel.run(_load_folder_task, tasks, workers)

@@ -22,23 +22,27 @@ import importlib.metadata
 import json
 import os
 import sys
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import generator
 from generator.audience import ItemView
+from generator.config import SiteConfig
 from generator.model import Item, Site
 from generator.output import safe_join
 from generator.render.tree import Tree
 from generator.rendercache import CACHE_DIR
 
 _VERSION = 1
-_LIBRARIES = ("jinja2", "markdown", "nh3", "pyyaml", "feedgen", "icalendar", "python-slugify")
+_LIBRARIES = ("jinja2", "markdown", "nh3", "pyyaml", "feedgen", "icalendar", "python-slugify", "tzdata")
 
 
-def fingerprint(site_dir: Path, theme_dirs: list[Path]) -> str:
-    """A hash of everything, besides a page's own inputs, that shapes the pages of a site."""
+def fingerprint(site_dir: Path, theme_dirs: list[Path], config: SiteConfig) -> str:
+    """A hash of everything, besides a page's own inputs, that shapes the pages of a site:
+    statusgen's code and theme, the site's theme and site.yml, the library versions and the
+    time zone database's rules for the site's zone."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{_VERSION}|{sys.version}|".encode())
     for name in _LIBRARIES:
@@ -46,9 +50,11 @@ def fingerprint(site_dir: Path, theme_dirs: list[Path]) -> str:
             digest.update(f"{name}={importlib.metadata.version(name)}|".encode())
         except importlib.metadata.PackageNotFoundError:
             digest.update(f"{name}=?|".encode())
+    zone = str(getattr(config.timezone, "key", config.timezone))
+    zone_files = [Path(folder, zone) for folder in zoneinfo.TZPATH]
     folders = [Path(generator.__file__).parent, *theme_dirs]
-    for path in [site_dir / "site.yml", *(p for folder in folders for p in _files(folder))]:
-        digest.update(str(path).encode() + b"\0")
+    for path in [site_dir / "site.yml", *zone_files, *(p for folder in folders for p in _files(folder))]:
+        digest.update(os.fsencode(path) + b"\0")
         try:
             digest.update(path.read_bytes())
         except OSError:
@@ -57,8 +63,15 @@ def fingerprint(site_dir: Path, theme_dirs: list[Path]) -> str:
 
 
 def _files(folder: Path) -> list[Path]:
-    found = []
-    for root, dirs, names in os.walk(folder):
+    """Every file under folder, following links to folders (the theme loader does) once each."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         found += [Path(root, name) for name in sorted(names) if not name.endswith(".pyc")]
     return found
@@ -102,7 +115,7 @@ class PageLedger:
             if data.get("version") == _VERSION and data.get("fingerprint") == fingerprint:
                 pages = data["pages"].items()
                 ledger.pages = {page: (key, size, mtime) for page, (key, size, mtime) in pages}
-        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError):
             pass  # none yet, or damaged: render everything
         return ledger
 

@@ -6,8 +6,9 @@ Only folders that loaded without a problem are kept, so every problem is still f
 reported by loading. Like the render cache this only ever saves time: any trouble with it means
 loading as if it were not there. Entries are unpickled with an allowlist of the model's own
 types, so a tampered cache file cannot run code. It can change what pages say, as a tampered
-previous output can (incremental.py): both are build state, trusted like the checkout (the CI
-recipes keep them in the CI's own cache, which only the default branch's runs write).
+previous output can (incremental.py), or make a build fail: both are build state, trusted like
+the checkout (the CI recipes keep them in the CI's own cache, which only the default branch's
+runs write).
 
 Each entry also lists the render cache's keys of the texts the item was rendered from: they are
 still in use, and the render cache keeps them when it forgets unused entries.

@@ -423,7 +423,12 @@ def absolute_links(html: str, base: str) -> str:
     relative URL would resolve against the feed): rewritten by the sanitizer as it parses."""
 
     def absolute(tag: str, name: str, value: str) -> str:
-        return urljoin(base, value) if name in ("href", "src") and value else value
+        if name not in ("href", "src") or not value:
+            return value
+        try:
+            return urljoin(base, value)
+        except ValueError:  # e.g. '//[x': left as the page has it
+            return value
 
     return sanitize(html, absolute)
 

@@ -468,8 +468,13 @@ def test_ci_recipes_notify_support_before_deploy_customers_after_and_keep_the_re
     for job in (jobs["build"], after):
         saves = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache/save")]
         assert len(saves) == 1 and saves[0]["if"] == "${{ always() }}"
-        assert saves[0]["with"]["path"] == ".statusgen-cache"
         assert "github.run_id" in saves[0]["with"]["key"]  # a new key each run, or it is never saved
+    # One path list everywhere (it is part of the cache's version): the record, the caches and
+    # the previous output, which incremental builds take unchanged pages from.
+    caches = [
+        s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith("actions/cache")
+    ]
+    assert len(caches) == 4 and {s["with"]["path"] for s in caches} == {".statusgen-cache\n_site\n"}
     gitlab = yaml.safe_load((STARTER / "dot-gitlab-ci.yml").read_text())
     # GitLab's default stages run build, then deploy (the pages job), then .post.
     assert (gitlab["notify-internal"]["stage"], gitlab["pages"]["stage"]) == ("build", "deploy")
@@ -478,7 +483,7 @@ def test_ci_recipes_notify_support_before_deploy_customers_after_and_keep_the_re
     assert gitlab["notify-customers"]["script"] == ["statusgen notify --after-deploy"]
     for job in (gitlab["notify-internal"], gitlab["pages"], gitlab["notify-customers"]):
         assert job["resource_group"] == "status-page"
-        assert job["cache"]["when"] == "always" and job["cache"]["paths"] == [".statusgen-cache/"]
+        assert job["cache"]["when"] == "always" and job["cache"]["paths"] == [".statusgen-cache/", "_site/"]
     assert gitlab["notify-internal"]["allow_failure"] is True and gitlab["notify-customers"]["allow_failure"]
 
 

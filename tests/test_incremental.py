@@ -204,3 +204,31 @@ def test_check_reads_the_item_cache_but_writes_nothing(make_site, capsys, tmp_pa
     code, _, stderr = run(capsys, "check", "--site", str(site), "--now", EARLY)
     assert code == 1 and "content/incidents/i00/a.md:" in stderr
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == before
+
+
+def test_a_theme_folder_linked_inside_the_site_is_part_of_what_pages_depend_on(make_site, capsys, tmp_path):
+    site = make_site(_site_files(2))
+    shared = site / "shared"
+    shared.mkdir()
+    template = Path(__file__).resolve().parent.parent / "themes/default/templates/incident.html"
+    (shared / "incident.html").write_text(template.read_text())
+    (site / "themes/default").mkdir(parents=True)
+    (site / "themes/default/templates").symlink_to("../../shared")
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    _build(capsys, site, out, EARLY)
+    text = (shared / "incident.html").read_text()
+    (shared / "incident.html").write_text(text.replace("{% endblock %}", "<p>EDITED</p>{% endblock %}", 1))
+    _build(capsys, site, out, EARLY)
+    _build(capsys, site, cold, EARLY, "--no-cache")
+    assert tree_bytes(out) == tree_bytes(cold)
+    assert b"EDITED" in (out / "public/incidents/i01/index.html").read_bytes()
+
+
+def test_a_feed_link_that_cannot_be_joined_stays_as_written(make_site, capsys, tmp_path):
+    files = _site_files(1)
+    files["content/incidents/i00/b.md"] += "\n[odd](//[x)\n"
+    site = make_site(files)
+    out = tmp_path / "out"
+    code, _, stderr = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", EARLY)
+    assert code == 0 and "Traceback" not in stderr
+    assert b'href="//[x"' in (out / "public/history.atom").read_bytes().replace(b"&quot;", b'"')

@@ -37,7 +37,9 @@ SITE_KEYS = (
     "audiences",
     "templates",
     "uptime",
+    "sla",
 )
+SLA_PERIODS = ("month", "quarter", "year")
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 NOTIFY_KEYS = ("notify", "notify_before_deploy")  # an audience's channels (generator/notify/channels.py)
 DEFAULT_AUDIENCES = (
@@ -47,12 +49,21 @@ DEFAULT_AUDIENCES = (
 
 
 @dataclass(frozen=True)
+class SlaTarget:
+    """An availability target: uptime (the uptime formula's) of at least ``target`` % per period."""
+
+    target: float  # percent, strictly between 0 and 100
+    period: str  # one of SLA_PERIODS, in the site's time zone
+
+
+@dataclass(frozen=True)
 class Component:
     id: str
     name: str
     description: str = ""
     group: str = ""
     since: date | None = None  # uptime history starts on this day (None: as far back as it goes)
+    sla: SlaTarget | None = None  # its own sla:, else its group's (site.yml sla.groups), else none
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ class Audience:
     included: frozenset[str] = frozenset()  # itself and every audience it includes, transitively
     notify: tuple[Channel, ...] = ()  # where `statusgen notify` sends its messages (site.yml notify:)
     notify_before_deploy: bool = False  # told before the deploy (internal audiences: support first)
+    sla_report: bool = False  # it gets sla/, api/sla.json and SLA costs on open incidents
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     history_days = reader.number("history_days", 14, 1, 366)
     feed_size = reader.number("feed_size", 50, 1, 1000)
     theme = _theme(reader, site_dir)
-    components = _components(reader)
+    components = _with_group_targets(reader, _components(reader))
     config = SiteConfig(
         title=reader.text("title", required=True),
         base_url=base_url,
@@ -438,6 +450,51 @@ def _uptime(reader: _Reader) -> UptimeSettings:
     )
 
 
+def _sla_target(reader: _Reader, key: str, where: str = "") -> SlaTarget | None:
+    """``{target: 99.9, period: month}``: target a percentage strictly between 0 and 100."""
+    data = reader.get(key, YamlMap)
+    if data is None:
+        return None
+    sla = _Reader(data, reader.problems, reader.path, f" in {where or key}")
+    sla.check_keys(("target", "period"))
+    target = sla.get("target", (int, float), None, required=True)
+    period = sla.text("period", required=True)
+    ok = target is not None and period != ""
+    if isinstance(target, bool) or isinstance(target, (int, float)) and not 0 < target < 100:
+        sla.problem(
+            "target", f"'target' must be a percentage between 0 and 100 (like 99.9), not {_describe(target)}"
+        )
+        ok = False
+    if period and period not in SLA_PERIODS:
+        sla.problem("period", one_of(period, SLA_PERIODS, "period"))
+        ok = False
+    return SlaTarget(float(target), period) if ok else None
+
+
+def _with_group_targets(reader: _Reader, components: tuple[Component, ...]) -> tuple[Component, ...]:
+    """site.yml ``sla: {groups: {<group name>: {target, period}}}``: the target of every component
+    of that group that has no ``sla:`` of its own."""
+    data = reader.get("sla", YamlMap)
+    if data is None:
+        return components
+    sla = _Reader(data, reader.problems, reader.path, " in sla")
+    sla.check_keys(("groups",))
+    groups_data = sla.get("groups", YamlMap, YamlMap())
+    groups = _Reader(groups_data, reader.problems, reader.path, " in sla.groups")
+    known = {c.group for c in components if c.group}
+    targets: dict[str, SlaTarget] = {}
+    for name in groups_data:
+        if name not in known:
+            groups.problem(name, one_of(str(name), tuple(sorted(known)), "group"))
+            continue
+        target = _sla_target(groups, name, f"sla.groups.{name}")
+        if target is not None:
+            targets[name] = target
+    return tuple(
+        replace(c, sla=targets[c.group]) if c.sla is None and c.group in targets else c for c in components
+    )
+
+
 def _since(entry: _Reader) -> date | None:
     value = entry.text("since")
     if not value:
@@ -508,7 +565,7 @@ def _components(reader: _Reader) -> tuple[Component, ...]:
     read_id = _unique_ids(entries, "component")
     components = []
     for entry, _ in entries:
-        entry.check_keys(("id", "name", "description", "group", "since"))
+        entry.check_keys(("id", "name", "description", "group", "since", "sla"))
         component_id = read_id(entry)
         components.append(
             Component(
@@ -517,6 +574,7 @@ def _components(reader: _Reader) -> tuple[Component, ...]:
                 description=entry.text("description"),
                 group=entry.text("group"),
                 since=_since(entry),
+                sla=_sla_target(entry, "sla"),
             )
         )
     return tuple(components)
@@ -548,7 +606,9 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
     read_id = _unique_ids(raw, "audience")
     audiences: list[Audience] = []
     for position, (entry, _) in enumerate(raw):
-        entry.check_keys(("id", "title", "description", "base_url", "noindex", "includes", *NOTIFY_KEYS))
+        entry.check_keys(
+            ("id", "title", "description", "base_url", "noindex", "includes", "sla_report", *NOTIFY_KEYS)
+        )
         audience_id = read_id(entry)
         base_url = _url(entry, "base_url") or (
             site_base_url if position == 0 else f"{site_base_url}{audience_id}/"
@@ -569,6 +629,7 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
                     entry.data.get("notify"), entry.data.line_of("notify"), reader.path, reader.problems
                 ),
                 notify_before_deploy=bool(entry.get("notify_before_deploy", bool, False)),
+                sla_report=bool(entry.get("sla_report", bool, False)),
             )
         )
     return _with_closures(audiences, raw, reader)

@@ -187,7 +187,8 @@ class Previous:
         audience = tree.view.audience.id
         for uri in tree.facts.items_by_uri:
             page = uri + "index.html"
-            if self._reusable(audience, page, self._state(tree.item_page_inputs(uri))):
+            inputs = tree.item_page_inputs(uri)  # None: never reused (an open item's SLA costs)
+            if self._reusable(audience, page, self._state(inputs) if inputs else None):
                 found.items.add(uri)
                 found.uris.append(page)
         for month in tree.facts.month_keys:

@@ -12,6 +12,7 @@ day of a clock change has 23 or 25 hours); today counts up to ``now``; days befo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -69,6 +70,8 @@ def intervals(view: SiteView, since: datetime) -> dict[str, list[Interval]]:
     now = view.now
     by_component: dict[str, list[Interval]] = {}
     for item in view.items:
+        if item.ended is not None and item.ended <= since:
+            continue  # over before the period: most of a long history, skipped cheaply
         for cid, start, end, state in _item_intervals(item, now):
             if end > since and end > start:
                 by_component.setdefault(cid, []).append(Interval(start, end, state, item))
@@ -94,7 +97,8 @@ def _item_intervals(item: ItemView, now: datetime) -> list[tuple[str, datetime, 
     return spans
 
 
-def _midnight(day: date, view: SiteView) -> datetime:
+def midnight(day: date, view: SiteView) -> datetime:
+    """The start of ``day`` in the site's time zone, in UTC."""
     return datetime.combine(day, time(), tzinfo=view.config.timezone).astimezone(timezone.utc)
 
 
@@ -104,12 +108,12 @@ def uptime(view: SiteView) -> list[ComponentUptime]:
     tz = view.config.timezone
     today = view.now.astimezone(tz).date()
     days = [today - timedelta(days=n) for n in range(settings.days - 1, -1, -1)]
-    bounds = [(_midnight(d, view), min(_midnight(d + timedelta(days=1), view), view.now)) for d in days]
+    bounds = [(midnight(d, view), min(midnight(d + timedelta(days=1), view), view.now)) for d in days]
     by_component = intervals(view, bounds[0][0])
     result = []
     for component in view.config.components:
         spans = by_component.get(component.id, [])
-        first = _midnight(component.since, view) if component.since else None
+        first = midnight(component.since, view) if component.since else None
         figures, known_total, down_total = [], 0.0, 0.0
         for day, (start, end) in zip(days, bounds, strict=True):
             if first is not None and start < first:
@@ -132,12 +136,33 @@ def _day(
     inside = [s for s in spans if s.start < end and s.end > start]
     if not inside:
         return {}, ()
-    points = sorted({start, end, *(max(s.start, start) for s in inside), *(min(s.end, end) for s in inside)})
     seconds: dict[str, float] = {}
-    for left, right in zip(points, points[1:], strict=False):
-        states = [s.state for s in inside if s.start <= left and s.end >= right]
-        if states:
-            state = max(states, key=STATE_ORDER.index)
-            seconds[state] = seconds.get(state, 0.0) + (right - left).total_seconds()
+    for length, state, _ in pieces(inside, start, end):
+        seconds[state] = seconds.get(state, 0.0) + length
     items = tuple({s.item.uri: s.item for s in sorted(inside, key=lambda s: (s.start, s.item.id))}.values())
     return seconds, items
+
+
+def pieces(
+    inside: list[Interval], start: datetime, end: datetime
+) -> Iterator[tuple[float, str, list[Interval]]]:
+    """The time between start and end cut wherever a span starts or ends, for each piece some span
+    covers: its seconds, its state (the worst of the spans covering it) and the spans in that state.
+    ``inside``: the spans that overlap start..end. The one computation of state over time: daily
+    uptime and the SLA periods (generator/sla.py) both read it."""
+    opening: dict[datetime, list[int]] = {}
+    closing: dict[datetime, list[int]] = {}
+    for index, span in enumerate(inside):
+        left, right = max(span.start, start), min(span.end, end)
+        if left < right:
+            opening.setdefault(left, []).append(index)
+            closing.setdefault(right, []).append(index)
+    points = sorted({start, end, *opening, *closing})
+    covering: set[int] = set()  # a sweep: the spans covering the piece that starts at each point
+    for left, right in zip(points, points[1:], strict=False):
+        covering.difference_update(closing.get(left, ()))
+        covering.update(opening.get(left, ()))
+        if covering:
+            spans = [inside[index] for index in sorted(covering)]
+            state = max((s.state for s in spans), key=STATE_ORDER.index)
+            yield (right - left).total_seconds(), state, [s for s in spans if s.state == state]

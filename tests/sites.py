@@ -20,6 +20,18 @@ MAINTENANCE = {
         """,
 }
 
+# A window on api and web, Nov 26 10:00-11:00 UTC: uptime and SLA tests put an outage around it.
+UPGRADE_WINDOW = {
+    "content/maintenance/upgrade/1.md": incident(
+        "2026-11-20T08:00:00Z",
+        "scheduled",
+        title="Upgrade",
+        starts="2026-11-26T10:00:00Z",
+        ends="2026-11-26T11:00:00Z",
+        components=["api", "web"],
+    )
+}
+
 
 CANARIES = {
     "block": "CANARY-BLOCK-7f3a",

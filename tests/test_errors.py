@@ -268,14 +268,14 @@ def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
     )
     top = (
         "expected one of title, base_url, timezone, language, description, logo, links, "
-        "history_days, feed_size, author, theme, components, audiences, templates, uptime"
+        "history_days, feed_size, author, theme, components, audiences, templates, uptime, sla"
     )
     assert problems(capsys, site) == [
         "site.yml:8: missing required key 'name' in components",
         "site.yml:9: unknown key in components 'nmae'; expected one of id, name, description, "
-        "group, since (did you mean 'name'?)",
+        "group, since, sla (did you mean 'name'?)",
         "site.yml:16: unknown key in audiences 'titel'; expected one of id, title, description, "
-        "base_url, noindex, includes, notify, notify_before_deploy (did you mean 'title'?)",
+        "base_url, noindex, includes, sla_report, notify, notify_before_deploy (did you mean 'title'?)",
         f"site.yml:20: unknown key 'histroy_days'; {top} (did you mean 'history_days'?)",
     ]
 
@@ -1048,7 +1048,7 @@ MANY_MISTAKES = {
 MANY_PROBLEMS = [
     "site.yml:20: unknown key 'histroy_days'; expected one of title, base_url, timezone, "
     "language, description, logo, links, history_days, feed_size, author, theme, components, audiences, "
-    "templates, uptime (did you mean 'history_days'?)",
+    "templates, uptime, sla (did you mean 'history_days'?)",
     "content/incidents/Bad_Name:1: incident folder name 'Bad_Name' must match [a-z0-9][a-z0-9-]* "
     "(lowercase letters, digits and dashes; it is the page's URL)",
     "content/incidents/a/1.md:3: unknown status 'resovled'; expected one of investigating, "

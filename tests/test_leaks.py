@@ -238,6 +238,36 @@ def test_on_a_graph_nothing_reaches_an_audience_that_does_not_include_its_audien
     )
 
 
+def test_on_a_graph_every_audiences_sla_report_holds_only_what_it_includes(make_site, build):
+    """The same canaries with SLA targets on every component and the report for every audience:
+    incidents used a budget only in the reports of the audiences that see them."""
+    placements = _graph_placements()
+    site_yml = graph_site_yml(GRAPH).replace("    includes:", "    sla_report: true\n    includes:")
+    site_yml += (
+        "sla:\n  groups:\n    Core: {target: 99.9, period: month}\n    Delivery: {target: 99, period: year}\n"
+    )
+    out = build(make_site(graph_files(placements), site_yml=site_yml))
+    assert all((out / audience / "sla/index.html").is_file() for audience in GRAPH)
+    assert_separated(out, GRAPH, placements)
+    used_by: dict[str, set[str]] = {}
+    for audience in GRAPH:
+        listed = {
+            i["id"] for i in json.loads((out / audience / "api/v2/incidents.json").read_text())["incidents"]
+        }
+        windows = json.loads((out / audience / "api/v2/scheduled-maintenances.json").read_text())
+        listed |= {m["id"] for m in windows["scheduled_maintenances"]}
+        used = {
+            item["uri"].split("/")[1]
+            for period in json.loads((out / audience / "api/sla.json").read_text())["periods"]
+            for component in period["components"]
+            for item in component["items"]
+        }
+        assert used <= listed, audience
+        used_by[audience] = used
+    # Restricted incidents and updates put cdn and web down: readers' reports show what they cost.
+    assert not used_by["public"] and all(used_by[a] for a in GRAPH if a != "public")
+
+
 def test_serve_gives_each_audience_of_a_graph_what_build_gives_it(make_site, build, tmp_path):
     placements = _graph_placements()
     site = make_site(graph_files(placements), site_yml=graph_site_yml(GRAPH))

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from checkers import AXE_JS, CHROMIUM, CHROMIUM_ARGS, require, serve
+from conftest import sla_audience
 
 pytestmark = pytest.mark.quality
 
@@ -28,6 +29,8 @@ PAGES = [
     "components/api/",
 ]
 AUDIENCES = ["public", "strategic"]
+# The SLA report and an open incident's SLA cost, in the example with sla_report (example_sla_out).
+SLA_PAGES = ["sla/", "incidents/2026-11-27-api-errors-frankfurt/"]
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
@@ -50,6 +53,12 @@ def site_url(example_out: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def sla_urls(example_sla_out: Path) -> Iterator[list[str]]:
+    with serve(example_sla_out) as url:
+        yield [f"{url}{sla_audience(example_sla_out)}/{path}" for path in SLA_PAGES]
+
+
 def describe(violation: dict[str, Any]) -> str:
     nodes = "\n".join(
         f"      {' '.join(node['target'])}: {node['failureSummary']}" for node in violation["nodes"][:5]
@@ -59,7 +68,7 @@ def describe(violation: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
-def test_no_wcag_violations(browser, site_url, scheme, width):
+def test_no_wcag_violations(browser, site_url, sla_urls, scheme, width):
     axe_source = AXE_JS.read_text(encoding="utf-8")
     context = browser.new_context(
         viewport={"width": width, "height": 900}, color_scheme=scheme, java_script_enabled=True
@@ -67,20 +76,21 @@ def test_no_wcag_violations(browser, site_url, scheme, width):
     page = context.new_page()
     failures = []
     try:
-        for audience in AUDIENCES:
-            for path in PAGES:
-                response = page.goto(f"{site_url}{audience}/{path}")
-                assert response is not None and response.ok, f"{audience}/{path}: {response}"
-                scheme_seen = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
-                assert scheme_seen == (scheme == "dark")
-                page.evaluate(axe_source)
-                result = page.evaluate(
-                    """tags => axe.run(document, {
-                    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})""",
-                    WCAG_TAGS,
-                )
-                assert result["passes"], f"{audience}/{path}: axe checked nothing"
-                failures += [f"{audience}/{path}:\n{describe(v)}" for v in result["violations"]]
+        urls = [f"{site_url}{audience}/{path}" for audience in AUDIENCES for path in PAGES] + sla_urls
+        for address in urls:
+            where = address.split("/", 3)[3]  # <audience>/<path>
+            response = page.goto(address)
+            assert response is not None and response.ok, f"{where}: {response}"
+            scheme_seen = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+            assert scheme_seen == (scheme == "dark")
+            page.evaluate(axe_source)
+            result = page.evaluate(
+                """tags => axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})""",
+                WCAG_TAGS,
+            )
+            assert result["passes"], f"{where}: axe checked nothing"
+            failures += [f"{where}:\n{describe(v)}" for v in result["violations"]]
     finally:
         context.close()
     assert not failures, f"{len(failures)} axe violations ({scheme}, {width}px):\n" + "\n".join(failures)

@@ -44,7 +44,9 @@ curl --retry 5 https://api.example.com/
 """
 
 
-def test_every_file_of_every_audience_has_no_vnu_error(example_out, make_site, build, tmp_path):
+def test_every_file_of_every_audience_has_no_vnu_error(
+    example_out, example_sla_out, make_site, build, tmp_path
+):
     rich = make_site(
         {
             **LEAKY_SITE,
@@ -61,11 +63,12 @@ def test_every_file_of_every_audience_has_no_vnu_error(example_out, make_site, b
     empty = tmp_path / "empty-site"
     empty.mkdir()
     (empty / "site.yml").write_text(EMPTY_SITE, encoding="utf-8")
-    trees = [example_out, build(rich, tmp_path / "rich"), build(empty, tmp_path / "empty")]
+    # example_sla_out: the example with its SLA report (sla/ and the open incident's SLA cost).
+    trees = [example_out, example_sla_out, build(rich, tmp_path / "rich"), build(empty, tmp_path / "empty")]
     files: list[Path] = []
     for out in trees:
         for tree in sorted(p for p in out.iterdir() if p.is_dir()):
             files += html_files(tree) + sorted(tree.rglob("*.css")) + sorted(tree.rglob("*.svg"))
-    assert len(files) > 100
+    assert len(files) > 100 and any(f.match("*/sla/index.html") for f in files)
     errors = vnu_errors(files, tmp_path.parent)
     assert not errors, f"{len(errors)} vnu errors:\n" + "\n".join(map(str, errors))

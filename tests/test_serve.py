@@ -97,9 +97,9 @@ def rendered_items(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     original = PageRenderer.incident
 
-    def spy(self: PageRenderer, item):  # type: ignore[no-untyped-def]
+    def spy(self: PageRenderer, item, sla_costs=()):  # type: ignore[no-untyped-def]
         calls.append(f"{self.view.audience.id}:{item.uri}")
-        return original(self, item)
+        return original(self, item, sla_costs)
 
     monkeypatch.setattr(PageRenderer, "incident", spy)
     return calls

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import SITE_YML, html, incident, tree_bytes
+from sites import UPGRADE_WINDOW
 
 DAYS3 = SITE_YML + "uptime:\n  days: 3\n"
 NOW = "2026-11-27T12:00:00Z"  # 13:00 in Berlin: today (Nov 27) has 13 hours so far
@@ -94,20 +95,11 @@ def test_a_daylight_saving_day_has_23_hours(make_site, build):
     assert days(api)["2026-03-30"]["known_seconds"] == 14 * 3600  # from 22:00 UTC to noon UTC
 
 
-MAINTENANCE = {
-    "content/maintenance/upgrade/1.md": incident(
-        "2026-11-20T08:00:00Z",
-        "scheduled",
-        title="Upgrade",
-        starts="2026-11-26T10:00:00Z",
-        ends="2026-11-26T11:00:00Z",
-        components=["api", "web"],
-    )
-}
-
-
 def test_maintenance_inside_an_outage_is_the_outage(make_site, build):
-    files = {**MAINTENANCE, **outage("2026-11-26T09:00:00Z", "2026-11-26T12:00:00Z", {"api": "major_outage"})}
+    files = {
+        **UPGRADE_WINDOW,
+        **outage("2026-11-26T09:00:00Z", "2026-11-26T12:00:00Z", {"api": "major_outage"}),
+    }
     figures = uptime(build(make_site(files, DAYS3), None, NOW))
     api, web = days(figures["api"])["2026-11-26"], days(figures["web"])["2026-11-26"]
     assert api["seconds"]["major_outage"] == 10800 and api["seconds"]["under_maintenance"] == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -13,9 +13,12 @@ from generator.audience import ItemView
 from generator.config import Audience
 from generator.errors import SiteError
 from generator.render.feeds import FEEDS, component_feed_uris
+from generator.render.sla import CostLine, minutes_text
+from generator.render.sla import status as sla_status
 from generator.render.theme import template_problem
 from generator.render.uptime import percent_text
 from generator.render.viewfacts import ViewFacts
+from generator.sla import Period
 from generator.status import OVERALL_LABELS, grouped_components, past_days, worst
 from generator.uptime import ComponentUptime
 
@@ -89,15 +92,35 @@ class PageRenderer:
             )
         }
 
-    def incident(self, item: ItemView) -> dict[str, bytes]:
-        """The item's page: a function of the item alone, so an edit elsewhere never touches it."""
+    def incident(self, item: ItemView, sla_costs: Sequence[CostLine] = ()) -> dict[str, bytes]:
+        """The item's page: a function of the item alone, so an edit elsewhere never touches it
+        (except, in an audience with ``sla_report``, an open item's ``sla_costs``: see tree.py)."""
         uri = item.uri + "index.html"
         tab = (
             {}
             if item.upcoming
             else {"tab_state": worst([s for _, s in item.components]) if item.active else "operational"}
         )
-        return {uri: self.render("incident.html", uri, item=item, **tab)}
+        return {uri: self.render("incident.html", uri, item=item, sla_costs=sla_costs, **tab)}
+
+    def sla(self, report: list[Period]) -> dict[str, bytes]:
+        """sla/index.html: every period's figures (audiences with ``sla_report`` only)."""
+        settings = self.view.config.uptime
+        return {
+            "sla/index.html": self.render(
+                "sla.html",
+                "sla/index.html",
+                now=self.view.now,
+                tab_state=self.facts.overall,
+                report=report,
+                kinds=" and ".join(dict.fromkeys(period.kind for period in report)),
+                weight=f"{settings.partial_outage_weight:g}",
+                maintenance_down=settings.maintenance_counts_as_down,
+                status=sla_status,
+                minutes=minutes_text,
+                percent_text=percent_text,
+            )
+        }
 
     def history_index(self) -> dict[str, bytes]:
         years: dict[str, list[tuple[str, str]]] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from generator.render.badges import badge_svg
 from generator.render.calendar import render_calendar
 from generator.render.feeds import render_feeds
 from generator.render.pages import MonthContext, PageRenderer
+from generator.render.sla import CostLine, cost_line, sla_json
 from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
+from generator.sla import Period, current_costs, sla_report
 from generator.status import OVERALL_LABELS, STATE_LABELS
 from generator.uptime import uptime
 
@@ -33,7 +36,7 @@ class Only:
     """A part of a tree (None: all of that kind).
 
     ``shared``: every file but the month and incident pages (front page, history index, 404,
-    robots.txt, feeds, API, uptime, badges, component pages and feeds, calendar), narrowed by
+    robots.txt, feeds, API, uptime, the SLA report, badges, component pages and feeds, calendar), narrowed by
     ``components`` (component pages), ``component_feeds`` and ``calendar``.
     """
 
@@ -83,12 +86,45 @@ class Tree:
         files = self.shared(only) if only.shared else {}
         files.update(self.pages.month_pages(self.facts.month_keys if only.months is None else only.months))
         for uri in self.facts.items_by_uri if only.items is None else only.items:
-            files.update(self.pages.incident(self.facts.items_by_uri[uri]))
+            item = self.facts.items_by_uri[uri]
+            files.update(self.pages.incident(item, self.sla_costs(item)))
         return files
 
-    def item_page_inputs(self, uri: str) -> ItemView:
-        """What an item's page is a function of, besides the site (see PageRenderer.incident)."""
-        return self.facts.items_by_uri[uri]
+    def sla_files(self) -> dict[str, bytes]:
+        """sla/index.html and api/sla.json, in an audience with ``sla_report`` only."""
+        if not self.view.audience.sla_report:
+            return {}
+        return {**self.pages.sla(self.sla), **sla_json(self.view, self.sla)}
+
+    @cached_property
+    def sla(self) -> list[Period]:
+        """This audience's SLA report (only read when it has ``sla_report``): computed once per tree."""
+        return sla_report(self.view)
+
+    def sla_costs(self, item: ItemView) -> list[CostLine]:
+        """What an open item has cost each affected component's SLA this period, in an audience with
+        ``sla_report`` (a maintenance window only when maintenance counts as down). These pages
+        depend on the clock and on other items: ``statusgen serve`` re-renders them whenever it
+        renders the audience's shared files (serve/live.py)."""
+        if not self._priced(item):
+            return []
+        return [cost_line(period, row, row.cost_of(item)) for period, row in current_costs(self.sla, item)]
+
+    def _priced(self, item: ItemView) -> bool:
+        """Whether the item's page shows SLA costs (see sla_costs)."""
+        if not self.view.audience.sla_report or not item.active:
+            return False
+        if item.kind == "maintenance" and not self.view.config.uptime.maintenance_counts_as_down:
+            return False
+        targets = {c.id for c in self.view.config.components if c.sla is not None}
+        return any(cid in targets for cid in item.component_ids)
+
+    def item_page_inputs(self, uri: str) -> ItemView | None:
+        """What an item's page is a function of, besides the site (see PageRenderer.incident);
+        None when it is a function of the clock and of every item too: an open item's page in an
+        audience with ``sla_report`` (its SLA costs), which an incremental build never reuses."""
+        item = self.facts.items_by_uri[uri]
+        return None if self._priced(item) else item
 
     def month_page_inputs(self, month: str) -> MonthContext:
         """What a month's page is a function of, besides the site: its items and neighbours."""
@@ -107,6 +143,7 @@ class Tree:
             **render_feeds(self.view, items=self.facts.by_activity),
             **self.api.shared(),
             **uptime_json(self.view, figures),
+            **self.sla_files(),
             **self.badges(),
             **pages.components(by_id, only.components),
             **self.component_feeds(only.component_feeds),

@@ -441,7 +441,7 @@ class LiveSite:
                 component_feeds=components,
                 calendar=any(item.kind == "maintenance" for item in touched),
                 months=self._months_to_render(state, audience_id, renderer, tree, touched, result),
-                items=_items_to_render(renderer, tree, touched, result),
+                items=_items_to_render(renderer, tree, touched, result) + _sla_pages(renderer, touched),
             )
         )
         self._drop_unlisted_api_files(state, audience_id, tree, files, result)
@@ -483,6 +483,15 @@ class LiveSite:
             else:
                 shared_now.add(uri)
         state.shared[audience_id] = shared_now
+
+
+def _sla_pages(renderer: Tree, touched: list[ItemView]) -> list[str]:
+    """In an audience with ``sla_report``, open items' pages show SLA costs that change with the
+    clock and with every other item: rendered again with the shared files (not twice)."""
+    if not renderer.view.audience.sla_report:
+        return []
+    again = {item.uri for item in touched}
+    return [item.uri for item in renderer.view.items if item.active and item.uri not in again]
 
 
 def _items_to_render(

@@ -359,7 +359,10 @@ def _duration(text: str) -> timedelta:
     if not match or int(match.group(1)) < 1:
         raise argparse.ArgumentTypeError(f"expected a duration like 30m, 6h or 2d, not {text!r}")
     unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-    return timedelta(**{unit: int(match.group(1))})
+    duration = timedelta(**{unit: int(match.group(1))}) if len(match.group(1)) < 9 else timedelta.max
+    if duration > timedelta(days=3660):
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than ten years: no horizon is that far")
+    return duration
 
 
 def _positive(text: str) -> int:

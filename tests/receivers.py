@@ -25,16 +25,28 @@ class Request:
 
 
 class HttpReceiver:
-    """Takes JSON POSTs (and PUTs) on any path; paths starting with one in ``failing`` get a 500."""
+    """Takes JSON POSTs (and PUTs) on any path; paths starting with one in ``failing`` get a 500,
+    in ``moved`` a redirect, in ``broken`` an answer that is not HTTP."""
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.failing: set[str] = set()
+        self.moved: set[str] = set()
+        self.broken: set[str] = set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if any(self.path.startswith(prefix) for prefix in receiver.broken):
+                    self.wfile.write(b"garbage\r\n\r\n")
+                    self.close_connection = True
+                    return
+                if any(self.path.startswith(prefix) for prefix in receiver.moved):
+                    self.send_response(302)
+                    self.send_header("Location", "/elsewhere")
+                    self.end_headers()
+                    return
                 if any(self.path.startswith(prefix) for prefix in receiver.failing):
                     self.send_response(500)
                     self.end_headers()

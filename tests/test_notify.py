@@ -382,6 +382,8 @@ def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(
         "      - url: json://127.0.0.1/b\n        components: [apii]\n"
         "      - url: json://127.0.0.1/c\n        colour: red\n"
         "      - just a string\n"
+        "      - webhook: http://[::1/\n"
+        "      - url: json://127.0.0.1/d\n        events: []\n"
     )
     site = make_site({}, bad)
     code, out, err = run(capsys, "check", "--site", str(site))
@@ -396,6 +398,8 @@ def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(
         26: "unknown component in this channel's filter 'apii'",
         28: "unknown key in a notify channel 'colour'",
         29: "each notify channel must be a mapping",
+        30: "'webhook' is not a valid URL",
+        32: "'events' is empty; remove it to mean all",
     }
     for line, text in expected.items():
         assert any(found.startswith(f"site.yml:{line}: ") and text in found for found in lines), (line, err)
@@ -462,3 +466,54 @@ def test_channel_urls_are_shown_redacted_and_literal_secrets_are_spotted(
 ) -> None:
     assert redacted(url) == shown
     assert (warned in literal_secrets(url)) if warned else literal_secrets(url) == ""
+
+
+def test_webhooks_that_break_http_redirect_or_cannot_be_addressed_fail_alone_and_quietly(
+    make_site: Callable[..., Path],
+    receivers: Receivers,
+    notify: Callable[..., tuple[int, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No traceback, no secret in any line, the other channels delivered, nothing recorded as
+    sent that a receiver did not take (a redirected POST arrives as a GET without its body)."""
+    monkeypatch.setenv("SPACED_TOKEN", "spaced secret-CANARY-55")
+    head = dedent(SITE_YML).split("audiences:")[0]
+    hooks = ("/hook/${SPACED_TOKEN}", "/broken/x?token=${HOOK_TOKEN}", "/moved/x?token=${HOOK_TOKEN}")
+    site = make_site(
+        INCIDENT,
+        f"{head}audiences:\n  - id: public\n    notify:\n"
+        "      - url: json://127.0.0.1:${HTTP_PORT}/json/public\n"
+        + "".join(f"      - webhook: http://127.0.0.1:${{HTTP_PORT}}{hook}\n" for hook in hooks)
+        + "  - id: strategic\n    base_url: https://strategic.example.com/\n",
+    )
+    receivers.http.broken.add("/broken")
+    receivers.http.moved.add("/moved")
+    code, out, err = notify(site)
+    assert code == 1 and "Traceback" not in err
+    failed = [line for line in err.splitlines() if "notify failed" in line]
+    assert len(failed) == 3, err
+    assert any("HTTP 302" in line and "redirect" in line for line in failed)
+    assert len(receivers.got("public", "json")) == 2
+    for text in notify.outputs:  # type: ignore[attr-defined]
+        assert "secret-CANARY" not in text and HOOK_TOKEN not in text
+    code, _, err = notify(site)  # retried, and failing again: still one line each
+    assert code == 1 and len([line for line in err.splitlines() if "notify failed" in line]) == 3
+    assert len(receivers.got("public", "json")) == 2  # sent once
+
+
+def test_a_window_moved_after_it_started_is_told_when_it_really_starts(
+    make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
+) -> None:
+    first = (
+        "---\ndate: 2026-11-27T10:00:00Z\nstatus: scheduled\ntitle: DB upgrade\ncomponents: [api]\n"
+        "starts: 2026-11-27T12:30:00Z\nends: 2026-11-27T13:30:00Z\n---\nUpgrade.\n"
+    )
+    site = make_site({"content/maintenance/db/1.md": first}, site_yml())
+    assert notify(site, now="2026-11-27T12:35:00Z")[0] == 0
+    started = [t for t, _ in receivers.got("public", "json") if "In progress" in t]
+    assert len(started) == 1
+    moved = first.replace("12:30", "15:00").replace("13:30", "16:00").replace("T10:00", "T12:40")
+    (site / "content/maintenance/db/2.md").write_text(moved)
+    assert notify(site, now="2026-11-27T15:05:00Z")[0] == 0
+    started = [t for t, _ in receivers.got("public", "json") if "In progress" in t]
+    assert len(started) == 2

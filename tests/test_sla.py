@@ -299,8 +299,15 @@ def test_the_example_sites_report_has_figures_and_its_open_incident_a_cost(examp
     assert next(c for c in november["components"] if c["id"] == "web")["target"] == 99.9  # its group's
     page = html(example_sla_out / audience / "incidents/2026-11-27-api-errors-frankfurt/index.html")
     assert any(li.get_text().startswith("REST API: ") for li in page.select(".sla-cost li"))
-    # As shipped, no audience of the example has the report.
-    assert not list(example_out.glob("*/sla")) and not list(example_out.glob("*/api/sla.json"))
+    # As shipped, executives and business have the report, and no other audience.
+    assert sorted(p.parent.parent.name for p in example_out.glob("*/sla/index.html")) == [
+        "business",
+        "executives",
+    ]
+    assert sorted(p.parent.parent.name for p in example_out.glob("*/api/sla.json")) == [
+        "business",
+        "executives",
+    ]
 
 
 def test_an_incremental_build_renders_open_incident_costs_again_as_the_clock_and_others_move(

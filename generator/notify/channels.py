@@ -204,14 +204,17 @@ def _url_problems(url: str, key: str) -> list[str]:
     stray = _DOLLAR.search(url)
     if stray:
         return [
-            f"{key!r} has a '$' that does not start a ${{NAME}} variable (at {url[stray.start() :][:12]!r}); "
+            f"{key!r} has a '$' that does not start a ${{NAME}} variable (character {stray.start() + 1}); "
             "write secrets as ${NAME} (letters, digits and _), read from the environment when sending"
         ]
     if url.startswith("${"):
         return []  # the whole URL (or its scheme) comes from a variable: checked when sending
     if not _SCHEME.match(url):
         return [f"{key!r} must be a URL like scheme://..., e.g. slack://..., mailto://..., json://..."]
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:  # e.g. an unbalanced '[' or ']'
+        return [f"{key!r} is not a valid URL (check its brackets)"]
     if key == "webhook" and scheme not in ("http", "https"):
         return [f"'webhook' must be an http(s) URL, not {scheme}://...; other services go under url:"]
     return []
@@ -223,6 +226,11 @@ def _names(entry: YamlMap, key: str, path: Path, problems: Problems) -> tuple[st
         return ()
     if not isinstance(value, YamlList) or not all(isinstance(v, str) for v in value):
         problems.add(path, entry.line_of(key), f"{key!r} must be a list of ids, e.g. [api, web]")
+        return ()
+    if not value:  # fail closed: muting a channel this way would send it everything
+        problems.add(
+            path, entry.line_of(key), f"{key!r} is empty; remove it to mean all, or remove the channel"
+        )
         return ()
     return tuple(value)
 

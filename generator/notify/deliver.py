@@ -6,6 +6,7 @@ has had their values scrubbed out (libraries and servers may echo a URL back).
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import urllib.error
@@ -40,6 +41,9 @@ def deliver(
             _apprise(url, title, body)
     except DeliveryError as error:
         raise DeliveryError(scrub(str(error), secrets)) from None
+    except Exception as error:  # noqa: BLE001 (any library failure is this channel's, never the run's)
+        reason = scrub(f"{type(error).__name__}: {error}", secrets)
+        raise DeliveryError(f"could not deliver it: {reason}") from None
 
 
 def _post(url: str, payload: dict[str, Any]) -> None:
@@ -52,13 +56,25 @@ def _post(url: str, payload: dict[str, Any]) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with _NO_REDIRECTS.open(request, timeout=TIMEOUT) as response:
             response.read()
     except urllib.error.HTTPError as error:
-        raise DeliveryError(f"the webhook answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
+        moved = " (a redirect: give the webhook's final URL)" if 300 <= error.code < 400 else ""
+        raise DeliveryError(f"the webhook answered HTTP {error.code}{moved}") from None
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", None) or error
-        raise DeliveryError(f"could not reach the webhook: {reason}") from None
+        raise DeliveryError(f"could not reach the webhook: {type(error).__name__}: {reason}") from None
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirected POST would be re-sent as a GET without its body (and its URL, token and
+    all, to wherever the server says): a redirect is a failure, shown as such."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
 
 
 def _apprise(url: str, title: str, body: str) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from generator.audience import ItemView, SiteView, UpdateView, view_for
 from generator.config import Audience
+from generator.dates import iso
 from generator.model import KIND_DIRS, Site
 
 
@@ -85,10 +86,11 @@ def _clock(item: ItemView, now: datetime) -> Iterator[Candidate]:
     """A window the clock opens or closes (no update says so): told at its start and its end.
 
     Whether the clock did it is decided from the view at that moment, in ``_by_clock``."""
+    # The time is part of the id: a window moved after it started starts again, and is told so.
     if item.starts and item.starts <= now:
-        yield f"{item.uri}started", "maintenance_started", item.starts, item.uri, ""
+        yield f"{item.uri}started@{iso(item.starts)}", "maintenance_started", item.starts, item.uri, ""
     if item.ends and item.ends <= now:
-        yield f"{item.uri}completed", "maintenance_completed", item.ends, item.uri, ""
+        yield f"{item.uri}completed@{iso(item.ends)}", "maintenance_completed", item.ends, item.uri, ""
 
 
 def by_clock(event: Event) -> bool:

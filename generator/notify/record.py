@@ -100,7 +100,7 @@ def load_record(path: Path) -> Record:
                         audience, channel, event, Sent(str(s["digest"]), str(s["time"]), str(s["sent"]))
                     )
         return record
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise RecordError(
             f"cannot read {path} ({type(error).__name__}); fix or delete it (deleting it resends "
             "what happened inside the horizon, --since)"

@@ -23,16 +23,14 @@ skipped with a message when it is not installed. Standard library only.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from run import TreeSampler, _maxrss_mb  # bench/run.py: the process-tree memory sampler
+from run import _maxrss_mb, run_sampled  # bench/run.py: runs a command, sampling its memory
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 SHARED = REPO_DIR.parent / "shared" / "bench"
@@ -55,20 +53,10 @@ class Size:
 
 
 def timed(argv: list[str], cwd: Path = REPO_DIR) -> Run:
-    before = os.times()
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    sampler = TreeSampler(proc.pid)
-    sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    sampler.stop()
-    after = os.times()
-    if os.waitstatus_to_exitcode(status) != 0:
+    code, wall, usage, total = run_sampled(argv, cwd, subprocess.DEVNULL)
+    if code != 0:
         sys.exit(f"failed: {' '.join(argv)}")
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    total = sampler.peak_kb / 1024 if sampler.peak_kb is not None else None
-    return Run(wall, cpu, _maxrss_mb(usage.ru_maxrss), total)
+    return Run(wall, usage.ru_utime + usage.ru_stime, _maxrss_mb(usage.ru_maxrss), total)
 
 
 def corpus(workdir: Path, n: int, tool: Path, theme: Path) -> tuple[Path, Path]:

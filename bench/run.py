@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 CACHE_DIR = ".statusgen-cache"  # the site's Markdown render cache (generator/rendercache.py)
@@ -155,6 +156,26 @@ def _maxrss_mb(ru_maxrss: int) -> float:
     return ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
+def run_sampled(argv: list[str], cwd: Path, output: Any) -> tuple[int, float, Any, float | None]:
+    """Run a command; return (exit code, wall s, its rusage, process-tree peak MB)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)  # the rusage of this child (and what it waited for)
+    except BaseException:  # e.g. Ctrl-C: do not leave the command running
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        wall = time.perf_counter() - t0
+        sampler.stop()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    tree = sampler.peak_kb / 1024 if sampler.peak_kb is not None else None
+    return proc.returncode, wall, usage, tree
+
+
 def timed_build(
     command: list[str], site: Path, out: Path, log: Path
 ) -> tuple[int, float, float, float | None]:
@@ -163,22 +184,8 @@ def timed_build(
         shutil.rmtree(out)
     argv = command + ["build", "--site", str(site), "--out", str(out), "--now", NOW]
     with open(log, "wb") as logf:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=REPO_DIR, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
-        sampler = TreeSampler(proc.pid)
-        sampler.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)  # the rusage of this child alone
-        except BaseException:  # e.g. Ctrl-C: do not leave the build running
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            wall = time.perf_counter() - t0
-            sampler.stop()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    tree = sampler.peak_kb / 1024 if sampler.peak_kb is not None else None
-    return proc.returncode, wall, _maxrss_mb(usage.ru_maxrss), tree
+        code, wall, usage, tree = run_sampled(argv, REPO_DIR, logf)
+    return code, wall, _maxrss_mb(usage.ru_maxrss), tree
 
 
 def judge(r: Result) -> str:

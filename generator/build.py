@@ -73,8 +73,8 @@ def build_site(
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
-            known = fingerprint(site_dir, theme_dirs(site.config, site_dir), site.config) if cache else ""
-            previous = Previous(out_dir, PageLedger.load(site_dir, out_dir, known, cache), site, moment)
+            ledger = PageLedger.load(site_dir, out_dir, item_cache.fingerprint, cache)
+            previous = Previous(out_dir, ledger, site, moment)
             report = render_site(site, site_dir, env, moment, workers, staging, previous)
             report.removed = output.count_files(out_dir) - report.existed
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
@@ -145,8 +145,9 @@ def load_site(
     env = make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
     items = items or ItemCache(None)
-    known = fingerprint(site_dir, theme_dirs(config, site_dir), config) if items.path else ""
-    with parallel.inheriting((cache or RenderCache(None), items, known)):  # forked workers share them
+    if items.path:
+        items.fingerprint = fingerprint(site_dir, theme_dirs(config, site_dir), config)
+    with parallel.inheriting((cache or RenderCache(None), items)):  # forked workers share the caches
         tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
         loaded = parallel.run(_load_folder_task, tasks, workers)
     incidents: list[Item] = []
@@ -174,9 +175,11 @@ def _load_folder_task(
     args: tuple[Folder, SiteConfig, Path, bool],
 ) -> tuple[Item | None, list[Problem], CacheLogs, list[Problem]]:
     """Load one folder (or take it from the item cache, when none of its files changed)."""
-    cache, items, known = parallel.inherited()
+    cache, items = parallel.inherited()
     folder, config, site_dir, hold = args
-    key = folder_key(folder, known) if known else None  # a folder that loads cleanly loads alike in check
+    key = (
+        folder_key(folder, items.fingerprint) if items.fingerprint else None
+    )  # a folder that loads cleanly loads alike in check
     kept = items.get(key) if key else None
     incident: Item | None = None
     held: list[Problem] = []

@@ -33,7 +33,7 @@ from generator.config import SiteConfig
 from generator.model import Item, Site
 from generator.output import safe_join
 from generator.render.tree import Tree
-from generator.rendercache import CACHE_DIR
+from generator.sqlitecache import CACHE_DIR
 
 _VERSION = 1
 _LIBRARIES = ("jinja2", "markdown", "nh3", "pyyaml", "feedgen", "icalendar", "python-slugify", "tzdata")

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from generator import model
 from generator.content import Folder
-from generator.rendercache import CACHE_DIR
+from generator.sqlitecache import CACHE_DIR, SqliteCache
 
 _FILE = "items.sqlite3"
 _ALLOWED = {
@@ -61,21 +59,22 @@ def folder_key(folder: Folder, fingerprint: str) -> bytes | None:
     return digest.digest()[:16]
 
 
-class ItemCache:
-    """Looked up from any process (connections open per process); written by the main one."""
+class ItemCache(SqliteCache[bytes]):
+    """Folder digest -> pickled (item, render cache keys of its texts)."""
+
+    TABLE, COLUMN = "items", "item"
 
     def __init__(self, site_dir: Path | None):
-        self.path = site_dir / CACHE_DIR / _FILE if site_dir else None
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
-        self._unreadable = False
-        self.new: dict[bytes, bytes] = {}  # loaded here since the last take_log()
-        self.used: list[bytes] = []
+        super().__init__(site_dir / CACHE_DIR / _FILE if site_dir else None)
+        self.fingerprint = ""  # what shapes loading (incremental.fingerprint), set by load_site
+
+    @staticmethod
+    def spare(used: int) -> int:
+        return used + 100  # an edited folder leaves its old entry behind
 
     def get(self, key: bytes) -> tuple[model.Item, list[bytes]] | None:
         """The item loaded from the folder of this key, and the render cache keys of its texts."""
-        self.used.append(key)
-        data = self._lookup(key)
+        data = self.lookup(key)
         if data is None:
             return None
         try:
@@ -88,74 +87,3 @@ class ItemCache:
 
     def put(self, key: bytes, item: model.Item, texts: list[bytes]) -> None:
         self.new[key] = pickle.dumps((item, texts), protocol=pickle.HIGHEST_PROTOCOL)
-
-    def take_log(self) -> tuple[dict[bytes, bytes], list[bytes]]:
-        log = (self.new, self.used)
-        self.new, self.used = {}, []
-        return log
-
-    def absorb(self, log: tuple[dict[bytes, bytes], list[bytes]]) -> None:
-        self.new.update(log[0])
-        self.used.extend(log[1])
-
-    def _lookup(self, key: bytes) -> bytes | None:
-        connection = self._open()
-        if connection is None:
-            return None
-        try:
-            row = connection.execute("SELECT item FROM items WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            self._unreadable = True
-            return None
-        return bytes(row[0]) if row else None
-
-    def _open(self) -> sqlite3.Connection | None:
-        if self.path is None or self._unreadable or not self.path.is_file():
-            return None
-        if self._connection is None or self._pid != os.getpid():  # never share one across fork
-            try:
-                self._connection = sqlite3.connect(
-                    f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
-                )
-            except sqlite3.Error:
-                self._unreadable = True
-                return None
-            self._pid = os.getpid()
-        return self._connection
-
-    def save(self) -> None:
-        """Store what was loaded; forget entries no longer used. A cache that cannot be written
-        costs speed, never the build."""
-        if self.path is None:
-            return
-        try:
-            self._write(self.path)
-        except sqlite3.OperationalError:
-            pass  # locked by another build: it will store its own results
-        except sqlite3.DatabaseError:  # damaged: start afresh
-            try:
-                self.path.unlink()
-                self._write(self.path)
-            except (sqlite3.Error, OSError):
-                pass
-        except (sqlite3.Error, OSError):
-            pass
-
-    def _write(self, path: Path) -> None:
-        new, used = self.new, set(self.used)
-        if not new and path.is_file():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        (path.parent / ".gitignore").write_text("*\n")
-        connection = sqlite3.connect(path, timeout=5)
-        try:
-            with connection:
-                connection.execute("CREATE TABLE IF NOT EXISTS items (key BLOB PRIMARY KEY, item BLOB)")
-                connection.executemany("INSERT OR REPLACE INTO items VALUES (?, ?)", new.items())
-                total = connection.execute("SELECT count(*) FROM items").fetchone()[0]
-                if total > len(used) + 100:  # an edited folder leaves its old entry behind
-                    connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
-                    connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in used))
-                    connection.execute("DELETE FROM items WHERE key NOT IN (SELECT key FROM used)")
-        finally:
-            connection.close()

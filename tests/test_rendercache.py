@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator import markup
-from generator.rendercache import CACHE_DIR
+from generator.sqlitecache import CACHE_DIR
 
 from conftest import incident, tree_bytes
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.dates import iso
-from generator.rendercache import CACHE_DIR
+from generator.sqlitecache import CACHE_DIR
 
 try:
     import fcntl

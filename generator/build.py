@@ -69,6 +69,7 @@ def build_site(
         render_cache,
         unfinished=unfinished,
         items=item_cache,
+        store=True,
     )
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
@@ -128,12 +129,14 @@ def load_site(
     checking: bool = False,
     unfinished: list[Problem] | None = None,
     items: ItemCache | None = None,
+    store: bool = False,
 ) -> tuple[Site, datetime, jinja2.Environment]:
     """Read and validate the whole site and its templates; raises SiteError listing every problem.
 
     Given ``unfinished`` (a build), files with unanswered prompts are held back, each with a
     warning added to it (generator/unfinished.py); otherwise they are problems. Given ``items``,
-    folders unchanged since it was saved are taken from it instead of loaded.
+    folders unchanged since it was saved are taken from it instead of loaded. ``store``: the
+    caches store what is added as it comes (a build: they are saved at its end anyway).
     """
     problems = Problems(site_dir)
     problems.extend(problems_so_far)
@@ -147,19 +150,24 @@ def load_site(
     items = items or ItemCache(None)
     if items.path:
         items.fingerprint = fingerprint(site_dir, theme_dirs(config, site_dir), config)
+    incidents: list[Item] = []
     with parallel.inheriting((cache or RenderCache(None), items)):  # forked workers share the caches
         tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
-        loaded = parallel.run(_load_folder_task, tasks, workers)
-    incidents: list[Item] = []
-    for incident, folder_problems, (cache_log, items_log), held in loaded:
-        problems.extend(folder_problems)
-        if unfinished is not None:
-            unfinished.extend(held)
-        if cache:
-            cache.absorb(cache_log)
-        items.absorb(items_log)
-        if incident:
-            incidents.append(incident)
+        for incident, folder_problems, (cache_log, items_log), held in parallel.each(
+            _load_folder_task, tasks, workers
+        ):
+            problems.extend(folder_problems)
+            if unfinished is not None:
+                unfinished.extend(held)
+            if cache:
+                cache.absorb(cache_log)
+            items.absorb(items_log)
+            if store:  # stored as they come, never all held here (memory)
+                for kept in (cache, items):
+                    if kept:
+                        kept.flush()
+            if incident:
+                incidents.append(incident)
     site = Site(config=config, items=tuple(incidents))
     templates = load_templates(site_dir, config, problems)
     if checking:  # template governance gates pull requests, never publishing during an incident

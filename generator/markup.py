@@ -175,6 +175,10 @@ def _invisible(char: str) -> bool:
     )
 
 
+# What _odd finds in ASCII text (its control characters but tab), found faster.
+_ASCII_ODD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _odd(char: str) -> bool:
     """A character that is not what it looks like: invisible, a look-alike, or an unusual space."""
     return _invisible(char) or char != _fold(char) or (char.isspace() and char not in " \t")
@@ -213,7 +217,7 @@ def split_blocks(
             current.append(line)
             continue
         stripped = line.rstrip()
-        exact = not any(_odd(c) for c in stripped)
+        exact = not _ASCII_ODD.search(stripped) if stripped.isascii() else not any(map(_odd, stripped))
         opening, closing = exact and _OPEN.match(stripped), exact and _CLOSE.match(stripped)
         if index in code_lines:
             errors.append(
@@ -333,10 +337,13 @@ def body_limits(body: str, first_line: int) -> list[tuple[int, str]]:
 
 
 _NESTING_STEP = re.compile(r"[ \t]*(?:>|[-*+]|\d{1,9}[.)])(?=\s|$)")
+_NESTING_FIRST = frozenset(" \t>-*+0123456789")  # a line that can nest starts with one of these
 
 
 def _nesting(line: str) -> int:
     """List and quote levels a line opens or sits in (by its markers and its indentation)."""
+    if line[:1] not in _NESTING_FIRST:  # most lines: prose
+        return 0
     depth, position = 0, 0
     while True:
         step = _NESTING_STEP.match(line, position)
@@ -347,6 +354,11 @@ def _nesting(line: str) -> int:
     return max(depth, depth + line.expandtabs(4).count(" ", 0, indent) // 4)
 
 
+# An escaped character (skipped, whatever it is) or a bracket.
+_BRACKETS = re.compile(r"\\.|[\[\]()<>]", re.DOTALL)
+_CLOSERS = {"]": "[", ")": "(", ">": "<"}
+
+
 def _bracket_scan(block: str) -> int:
     """How many characters Python-Markdown reads to find where each '[', '(' and '<' ends.
 
@@ -355,17 +367,12 @@ def _bracket_scan(block: str) -> int:
     """
     total = 0
     opened: dict[str, list[int]] = {"[": [], "(": [], "<": []}
-    closers = {"]": "[", ")": "(", ">": "<"}
-    skip = False
-    for position, char in enumerate(block):
-        if skip:
-            skip = False
-        elif char == "\\":
-            skip = True
-        elif char in opened:
-            opened[char].append(position)
-        elif char in closers and opened[closers[char]]:
-            total += position - opened[closers[char]].pop()
+    for found in _BRACKETS.finditer(block):  # only the brackets and escapes: most text has few
+        char = found.group()
+        if char in opened:
+            opened[char].append(found.start())
+        elif len(char) == 1 and opened[_CLOSERS[char]]:
+            total += found.start() - opened[_CLOSERS[char]].pop()
     return total + sum(len(block) - start for starts in opened.values() for start in starts)
 
 

@@ -66,6 +66,17 @@ def run(
         return results
 
 
+def each(function: Callable[[T], R], tasks: list[T], workers: int) -> Iterator[R]:
+    """run(), one result at a time as they come (in order): the caller can store and drop each
+    instead of holding them all."""
+    with _pool(workers, len(tasks)) as pool:
+        if pool is None:
+            yield from map(function, tasks)
+            return
+        size = max(1, min(64, len(tasks) // (workers * 8)))
+        yield from pool.imap(function, tasks, chunksize=size)
+
+
 @contextmanager
 def _pool(workers: int, jobs: int) -> Iterator[Any]:
     """A forked process pool when it pays off (None otherwise)."""

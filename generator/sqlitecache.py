@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -31,6 +32,8 @@ class SqliteCache(Generic[V]):
         self._unreadable = False
         self.new: dict[bytes, V] = {}
         self.used: list[bytes] = []
+        self._stored = False  # flush() stored entries already (save() still prunes)
+        self._keep = False  # flush() failed: keep the entries for save()
 
     @staticmethod
     def spare(used: int) -> int:
@@ -75,6 +78,24 @@ class SqliteCache(Generic[V]):
             self._pid = os.getpid()
         return self._connection
 
+    def flush(self, at_least: int = 256) -> None:
+        """Store what was added so far, once there are ``at_least`` entries, and forget it here.
+
+        A build's main process calls this as worker results come in, so that it never holds
+        every rendered text until the end (entries are keyed by content: storing them before
+        the build is done is safe). On any trouble it stops, and save() has the rest.
+        """
+        if self.path is None or self._keep or len(self.new) < at_least:
+            return
+        try:
+            with closing(self._connect(self.path)) as connection, connection:
+                self._insert(connection)
+        except (sqlite3.Error, OSError):
+            self._keep = True  # locked, damaged, unwritable: save() deals with it, as before
+            return
+        self.new = {}
+        self._stored = True
+
     def save(self) -> None:
         """Store what was added; forget entries no longer used when they pile up."""
         if self.path is None:
@@ -92,22 +113,32 @@ class SqliteCache(Generic[V]):
         except (sqlite3.Error, OSError):
             pass
 
-    def _write(self, path: Path) -> None:
-        new, used = self.new, set(self.used)
-        if not new and path.is_file():
-            return
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        """A connection to store entries with, its table made."""
         path.parent.mkdir(parents=True, exist_ok=True)
         (path.parent / ".gitignore").write_text("*\n")
-        table, column = self.TABLE, self.COLUMN
         connection = sqlite3.connect(path, timeout=5)
         try:
             with connection:
+                table, column = self.TABLE, self.COLUMN
                 connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key BLOB PRIMARY KEY, {column})")
-                connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", new.items())  # noqa: S608
-                total = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
-                if total > self.spare(len(used)):
-                    connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
-                    connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in used))
-                    connection.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM used)")  # noqa: S608
-        finally:
+        except BaseException:
             connection.close()
+            raise
+        return connection
+
+    def _insert(self, connection: sqlite3.Connection) -> None:
+        query = f"INSERT OR REPLACE INTO {self.TABLE} VALUES (?, ?)"  # noqa: S608 (class constants)
+        connection.executemany(query, self.new.items())
+
+    def _write(self, path: Path) -> None:
+        if not self.new and not self._stored and path.is_file():
+            return
+        used, table = set(self.used), self.TABLE
+        with closing(self._connect(path)) as connection, connection:
+            self._insert(connection)
+            total = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            if total > self.spare(len(used)):
+                connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
+                connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in used))
+                connection.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM used)")  # noqa: S608

@@ -74,6 +74,9 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_COMPILED[bool(own)],
+        # One environment per build (a theme edit makes serve rebuild it all): no file checks on
+        # each of the thousands of template lookups (pages, and each page's macro import).
+        auto_reload=False,
     )
     zone = config.timezone
     env.filters["iso"] = iso

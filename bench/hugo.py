@@ -1,6 +1,6 @@
 """statusgen against Hugo + a minimal theme on the reference corpus, side by side, as ratios.
 
-    python bench/hugo.py [--sizes 1000,10000] [--rounds 3] [--workdir DIR]
+    python bench/hugo.py [--sizes 1000,10000] [--rounds 3] [--workdir DIR] [--cold-only]
                          [--corpus-tool PATH] [--hugo-theme DIR]
 
 (defaults: ../shared/bench/make_corpus.py and ../shared/bench/hugo-min next to this repo)
@@ -104,7 +104,7 @@ def statusgen(site: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
-def one_round(site: Path, hugo_site: Path | None, workdir: Path, size: Size) -> None:
+def one_round(site: Path, hugo_site: Path | None, workdir: Path, size: Size, cold_only: bool = False) -> None:
     out = workdir / "out"
     record = size.runs.setdefault
     shutil.rmtree(out, ignore_errors=True)
@@ -115,6 +115,8 @@ def one_round(site: Path, hugo_site: Path | None, workdir: Path, size: Size) -> 
         record("Hugo", []).append(
             timed(["hugo", "--quiet", "-s", str(hugo_site), "-d", str(workdir / "hugo-out")])
         )
+    if cold_only:
+        return
     shutil.rmtree(out)
     record("warm", []).append(timed(statusgen(site, out)))
     record("no change", []).append(timed(statusgen(site, out)))
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/statusgen-hugo-bench"))
     parser.add_argument("--corpus-tool", type=Path, default=SHARED / "make_corpus.py")
     parser.add_argument("--hugo-theme", type=Path, default=SHARED / "hugo-min")
+    parser.add_argument("--cold-only", action="store_true", help="cold builds and Hugo only")
     args = parser.parse_args(argv)
     if not args.corpus_tool.is_file():
         sys.exit(f"{args.corpus_tool}: the reference corpus generator is missing (see --corpus-tool)")
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         size = Size(n)
         for number in range(args.rounds):
             print(f"{n:,} incidents: round {number + 1} of {args.rounds}", file=sys.stderr)
-            one_round(site, hugo_site if has_hugo else None, args.workdir, size)
+            one_round(site, hugo_site if has_hugo else None, args.workdir, size, args.cold_only)
         sizes.append(size)
     print(table(sizes))
     return 0

@@ -31,6 +31,7 @@ from generator.model import (
     Kind,
     Site,
     Update,
+    unpack,
 )
 
 
@@ -109,13 +110,17 @@ def label(names: Iterable[str], labels: dict[str, str], viewer: Audience) -> str
     return " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1]))) if titles else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BodyPiece:
     """A piece of a body as one audience sees it. ``restricted_to`` names the audiences it is for
     when some audience does not see it: the theme labels such pieces."""
 
-    html: str
+    packed: bytes  # its HTML, compressed (model.pack)
     restricted_to: str = ""
+
+    @property
+    def html(self) -> str:
+        return unpack(self.packed)
 
 
 def joined_html(pieces: tuple[BodyPiece, ...]) -> str:
@@ -130,7 +135,7 @@ def joined_html(pieces: tuple[BodyPiece, ...]) -> str:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UpdateView:
     id: str
     stem: str
@@ -150,7 +155,7 @@ class UpdateView:
         return joined_html(self.body)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostmortemView:
     date: datetime
     title: str
@@ -162,7 +167,7 @@ class PostmortemView:
         return joined_html(self.body)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemView:
     """An incident or maintenance window as one audience sees it."""
 
@@ -205,7 +210,7 @@ class ItemView:
             object.__setattr__(self, name, value)  # frozen: set once, here
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteView:
     config: SiteConfig
     audience: Audience
@@ -255,7 +260,7 @@ def audience_labels(config: SiteConfig) -> dict[str, str]:
 def visible_body(body: Body, audience: Audience, labels: dict[str, str]) -> tuple[BodyPiece, ...]:
     """The body as this audience sees it; restricted pieces name the audiences they are for."""
     return tuple(
-        BodyPiece(s.html, label(s.names, labels, audience))
+        BodyPiece(s.packed, label(s.names, labels, audience))
         for s in body[audience.position]
         if sees(audience, s.readers)
     )

@@ -35,6 +35,7 @@ from generator.model import (
     Postmortem,
     Segment,
     Update,
+    pack,
 )
 from generator.yamlsource import CONTROL_CHARACTERS, SourceError, YamlList, YamlMap, load_yaml, read_text
 
@@ -516,7 +517,7 @@ def _body(
 
     def segment(readers: frozenset[str], names: tuple[str, ...], text: str) -> Segment:
         if (readers, names, text) not in rendered:
-            rendered[readers, names, text] = Segment(readers, render(text), names)
+            rendered[readers, names, text] = Segment(readers, pack(render(text)), names)
         return rendered[readers, names, text]
 
     return tuple(

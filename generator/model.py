@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,13 +35,27 @@ STATE_FROM_IMPACT = {
 }
 
 
-@dataclass(frozen=True)
+def pack(html: str) -> bytes:
+    """Rendered HTML, compressed: bodies are most of what a loaded site holds (and of what the
+    workers send back), while each is read only by the few pages that show it."""
+    return zlib.compress(html.encode(), 1)
+
+
+def unpack(packed: bytes) -> str:
+    return zlib.decompress(packed).decode()
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A piece of rendered body and who may read it (see generator/audience.py)."""
 
     readers: frozenset[str]  # the ids of every audience allowed to see it
-    html: str
+    packed: bytes  # its HTML (pack)
     names: tuple[str, ...] = ()  # the audiences it was written for (its markers'), for its label
+
+    @property
+    def html(self) -> str:
+        return unpack(self.packed)
 
 
 # A body as each audience sees it, indexed by audience position: every audience's text is rendered
@@ -48,7 +63,7 @@ class Segment:
 Body = tuple[tuple[Segment, ...], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Update:
     id: str  # "<incident-id>/<file stem>": permanent, used in feeds and anchors
     stem: str
@@ -70,7 +85,7 @@ class Update:
     unapproved_reason: str | None = None  # written from an unapproved template (new --unapproved)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Postmortem:
     source: str
     date: datetime
@@ -80,7 +95,7 @@ class Postmortem:
     audiences: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """An incident or a maintenance window, with every update in order."""
 
@@ -105,7 +120,7 @@ class Item:
             yield self.postmortem.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     config: SiteConfig
     items: tuple[Item, ...]  # incidents and maintenance windows, sorted by id within kind

@@ -351,7 +351,7 @@ def _fold(
                 status=update.status,
                 title=title,
                 impact=impact,
-                components=tuple((cid, _state(state, impact, kind)) for cid, state in components),
+                components=_shared(tuple((cid, _state(state, impact, kind)) for cid, state in components)),
                 body=visible_body(update.body, audience, labels),
                 starts=starts,
                 ends=ends,
@@ -359,6 +359,14 @@ def _fold(
             )
         )
     return tuple(folded)
+
+
+_SHARED: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _shared(components: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """One object for each list of component states (a few kinds, repeated in every view)."""
+    return _SHARED.setdefault(components, components)
 
 
 def _reopenings(folded: tuple[UpdateView, ...], updates: list[Update]) -> tuple[UpdateView, ...]:

@@ -517,12 +517,20 @@ def _body(
 
     def segment(readers: frozenset[str], names: tuple[str, ...], text: str) -> Segment:
         if (readers, names, text) not in rendered:
-            rendered[readers, names, text] = Segment(readers, pack(render(text)), names)
+            rendered[readers, names, text] = Segment(_shared(readers), pack(render(text)), names)
         return rendered[readers, names, text]
 
     return tuple(
         tuple(segment(*piece) for piece in view) for view in audience_texts(pieces, config.audiences)
     )
+
+
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(readers: frozenset[str]) -> frozenset[str]:
+    """One object for each set of readers (a site has a handful, and a history many updates)."""
+    return _SHARED.setdefault(readers, readers)
 
 
 def _unreadable(raw: RawSegment, file_names: tuple[str, ...]) -> str:
@@ -587,6 +595,7 @@ def _update(
     statuses = INCIDENT_STATUSES if folder.kind == "incident" else MAINTENANCE_STATUSES
     date = fields.date("date", required=True)
     readers, audiences = fields.audience()
+    readers = _shared(readers)
     status = fields.choice("status", statuses, "status", required=True)
     update = Update(
         id=f"{folder.id}/{path.stem}",

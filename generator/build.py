@@ -30,6 +30,10 @@ from generator.unfinished import hold_unfinished
 
 T = TypeVar("T")
 default_workers = parallel.default_workers
+# Render tasks a worker runs before a fresh fork replaces it: what it copied of the main
+# process's memory by reading the site goes back (parallel.run), so the workers' memory
+# does not grow with the history.
+FRESH_AFTER = 8
 
 
 @dataclass
@@ -254,7 +258,7 @@ def render_all(
     old = previous.out_dir if previous else None
     with parallel.inheriting((trees, assets, staging, kept is not None, old)):
         pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
-        results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages)
+        results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages, fresh_after=FRESH_AFTER)
     for (index, _), result in zip(tasks, results, strict=True):
         audience = trees[index].view.audience.id
         if isinstance(result, dict):

@@ -53,12 +53,16 @@ def run(
     workers: int,
     chunksize: int | None = None,
     work: int | None = None,
+    fresh_after: int | None = None,
 ) -> list[R]:
     """function over tasks, in order: in worker processes when there is enough work, else here.
 
     ``work``: how many units (pages, folders) the tasks hold; by default one a task.
+    ``fresh_after``: each worker is replaced by a fresh fork after this many tasks. A worker
+    that reads the inherited objects copies the memory pages they sit on (reading updates
+    their reference counts): renewed, it gives those copies back.
     """
-    with _pool(workers, len(tasks) if work is None else work) as pool:
+    with _pool(workers, len(tasks) if work is None else work, fresh_after) as pool:
         if pool is None:
             return [function(task) for task in tasks]
         size = chunksize or max(1, min(64, len(tasks) // (workers * 8)))
@@ -78,14 +82,15 @@ def each(function: Callable[[T], R], tasks: list[T], workers: int) -> Iterator[R
 
 
 @contextmanager
-def _pool(workers: int, jobs: int) -> Iterator[Any]:
+def _pool(workers: int, jobs: int, fresh_after: int | None = None) -> Iterator[Any]:
     """A forked process pool when it pays off (None otherwise)."""
     if workers <= 1 or jobs < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
     gc.freeze()  # keep the collector from touching, and so copying, every inherited object
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_worker_signals, maxtasksperchild=fresh_after) as pool:
             yield pool
     finally:
         gc.unfreeze()

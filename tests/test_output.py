@@ -96,6 +96,26 @@ def test_parallel_build_matches_serial_build(make_site, build, tmp_path, monkeyp
     assert sum(1 for uri in parallel if uri.startswith("public/incidents/")) == 60
 
 
+def test_renewed_workers_build_what_one_process_builds(make_site, build, tmp_path, monkeypatch):
+    """Render workers are replaced by fresh forks after a few tasks (memory): same output."""
+    site = make_site(many_incidents(200))
+    monkeypatch.setattr(parallel_module, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(build_module, "FRESH_AFTER", 1)
+    pids = tmp_path / "pids"
+    render_files = build_module.render_files
+
+    def noting_pid(*args, **kwargs):
+        with pids.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        return render_files(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "render_files", noting_pid)
+    parallel = tree_bytes(build(site, tmp_path / "parallel", NOW, "--jobs", "2"))
+    rendered_by = pids.read_text().split()
+    assert len(set(rendered_by)) == len(rendered_by) > 2, "each task in a fresh worker"
+    assert parallel == tree_bytes(build(site, tmp_path / "serial", NOW, "--jobs", "1"))
+
+
 def test_failed_build_leaves_previous_output_untouched(make_site, build, tmp_path, capsys):
     site = make_site(LEAKY_SITE)
     out = build(site)

@@ -420,6 +420,38 @@ def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(
     assert token not in err and "hunter2" not in err and "slack://T0000/B0000/***" in err
 
 
+def test_one_channel_under_two_audiences_is_a_site_yml_error(
+    make_site: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its readers would get both audiences' messages: a customer channel listed under an
+    internal audience too would receive the internal updates."""
+    head = dedent(SITE_YML).split("audiences:")[0]
+    shared = (
+        f"{head}audiences:\n  - id: public\n    title: Public\n    notify:\n"
+        "      - url: json://127.0.0.1/${HOOK}\n"
+        "  - id: engineering\n    title: Engineering\n    notify:\n"
+        "      - url: json://127.0.0.1/own\n"
+        "      - url: json://127.0.0.1/${HOOK}\n"
+    )
+    site = make_site({}, shared)
+    code, out, err = run(capsys, "check", "--site", str(site))
+    assert code == 1
+    assert [line for line in err.splitlines() if line.startswith("site.yml:")] == [
+        "site.yml:23: this channel is also listed under public: its readers would get both public's "
+        "and engineering's messages; list each channel under one audience"
+    ]
+    # The same URL as a webhook is another channel (it gets other bodies), so that is allowed.
+    site = make_site(
+        {},
+        shared.replace(
+            "      - url: json://127.0.0.1/${HOOK}\n  - id",
+            "      - webhook: http://127.0.0.1/${HOOK}\n  - id",
+        ),
+    )
+    code, out, err = run(capsys, "check", "--site", str(site))
+    assert code == 0, err
+
+
 def test_a_damaged_record_stops_the_run_before_anything_is_sent(
     make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
 ) -> None:

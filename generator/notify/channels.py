@@ -252,6 +252,26 @@ def unknown_components(
     ]
 
 
+def shared_channels(channels_by_audience: dict[str, tuple[Channel, ...]], path: str) -> list[Problem]:
+    """A channel listed under two audiences gets both audiences' messages, so its readers would
+    read what one of the two may not (or, where one includes the other, every message twice)."""
+    first: dict[str, str] = {}
+    problems = []
+    for audience, channels in channels_by_audience.items():
+        for channel in channels:
+            owner = first.setdefault(channel.identity, audience)
+            if owner != audience:
+                problems.append(
+                    Problem(
+                        path,
+                        channel.line,
+                        f"this channel is also listed under {owner}: its readers would get both "
+                        f"{owner}'s and {audience}'s messages; list each channel under one audience",
+                    )
+                )
+    return problems
+
+
 def secret_warnings(channels_by_audience: dict[str, tuple[Channel, ...]], path: str) -> list[Problem]:
     """Channels whose URL seems to hold a literal secret: move it into a ${VAR} (a CI secret)."""
     warnings = []

@@ -459,12 +459,14 @@ def test_ci_recipes_notify_support_before_deploy_customers_after_and_keep_the_re
     ]
     assert order == sorted(order)
     notify_step = next(
-        s for s in jobs["build"]["steps"] if s.get("run") == "statusgen notify --before-deploy"
+        s
+        for s in jobs["build"]["steps"]
+        if s.get("run") == "statusgen notify --before-deploy --now last-build"
     )
     assert notify_step["continue-on-error"] is True  # a failed channel never holds up the deploy
     after = jobs["notify-customers"]
     assert set(after["needs"]) == {"deploy-public", "deploy-strategic"}
-    assert any(s.get("run") == "statusgen notify --after-deploy" for s in after["steps"])
+    assert any(s.get("run") == "statusgen notify --after-deploy --now last-build" for s in after["steps"])
     for job in (jobs["build"], after):
         saves = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache/save")]
         assert len(saves) == 1 and saves[0]["if"] == "${{ always() }}"
@@ -480,7 +482,8 @@ def test_ci_recipes_notify_support_before_deploy_customers_after_and_keep_the_re
     assert (gitlab["notify-internal"]["stage"], gitlab["pages"]["stage"]) == ("build", "deploy")
     assert gitlab["notify-internal"]["script"] == ["statusgen notify --before-deploy"]
     assert gitlab["notify-customers"]["stage"] == ".post"
-    assert gitlab["notify-customers"]["script"] == ["statusgen notify --after-deploy"]
+    # Internal audiences are told before the build in this pipeline: the clock, not an old build.
+    assert gitlab["notify-customers"]["script"] == ["statusgen notify --after-deploy --now last-build"]
     for job in (gitlab["notify-internal"], gitlab["pages"], gitlab["notify-customers"]):
         assert job["resource_group"] == "status-page"
         assert job["cache"]["when"] == "always" and job["cache"]["paths"] == [".statusgen-cache/", "_site/"]

@@ -338,6 +338,36 @@ def test_before_deploy_and_after_deploy_split_the_audiences(
     assert set(receivers.counts().values()) == {2}
 
 
+def test_now_last_build_tells_only_what_the_last_build_published(
+    make_site: Callable[..., Path],
+    receivers: Receivers,
+    notify: Callable[..., tuple[int, str, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The update held until 13:00 is not told by a notify run after 13:00 that follows a build
+    made at 12:00: its page is not live yet. The next build's notify tells it."""
+    site = make_site(INCIDENT, site_yml())
+    code, _, err = notify(site, "--after-deploy", now="last-build")
+    assert code == 1 and "--now last-build: no build of this site is recorded" in err
+    assert "Traceback" not in err and set(receivers.counts().values()) == {0}
+
+    code, _, err = run(capsys, "build", "--site", str(site), "--now", "2026-11-27T12:00:00Z")
+    assert code == 0, err
+    assert notify(site, "--after-deploy", now="last-build")[0] == 0
+    assert set(receivers.counts().values()) == {2}  # the two updates published at 12:00, not the third
+
+    code, _, err = run(capsys, "build", "--site", str(site), "--now", "2026-11-27T13:05:00Z")
+    assert code == 0, err
+    assert notify(site, "--after-deploy", now="last-build")[0] == 0
+    assert set(receivers.counts().values()) == {3}
+    assert receivers.got("public", "json")[-1][0].startswith("[Resolved]")
+
+    # Without --now, a build records the clock's reading (to the second) for the same purpose.
+    code, _, err = run(capsys, "build", "--site", str(site))
+    recorded = json.loads((site / ".statusgen-cache" / "last-build.json").read_text())["now"]
+    assert code == 0 and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", recorded), (err, recorded)
+
+
 def test_the_example_dry_run_prints_every_channel_without_secrets(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "notify", "--site", str(REPO), "--dry-run", "--now", EXAMPLE_NOW)
     assert code == 0, err

@@ -299,6 +299,40 @@ def test_an_edited_update_sends_nothing_unless_corrections_then_one_notice(
     assert receivers.counts() == {key: count + 1 for key, count in before.items()}
 
 
+def test_renaming_a_component_or_moving_the_site_is_no_edit_of_what_was_sent(
+    make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
+) -> None:
+    """Only what the writers said counts as an edit: site.yml's names, links and audience titles
+    change the words around it, and --corrections must not send a notice for each message."""
+    site = make_site(INCIDENT, site_yml())
+    assert notify(site)[0] == 0
+    before = receivers.counts()
+    config = site / "site.yml"
+    text = config.read_text()
+    renamed = text.replace("name: API", "name: REST API").replace(
+        "title: Strategic customers", "title: Key accounts"
+    )
+    moved = renamed.replace("https://status.example.com", "https://status.example.org")
+    assert moved.count("REST API") == 1 and "Key accounts" in moved and "example.org" in moved
+    config.write_text(moved)
+    code, out, err = notify(site, "--corrections")
+    assert code == 0 and receivers.counts() == before and "edited" not in err, err
+
+    # A record written by an older statusgen (digests of the message's words) is read, not
+    # taken as every message edited.
+    record = site / ".statusgen-cache" / "notified.json"
+    data = json.loads(record.read_text())
+    assert data["version"] == 2
+    data["version"] = 1
+    for channels in data["sent"].values():
+        for events in channels.values():
+            for entry in events.values():
+                entry["digest"] = "0123456789abcdef"
+    record.write_text(json.dumps(data))
+    code, out, err = notify(site, "--corrections")
+    assert code == 0 and receivers.counts() == before and "edited" not in err, err
+
+
 def test_secrets_come_from_the_environment_and_never_show(
     make_site: Callable[..., Path],
     receivers: Receivers,

@@ -7,12 +7,14 @@ pieces the audience sees keep their label, and nothing else of the content is at
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from generator.audience import BodyPiece
 from generator.config import SiteConfig
+from generator.dates import iso
 from generator.model import CLOSED_STATUSES
 from generator.notify.events import Event
 from generator.render.api import StatuspageApi, plain_text
@@ -23,17 +25,31 @@ from generator.status import IMPACT_LABELS, STATE_LABELS, STATUS_LABELS, compone
 class Message:
     title: str
     body: str  # plain text: chat services and email read it as it is
-
-    @property
-    def digest(self) -> str:
-        """What was said: an edit of the update (or of what it shows) changes it."""
-        return hashlib.sha256(f"{self.title}\n{self.body}".encode()).hexdigest()[:16]
+    digest: str = ""  # what it tells (event_digest): an edit of the update changes it
 
     def corrected(self, sent_at: str) -> Message:
         return Message(
             f"[Corrected] {self.title}",
             f"This corrects the message sent {sent_at}; the update now reads:\n\n{self.body}",
+            self.digest,
         )
+
+
+def event_digest(event: Event) -> str:
+    """What the writers said about the event, as this audience sees it: its title, status,
+    impact, components and their states, window and text. Not the words statusgen puts around
+    them, nor site.yml's names, links and labels: changing a component's name, the base_url or
+    the page's language is no edit of what was sent."""
+    item, update = event.item, event.update
+    told: Any = [event.kind, item.title, item.status, item.impact, item.components]
+    if event.kind == "postmortem_published" and item.postmortem:
+        told = [event.kind, item.postmortem.title, [piece.html for piece in item.postmortem.body]]
+    elif update is not None:
+        told = [event.kind, update.title, update.status, update.impact, update.components]
+        told.append([piece.html for piece in update.body])
+    if item.kind == "maintenance":
+        told.extend(iso(moment) if moment else None for moment in (item.starts, item.ends))
+    return hashlib.sha256(json.dumps(told).encode()).hexdigest()[:16]
 
 
 def message(event: Event, config: SiteConfig) -> Message:
@@ -57,7 +73,8 @@ def message(event: Event, config: SiteConfig) -> Message:
     text = _text(event)
     link = f"{event.view.audience.base_url}{item.uri}"
     footer = f"{_when(event.time, config)} · {link}"
-    return Message(_title(event), "\n".join(lines) + (f"\n\n{text}" if text else "") + f"\n\n{footer}")
+    body = "\n".join(lines) + (f"\n\n{text}" if text else "") + f"\n\n{footer}"
+    return Message(_title(event), body, event_digest(event))
 
 
 def _restricted_to(event: Event) -> str:

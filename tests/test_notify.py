@@ -555,6 +555,29 @@ def test_a_damaged_record_stops_the_run_before_anything_is_sent(
             "",
         ),
         ("jsons://hooks.example.com/x?token=${T}", "jsons://hooks.example.com/x?token=${T}", ""),
+        # Credentials named in the query are secrets whatever they look like.
+        (
+            "mailtos://smtp.example.com?user=ops&pass=hunter2&to=ops@example.com",
+            "mailtos://smtp.example.com?user=ops&pass=***&to=ops@example.com",
+            "pass=",
+        ),
+        (
+            "https://hooks.example.com/flow?api-version=1&sp=%2Ftriggers&sig=Ab+cd/EF==",
+            "https://hooks.example.com/flow?api-version=1&sp=%2Ftriggers&sig=***",
+            "sig=",
+        ),
+        (
+            "jsons://hooks.example.com/x?Token=abcdef#top",
+            "jsons://hooks.example.com/x?Token=***#top",
+            "Token=",
+        ),
+        ("json://127.0.0.1/hook?apikey=${KEY}&to=x", "json://127.0.0.1/hook?apikey=${KEY}&to=x", ""),
+        ("json://127.0.0.1/hook?author=ops&encode=utf8", "json://127.0.0.1/hook?author=ops&encode=utf8", ""),
+        (
+            "json://127.0.0.1/h?access_token=abc&x=1",
+            "json://127.0.0.1/h?access_token=***&x=1",
+            "access_token=",
+        ),
     ],
 )
 def test_channel_urls_are_shown_redacted_and_literal_secrets_are_spotted(

@@ -181,7 +181,12 @@ def _parser() -> argparse.ArgumentParser:
             f"named after the status, e.g. {example})",
         )
         kind_parser.add_argument("--date", metavar="TIMESTAMP", help="the update's time (default: now)")
-        kind_parser.add_argument("--audience", help="make the whole update visible only to this audience")
+        kind_parser.add_argument(
+            "--audience",
+            metavar="IDS",
+            help="make the whole update visible only to these audiences (comma separated ids) and "
+            "those that include them",
+        )
         kind_parser.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
         _unapproved_arguments(kind_parser)
         kind_parser.add_argument(

@@ -476,7 +476,7 @@ def _run(args: argparse.Namespace, action: object) -> int:
         return error.exit_code
     except Swapped:
         _print(
-            "statusgen: interrupted just after the new output was swapped in; it is whole.", file=sys.stderr
+            "statusgen: interrupted just after the new output was published; it is whole.", file=sys.stderr
         )
         return 130
     except KeyboardInterrupt:
@@ -505,7 +505,10 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
     now = args.now or iso(datetime.now(timezone.utc))
     report = build_site(site_dir, out_dir, now, args.jobs or default_workers(), args.cache)
     try:
-        lastbuild.remember(site_dir, now)
+        if args.cache:
+            lastbuild.remember(site_dir, now)
+        else:  # --no-cache writes no state; a moment left by an earlier build would be stale
+            lastbuild.forget(site_dir)
     except OSError as error:
         report.warnings.append(
             Problem(

@@ -25,6 +25,10 @@ def remember(site_dir: Path, now: str) -> None:
     os.replace(scratch, path)
 
 
+def forget(site_dir: Path) -> None:
+    (site_dir / LAST_BUILD_FILE).unlink(missing_ok=True)
+
+
 def recall(site_dir: Path) -> str:
     """The last build's moment; LookupError (with a message for the user) when there is none."""
     path = site_dir / LAST_BUILD_FILE

@@ -74,18 +74,19 @@ def build_site(
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
+            existing, plain = output.survey(out_dir)
             ledger = PageLedger.load(site_dir, out_dir, item_cache.fingerprint, cache)
-            previous = Previous(out_dir, ledger, site, moment)
+            previous = Previous(out_dir, ledger, site, moment, plain)
             report = render_site(site, site_dir, env, moment, workers, staging, previous)
-            report.removed = output.count_files(out_dir) - report.existed
+            report.removed = len(existing) - (output.MARKER in existing) - report.existed
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
             report.unfinished = unfinished
-            output.publish(staging, out_dir, set(report.kept))
+            output.publish(staging, out_dir, set(report.kept), existing)
         except output.OutputError as error:  # a full disk, a read-only folder: one clear line
-            output.discard(staging)
+            output.discard(out_dir)
             raise output.cannot_write(out_dir, error) from None
         except BaseException:
-            output.discard(staging)
+            output.discard(out_dir)
             raise
         try:  # still holding the output: the ledger describes this build's files, not another's
             previous.ledger.save(out_dir)
@@ -244,7 +245,7 @@ def render_all(
     report = BuildReport()
     reused = [previous.reusable(tree) if previous and staging else Reused() for tree in trees]
     tasks = render_tasks(trees, reused)
-    old = previous.out_dir if previous else None
+    old = previous.compare_root if previous else None
     with parallel.inheriting((trees, assets, staging, kept is not None, old)):
         pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
         results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages)

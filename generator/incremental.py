@@ -175,14 +175,22 @@ class Previous:
     """The output a build replaces: files with unchanged bytes keep their mtime
     (output.write_files), and pages whose inputs did not change are taken from it."""
 
-    def __init__(self, out_dir: Path, ledger: PageLedger, site: Site, now: datetime):
+    def __init__(self, out_dir: Path, ledger: PageLedger, site: Site, now: datetime, plain: bool = True):
         self.out_dir = out_dir
         self.ledger = ledger
         self.states = {(item.kind, item.id): item_state(item, now) for item in site.items}
+        # An output with symbolic links or other odd files in it (output.survey) is read from
+        # for nothing: a link could show bytes from outside it as a page's.
+        self.plain = plain
+
+    @property
+    def compare_root(self) -> Path | None:
+        """Where files with unchanged bytes are looked for (None: nowhere)."""
+        return self.out_dir if self.plain else None
 
     def reusable(self, tree: Tree) -> Reused:
         found = Reused()
-        if self.ledger.path is None:
+        if self.ledger.path is None or not self.plain:
             return found
         audience = tree.view.audience.id
         for uri in tree.facts.items_by_uri:

@@ -289,64 +289,115 @@ def _same_bytes(old: Path, data: bytes) -> bool | None:
         return None
 
 
-def count_files(root: Path) -> int:
-    """Files of an output folder (0 when it is missing), its marker aside."""
-    total = 0
-    for _, _, names in os.walk(root):
-        total += len(names)
-    return total - (root / MARKER).is_file()
+def survey(out_dir: Path) -> tuple[list[str], bool]:
+    """Every entry of an output folder that is not a folder, as sorted uris, and whether all of
+    them are plain files. A symbolic link (to a file or a folder) is listed and never followed:
+    a build neither reads through it nor writes through it; it drops it."""
+    found: list[str] = []
+    plain = True
+    pending = [("", str(out_dir))] if out_dir.is_dir() and not out_dir.is_symlink() else []
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                uri = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((uri + "/", entry.path))
+                    continue
+                found.append(uri)
+                plain = plain and entry.is_file(follow_symlinks=False)
+    return sorted(found), plain
 
 
-def publish(staging: Path, out_dir: Path, kept: set[str]) -> None:
+def publish(staging: Path, out_dir: Path, kept: set[str], existing: list[str]) -> None:
     """Make the output folder the staging folder's files plus ``kept`` (uris the output folder
-    already holds as the new output has them); all or nothing."""
+    already holds as the new output has them); all or nothing. ``existing``: survey(out_dir)."""
     if not out_dir.is_dir():
         swap_in(staging, out_dir)  # the first build: nothing to keep
         return
     journal, undo = _patch_files(out_dir)
     try:
         remove_tree(undo)  # a leftover of a committed patch (recover() rolled back any other)
-        put = [uri for uri in _files(staging) if uri != MARKER or not (out_dir / MARKER).is_file()]
+        put = [uri for uri in _files(staging) if uri != MARKER or MARKER not in existing]
         wanted = kept.union(put, [MARKER])
-        drop = [uri for uri in _files(out_dir) if uri not in wanted]
+        drop = [uri for uri in existing if uri not in wanted]
+        # The files put in that take the place of one: kept in .undo until the commit.
+        before = set(existing)
+        replace = [uri for uri in put if uri in before]
         if put or drop:
             undo.mkdir()
             write_files(undo, {MARKER: _MARKER_TEXT})  # recognisably statusgen's, like staging
-            _write_journal(journal, put, drop)
-            with _signals_held():
-                for uri in drop:
-                    _move(out_dir, undo, uri)
-                _remove_empty_parents(out_dir, drop)
-                for uri in put:
-                    if os.path.lexists(safe_join(str(out_dir), uri)):
+            with _signals_held():  # from the journal on, Ctrl-C waits for the commit or roll-back
+                try:
+                    _write_journal(journal, undo, {"put": put, "replace": replace, "drop": drop})
+                    for uri in drop:
                         _move(out_dir, undo, uri)
-                    _move(staging, out_dir, uri)
-                journal.unlink()  # the commit
+                    _remove_empty_parents(out_dir, drop)
+                    replaced = set(replace)
+                    for uri in put:
+                        if uri in replaced:  # a second name for it: readers never find the file missing
+                            _link(out_dir, undo, uri)
+                        _move(staging, out_dir, uri)
+                    journal.unlink()  # the commit
+                except BaseException:
+                    _roll_back_or_leave(out_dir)
+                    raise
         remove_tree(undo)
         remove_tree(staging)
     except OSError as error:
-        if journal.exists():
-            try:
-                _roll_back(out_dir)
-            except OSError:
-                pass  # the next build rolls back first
+        if os.path.lexists(journal):
+            raise SiteError(
+                [
+                    Problem(
+                        str(out_dir),
+                        0,
+                        f"cannot write the output: {error.strerror or error}; it is left half "
+                        "published, and the next build puts the previous output back first",
+                    )
+                ]
+            ) from None
         raise cannot_write(out_dir, error) from None
 
 
+def _roll_back_or_leave(out_dir: Path) -> None:
+    try:
+        _roll_back(out_dir)
+    except OSError:
+        pass  # the journal stays: the next build rolls back first
+
+
+def _plain_path(top: str, uri: str) -> bool:
+    """Whether no folder on the way to uri is a symbolic link (which a drop has not moved yet)."""
+    parts = uri.split("/")[:-1]
+    return not any(os.path.islink(safe_join(top, "/".join(parts[: n + 1]))) for n in range(len(parts)))
+
+
+def _is_dir(top: str, uri: str) -> bool:
+    return stat.S_ISDIR(os.lstat(safe_join(top, uri)).st_mode)
+
+
 def _files(root: Path) -> list[str]:
-    """Every file under root, as uris (sorted: the journal, and so the moves, are in one order)."""
-    found: list[str] = []
-    top = str(root)
-    for folder, _, names in os.walk(top):
-        prefix = folder[len(top) + 1 :]
-        found.extend(f"{prefix}/{name}" if prefix else name for name in names)
-    return sorted(found)
+    """Every file under one of statusgen's own folders, as sorted uris."""
+    return survey(root)[0]
 
 
 def _move(source_root: Path, target_root: Path, uri: str) -> None:
     target = safe_join(str(target_root), uri)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     os.replace(safe_join(str(source_root), uri), target)
+
+
+def _link(source_root: Path, target_root: Path, uri: str) -> None:
+    """A second name for a file (the link itself, for a symbolic link); a copy where the file
+    system has no hard links."""
+    source, target = safe_join(str(source_root), uri), safe_join(str(target_root), uri)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as error:
+        if error.errno == errno.EEXIST:
+            raise
+        shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _remove_empty_parents(root: Path, uris: list[str]) -> None:
@@ -361,30 +412,35 @@ def _remove_empty_parents(root: Path, uris: list[str]) -> None:
             folder = os.path.dirname(folder)
 
 
-def _write_journal(journal: Path, put: list[str], drop: list[str]) -> None:
-    scratch = journal.with_name(journal.name + ".new")
-    with open(scratch, "w", encoding="utf-8") as handle:
-        json.dump({"statusgen": "output journal", "put": put, "drop": drop}, handle)
+def _write_journal(journal: Path, undo: Path, plan: dict[str, list[str]]) -> None:
+    """Written in .undo (a folder this build made, so no one else's file is ever opened), then
+    renamed into place whole."""
+    scratch = undo / ".journal"
+    with open(scratch, "x", encoding="utf-8") as handle:
+        json.dump({"statusgen": "output journal", **plan}, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(scratch, journal)
 
 
 def _roll_back(out_dir: Path) -> None:
-    """Undo a patch that did not commit: each file put in goes back to staging, each file it
-    replaced or dropped back to the output. Safe to repeat, should it be cut short too."""
+    """Undo a patch that did not commit: each file that replaced one gives its place back, each
+    new file goes, each dropped file comes back. Safe to repeat, should it be cut short too."""
     journal, undo = _patch_files(out_dir)
-    staging, _ = _work_dirs(out_dir)
     plan = _read_journal(journal)
     if plan is None:
         return  # not statusgen's: the build refuses to touch it (out_dir_problems)
-    inside = str(out_dir), str(staging), str(undo)
+    top, kept_aside = str(out_dir), str(undo)
+    replaced = set(plan["replace"])
     for uri in plan["put"]:
-        if not os.path.lexists(safe_join(inside[1], uri)) and os.path.lexists(safe_join(inside[0], uri)):
-            _move(out_dir, staging, uri)  # it was moved in
+        if uri in replaced:
+            if os.path.lexists(safe_join(kept_aside, uri)):
+                _move(undo, out_dir, uri)  # atomic over the new file
+        elif _plain_path(top, uri) and os.path.lexists(safe_join(top, uri)) and not _is_dir(top, uri):
+            os.unlink(safe_join(top, uri))  # it was moved in (before, a folder or nothing was there)
     _remove_empty_parents(out_dir, plan["put"])  # a folder made for them may stand where a file was
-    for uri in plan["put"] + plan["drop"]:
-        if os.path.lexists(safe_join(inside[2], uri)):
+    for uri in plan["drop"]:
+        if os.path.lexists(safe_join(kept_aside, uri)):
             _move(undo, out_dir, uri)
     journal.unlink()
     remove_tree(undo)
@@ -393,15 +449,22 @@ def _roll_back(out_dir: Path) -> None:
 def _read_journal(journal: Path) -> dict[str, list[str]] | None:
     """A patch's journal; None when there is none, or the file there is not one of ours."""
     try:
+        if journal.is_symlink():
+            return None
         plan = json.loads(journal.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(plan, dict) or plan.get("statusgen") != "output journal":
         return None
-    lists = [plan.get("put"), plan.get("drop")]
-    if not all(isinstance(uris, list) and all(isinstance(u, str) for u in uris) for uris in lists):
+    keys = ("put", "replace", "drop")
+    lists = [plan.get(key) for key in keys]
+    if not all(isinstance(uris, list) and all(_safe_uri(u) for u in uris) for uris in lists):
         return None
-    return {"put": plan["put"], "drop": plan["drop"]}
+    return {key: plan[key] for key in keys}
+
+
+def _safe_uri(uri: object) -> bool:
+    return isinstance(uri, str) and "\\" not in uri and all(p not in ("..", ".", "") for p in uri.split("/"))
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:
@@ -464,11 +527,16 @@ def remove_tree(path: Path) -> None:
 
 
 def cannot_write(out_dir: Path, error: OSError) -> SiteError:
-    hint = "; if it is a mount point, use a folder inside it as --out" if error.errno == errno.EBUSY else ""
+    mount_point = error.errno in (errno.EBUSY, errno.EXDEV)
+    hint = "; if it is a mount point, use a folder inside it as --out" if mount_point else ""
     return SiteError([Problem(str(out_dir), 0, f"cannot write the output: {error.strerror or error}{hint}")])
 
 
-def discard(staging: Path) -> None:
+def discard(out_dir: Path) -> None:
+    """Remove a failed build's staging folder, unless a half-done publish still needs it."""
+    staging, _ = _work_dirs(out_dir)
+    if os.path.lexists(_patch_files(out_dir)[0]):
+        return
     try:
         remove_tree(staging)
     except OSError:

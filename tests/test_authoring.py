@@ -548,6 +548,9 @@ def test_new_update_for_several_audiences_copies_only_what_all_of_them_read(make
     asked = ("update", "errors", "--status", "monitoring", "--audience", "support,staff")
     code, _, err = run(capsys, "new", *asked, "--site", str(site))
     assert code == 1 and "--audience: unknown audience 'staff'" in err, err
+    for empty in (",", " ", ""):  # e.g. "$A,$B" with both unset: never public by accident
+        code, _, err = run(capsys, "new", *asked[:-1], empty, "--site", str(site))
+        assert code == 1 and "--audience: no audience id given" in err, (empty, err)
     template = site / "content/templates/identified.md"
     template.write_text(template.read_text().replace("[strategic, support]", "[]"))
     code, _, err = run(capsys, "check", "--site", str(site))

@@ -331,6 +331,12 @@ def test_renaming_a_component_or_moving_the_site_is_no_edit_of_what_was_sent(
     record.write_text(json.dumps(data))
     code, out, err = notify(site, "--corrections")
     assert code == 0 and receivers.counts() == before and "edited" not in err, err
+    # ... and that run gave its entries this version's digests: a real edit is seen from then on.
+    assert json.loads(record.read_text())["version"] == 2
+    update = site / "content/incidents/api-errors/2.md"
+    update.write_text(update.read_text().replace("A bad deploy.", "A bad config push."))
+    code, out, err = notify(site, "--corrections")
+    assert code == 0 and "(8 messages sent)" in out, (out, err)
 
 
 def test_secrets_come_from_the_environment_and_never_show(
@@ -573,6 +579,12 @@ def test_a_damaged_record_stops_the_run_before_anything_is_sent(
         ),
         ("json://127.0.0.1/hook?apikey=${KEY}&to=x", "json://127.0.0.1/hook?apikey=${KEY}&to=x", ""),
         ("json://127.0.0.1/hook?author=ops&encode=utf8", "json://127.0.0.1/hook?author=ops&encode=utf8", ""),
+        ("json://127.0.0.1/h?lang_code=de&code=200", "json://127.0.0.1/h?lang_code=de&code=***", "code="),
+        (
+            "json://127.0.0.1/h?accessToken=a&clientSecret=b&password1=c#to%6Ben=d",
+            "json://127.0.0.1/h?accessToken=***&clientSecret=***&password1=***#to%6Ben=***",
+            "accessToken=",
+        ),
         (
             "json://127.0.0.1/h?access_token=abc&x=1",
             "json://127.0.0.1/h?access_token=***&x=1",

@@ -178,7 +178,7 @@ def stop():
 def replace(src, dst):
     global moved_in
     real_replace(src, dst)
-    if where == "journal-written" and str(src).endswith(".journal.new"):
+    if where == "journal-written" and str(dst).endswith(".journal"):
         stop()
     if ".staging/" in str(src):
         moved_in += 1
@@ -245,6 +245,7 @@ def leftovers(out: Path) -> list[str]:
         ("writing", "previous"),
         ("journal-written", "previous"),
         ("half-moved-in", "previous"),
+        ("half-moved-in, staging lost", "previous"),  # rolled back without the staging folder too
         ("committed", "new"),
         ("removing-undo", "new"),
     ],
@@ -264,13 +265,15 @@ def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(
     new = tree_bytes(build(site, tmp_path / "reference"))
     assert new != previous
 
-    process = paused_build(site, out, where)
-    if where == "half-moved-in":
+    process = paused_build(site, out, where.split(",")[0])
+    if where.startswith("half-moved-in"):
         assert tree_bytes(out) not in (previous, new), "the test must kill the build mid-patch"
     process.kill()
     process.wait(timeout=10)
     process.stdout.close()
     process.stderr.close()
+    if where.endswith("staging lost"):
+        shutil.rmtree(out.parent / f".{out.name}.staging")
 
     if next_build == "fails":
         broken = site / "content/incidents/mixed/05.md"
@@ -284,16 +287,20 @@ def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(
 
 
 @pytest.mark.slow
-def test_sigterm_in_the_middle_of_publishing_waits_for_the_commit(make_site, build):
-    """A cancelled CI job (SIGTERM) while files move into the output: the patch commits first."""
+@pytest.mark.parametrize(
+    "where, signum",
+    [("half-moved-in", signal.SIGTERM), ("journal-written", signal.SIGINT), ("half-moved-in", signal.SIGINT)],
+)
+def test_a_signal_in_the_middle_of_publishing_waits_for_the_commit(make_site, build, where, signum):
+    """A cancelled CI job (SIGTERM) or Ctrl-C once the journal is written: the patch commits first."""
     site = make_site(LEAKY_SITE)
     out = build(site)
     (site / "content/incidents/mixed/04.md").write_text(
         incident("2026-11-27T11:00:00Z", "resolved", "All good now.")
     )
-    process = paused_build(site, out, "half-moved-in", pause=1.0)
+    process = paused_build(site, out, where, pause=1.0)
     assert leftovers(out) == [f".{out.name}.journal", f".{out.name}.staging", f".{out.name}.undo"]
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     assert process.wait(timeout=20) == 130
     err = process.stderr.read()
     process.stdout.close()
@@ -657,13 +664,17 @@ def test_publishing_that_fails_halfway_puts_every_file_back(tmp_path, monkeypatc
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(SiteError) as error:
-        output_module.publish(staging, out, {"same"})
+        output_module.publish(staging, out, {"same"}, output_module.survey(out)[0])
     assert "No space left on device" in str(error.value.problems[0].message)
     assert _tree(out) == previous
     assert not (tmp_path / ".out.journal").exists() and not (tmp_path / ".out.undo").exists()
 
     monkeypatch.setattr(os, "replace", real_replace)
-    output_module.publish(staging, out, {"same"})
+    shutil.rmtree(staging)  # a failed build's staging folder goes; the next build writes its own
+    for uri, data in new.items():
+        (staging / uri).parent.mkdir(parents=True, exist_ok=True)
+        (staging / uri).write_bytes(data)
+    output_module.publish(staging, out, {"same"}, output_module.survey(out)[0])
     assert _tree(out) == {**new, "same": b"s"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -681,3 +692,36 @@ def test_statusgens_working_names_beside_the_output_are_never_taken_from_the_use
     assert f"{undo}:1: this folder is in the way of statusgen's own working folder" in err
     assert f"{journal}:1: this file is in the way of statusgen's own journal" in err
     assert (undo / "notes.txt").read_text() == "mine" and journal.read_text() == "my journal"
+
+
+def test_a_symbolic_link_inside_the_output_is_dropped_never_followed(make_site, build, tmp_path):
+    """A link put in the output (by hand, or by a tampered CI cache) is neither read through
+    (its target's bytes are not taken as a page's) nor written through; the build replaces it."""
+    site = make_site(many_incidents(3))
+    out = build(site)
+    outside = tmp_path / "outside"
+    shutil.copytree(out / "public/incidents/i001", outside)
+    target = outside / "index.html"
+    before = (target.stat().st_ino, target.read_bytes())
+    shutil.rmtree(out / "public/incidents/i001")
+    (out / "public/incidents/i001").symlink_to(outside)
+    (out / "strategic/index.html").unlink()
+    (out / "strategic/index.html").symlink_to(target)
+    build(site, out)
+    assert (target.stat().st_ino, target.read_bytes()) == before
+    assert (
+        not (out / "public/incidents/i001").is_symlink() and not (out / "strategic/index.html").is_symlink()
+    )
+    assert tree_bytes(out) == tree_bytes(build(site, tmp_path / "cold"))
+
+
+def test_a_journal_that_is_not_statusgens_is_refused_with_one_line(make_site, build, capsys):
+    site = make_site(many_incidents(2))
+    out = build(site)
+    journal = out.parent / ".out.journal"
+    journal.write_text('{"statusgen": "output journal", "put": ["../../x"], "replace": [], "drop": []}')
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{journal}:1: this file is in the way of statusgen's own journal" in err and "Traceback" not in err
+    )

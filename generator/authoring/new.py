@@ -374,8 +374,10 @@ def _audience_field(
 ) -> dict[str, object]:
     """The audiences asked for (comma separated), or the template's; none: visible to every
     audience. One audience is written as its id, several as a list, as a writer would."""
-    if request.audience:
+    if request.audience is not None:
         ids = list(dict.fromkeys(part for part in re.split(r"[,\s]+", request.audience) if part))
+        if not ids:  # fail closed: an empty list (unset variables?) must not make it public
+            problems.add("--audience", 0, "no audience id given; write e.g. --audience strategic")
         for audience in ids:
             if config.audience(audience) is None:
                 problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))

@@ -36,17 +36,17 @@ class Message:
 
 
 def event_digest(event: Event) -> str:
-    """What the writers said about the event, as this audience sees it: its title, status,
+    """What the writers said about the event, as this audience sees it: its time, title, status,
     impact, components and their states, window and text. Not the words statusgen puts around
     them, nor site.yml's names, links and labels: changing a component's name, the base_url or
     the page's language is no edit of what was sent."""
     item, update = event.item, event.update
-    told: Any = [event.kind, item.title, item.status, item.impact, item.components]
+    told: Any = [event.kind, iso(event.time), item.title, item.status, item.impact, item.components]
     if event.kind == "postmortem_published" and item.postmortem:
-        told = [event.kind, item.postmortem.title, [piece.html for piece in item.postmortem.body]]
+        told += [item.postmortem.title, [plain_text(piece.html) for piece in item.postmortem.body]]
     elif update is not None:
-        told = [event.kind, update.title, update.status, update.impact, update.components]
-        told.append([piece.html for piece in update.body])
+        told += [update.title, update.status, update.impact, update.components]
+        told.append([plain_text(piece.html) for piece in update.body])  # a new Markdown version is no edit
     if item.kind == "maintenance":
         told.extend(iso(moment) if moment else None for moment in (item.starts, item.ends))
     return hashlib.sha256(json.dumps(told).encode()).hexdigest()[:16]

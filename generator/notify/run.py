@@ -8,7 +8,7 @@ missed is retried on the next run, because only what was delivered is recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +58,7 @@ class Notification:
     now: datetime
     plans: list[ChannelPlan]
     warnings: list[Problem]
+    upgraded: int = 0  # record entries of an older statusgen given this one's digests (saved by send)
 
 
 def plan_site(
@@ -83,6 +84,7 @@ def plan_site(
     )
     config = site.config
     plans = []
+    upgraded = 0
     for audience in config.audiences:
         if not audience.notify or group != "all" and audience.notify_before_deploy != (group == "before"):
             continue
@@ -94,8 +96,11 @@ def plan_site(
                     continue
                 said = message(event, config)
                 prior = record.get(audience.id, channel.identity, event.id)
-                # A digest of an older record's kind ("") cannot tell an edit: taken as unchanged.
-                if prior and prior.digest in ("", said.digest):
+                if prior and not prior.digest:  # an older record's: taken as unchanged, and upgraded
+                    record.put(audience.id, channel.identity, event.id, replace(prior, digest=said.digest))
+                    upgraded += 1
+                    continue
+                if prior and prior.digest == said.digest:
                     continue
                 if prior and not corrections:
                     plan.edited += 1
@@ -104,11 +109,13 @@ def plan_site(
                 payload = statuspage_body(event) if channel.kind == "webhook" else None
                 plan.outbound.append(Outbound(event, shown, said.digest, payload))
             plans.append(plan)
-    return Notification(site, moment, plans, setup_warnings(site_dir, config) + unfinished)
+    return Notification(site, moment, plans, setup_warnings(site_dir, config) + unfinished, upgraded)
 
 
 def send(notification: Notification, record: Record, since: timedelta, environ: Mapping[str, str]) -> None:
     """Deliver every plan's messages in order; record each one as soon as it is delivered."""
+    if notification.upgraded:
+        record.save(notification.now - since)
     for plan in notification.plans:
         for out in plan.outbound:
             try:

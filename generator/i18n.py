@@ -260,10 +260,11 @@ class Translator:
             if key.startswith(prefix + ".") and isinstance(value, str)
         }
 
-    def when(self, moment: datetime, zone: tzinfo) -> str:
-        """A moment in the site's zone: "Dec 2, 2026, 05:12 CET", "Mi., 2. Dez. 2026, 05:12 MEZ"."""
+    def when(self, moment: datetime, zone: tzinfo, pattern: str = "datetime") -> str:
+        """A moment in the site's zone: "Dec 2, 2026, 05:12 CET", "Mi., 2. Dez. 2026, 05:12 MEZ"
+        (by formats.datetime, or another of the table's patterns, then the zone's short name)."""
         local = moment.astimezone(zone)
-        text = format_datetime(local, self("formats.datetime"), tzinfo=zone, locale=self.locale)
+        text = format_datetime(local, self(f"formats.{pattern}"), tzinfo=zone, locale=self.locale)
         return f"{text} {self.zone_name(local, zone)}"
 
     def zone_name(self, local: datetime, zone: tzinfo) -> str:

@@ -344,3 +344,40 @@ def test_a_sites_own_language_missing_phrases_gets_one_warning_and_english_for_t
     page = html(build(site) / "public" / "index.html")
     assert page.find(id="overall").get_text() == "Tous les systèmes sont opérationnels"
     assert page.find(id="past-heading").get_text() == "Past incidents"
+
+
+def test_init_language_de_writes_a_german_site_that_builds_in_german(tmp_path, capsys, build):
+    site = tmp_path / "status"
+    assert run(capsys, "init", str(site), "--title", "Acme Status", "--language", "de")[0] == 0
+    config = (site / "site.yml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^language: de$", config) and "Die Sprache" not in config
+    assert "# Wer die Feeds veröffentlicht" in config and "name: Anmeldung" in config
+    template = (site / "content" / "templates" / "investigating.md").read_text(encoding="utf-8")
+    assert "Wir untersuchen eine Störung bei {components}." in template
+    english_starter = REPO / "generator" / "starter" / "content" / "templates"
+    german = sorted(p.name for p in (site / "content" / "templates").iterdir())
+    assert german == sorted(p.name for p in english_starter.iterdir())
+    assert not (site / "languages").exists()
+    example = next(site.glob("content/incidents/*-status-page-live/01-resolved.md"))
+    assert "title: Unsere Statusseite ist online" in example.read_text(encoding="utf-8")
+    example.write_text(re.sub(r"(?m)^date: .*$", "date: 2026-11-27T07:59:00+00:00", example.read_text()))
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 0 and "string table" not in err and "phrase" not in err, err
+    # `new` fills the German template with German words: a list joined by "und", German dates.
+    code, out, err = run(
+        capsys,
+        *("new", "incident", "--site", str(site), "--title", "API-Fehler", "--impact", "major"),
+        *("--components", "api,web", "--date", "2026-11-27T10:00:00Z"),
+    )
+    assert code == 0, err
+    written = Path(out.strip()).read_text(encoding="utf-8")
+    assert "Wir untersuchen eine Störung bei API und Web-App." in written
+    assert "Fr., 27. Nov. 2026, 11:30 MEZ" in written
+    page = html(build(site) / "public" / "index.html")
+    assert page.html["lang"] == "de" and "Unsere Statusseite ist online" in page.get_text()
+
+
+def test_init_refuses_a_language_it_has_no_starter_for(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        run(capsys, "init", str(tmp_path / "x"), "--language", "xx")
+    assert "invalid choice: 'xx'" in capsys.readouterr().err

@@ -111,28 +111,6 @@ def reader_texts(out: Path) -> dict[str, set[str]]:
     return texts
 
 
-def _example_copy(tmp: Path, language_line: str) -> Path:
-    site = tmp / "site"
-    site.mkdir()
-    shutil.copytree(REPO / "content", site / "content")
-    text = (REPO / "site.yml").read_text(encoding="utf-8")
-    assert re.search(r"(?m)^language: en$", text)
-    (site / "site.yml").write_text(re.sub(r"(?m)^language: en$", language_line, text), encoding="utf-8")
-    return site
-
-
-@pytest.fixture(scope="module")
-def german_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The example site with ``language: de``: (its folder, its output)."""
-    from generator.cli import main
-
-    tmp = tmp_path_factory.mktemp("example-de")
-    site = _example_copy(tmp, "language: de")
-    out = tmp / "out"
-    assert main(["build", "--site", str(site), "--out", str(out), "--now", EXAMPLE_NOW]) == 0
-    return site, out
-
-
 def _strings(value: object) -> Iterator[str]:
     if isinstance(value, dict):
         for item in value.values():
@@ -160,8 +138,8 @@ def content_texts(site: Path) -> set[str]:
     return {" ".join(text.split()) for text in found if text.strip()}
 
 
-def test_no_english_word_of_statusgens_remains_in_the_german_example(german_example):
-    site, out = german_example
+def test_no_english_word_of_statusgens_remains_in_the_example_de(example_de):
+    site, out = example_de
     german = reader_texts(out)
     content = content_texts(site)
     pieces = sorted((c for c in content if len(c) >= 4), key=len, reverse=True)
@@ -184,8 +162,8 @@ def test_no_english_word_of_statusgens_remains_in_the_german_example(german_exam
     assert not found, f"{len(found)} English phrases on German pages:\n" + "\n".join(found[:40])
 
 
-def test_the_german_example_speaks_german(german_example):
-    _, out = german_example
+def test_the_example_de_speaks_german(example_de):
+    _, out = example_de
     page = html(out / "public" / "index.html")
     assert page.html["lang"] == "de"
     assert page.find(id="overall").get_text() == "Einige Systeme mit Leistungseinbußen"
@@ -206,13 +184,12 @@ def test_the_german_example_speaks_german(german_example):
     assert "Nur für Executives und Business teams" in executives.get_text(" ")
 
 
-def test_the_german_build_is_byte_identical_whatever_the_machine_locale(
-    example_builds, tmp_path, monkeypatch
-):
+def test_german_output_does_not_depend_on_the_machines_locale(example_de, tmp_path, monkeypatch):
     from generator.cli import main
 
-    _, german_out = example_builds
-    site = _example_copy(tmp_path, "language: de")
+    source, german_out = example_de
+    site = tmp_path / "site"
+    shutil.copytree(source, site)
     for name in ("LANG", "LC_ALL", "LC_TIME", "LC_NUMERIC", "LANGUAGE"):
         monkeypatch.setenv(name, "fr_FR.UTF-8")
     out = tmp_path / "out"
@@ -222,8 +199,8 @@ def test_the_german_build_is_byte_identical_whatever_the_machine_locale(
             assert (out / path.relative_to(german_out)).read_bytes() == path.read_bytes(), path
 
 
-def test_german_feeds_stay_valid(german_example):
-    _, out = german_example
+def test_german_feeds_stay_valid(example_de):
+    _, out = example_de
     config = load_config(REPO, Problems(REPO))
     assert config is not None
     for audience in config.audiences:

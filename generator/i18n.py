@@ -227,6 +227,8 @@ class Translator:
     language: str  # the tag as site.yml writes it ("de", "de-AT")
     locale: Locale
     phrases: dict[str, Phrase]
+    # Formatted times and counts, kept: the same moments recur on many pages of many audiences.
+    _memo: dict[tuple[object, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def make(cls, language: str, table: str, tables: Tables) -> Translator:
@@ -247,10 +249,16 @@ class Translator:
 
     def plural(self, key: str, count: int, **args: object) -> str:
         """The phrase's form for count ("1 incident", "3 incidents"), {n} the count as a number."""
+        memo = ("plural", key, count)
+        if not args and memo in self._memo:
+            return self._memo[memo]
         phrase = self.phrases[key]
         forms = phrase if isinstance(phrase, dict) else {"other": phrase}
         form = forms.get(self.locale.plural_form(count), forms["other"])
-        return _fill(form, {"n": format_decimal(count, locale=self.locale), **args})
+        text = _fill(form, {"n": format_decimal(count, locale=self.locale), **args})
+        if not args:
+            self._memo[memo] = text
+        return text
 
     def section(self, prefix: str) -> dict[str, str]:
         """The texts under a prefix, by their last key: {"operational": "Operational", ...}."""
@@ -263,9 +271,13 @@ class Translator:
     def when(self, moment: datetime, zone: tzinfo, pattern: str = "datetime") -> str:
         """A moment in the site's zone: "Dec 2, 2026, 05:12 CET", "Mi., 2. Dez. 2026, 05:12 MEZ"
         (by formats.datetime, or another of the table's patterns, then the zone's short name)."""
-        local = moment.astimezone(zone)
-        text = format_datetime(local, self(f"formats.{pattern}"), tzinfo=zone, locale=self.locale)
-        return f"{text} {self.zone_name(local, zone)}"
+        memo = ("when", moment, zone, pattern)
+        found = self._memo.get(memo)
+        if found is None:
+            local = moment.astimezone(zone)
+            text = format_datetime(local, self(f"formats.{pattern}"), tzinfo=zone, locale=self.locale)
+            found = self._memo[memo] = f"{text} {self.zone_name(local, zone)}"
+        return found
 
     def zone_name(self, local: datetime, zone: tzinfo) -> str:
         """The zone's short name in this language where CLDR has one ("MEZ"), else the time zone

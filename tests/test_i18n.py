@@ -358,3 +358,10 @@ def test_init_refuses_a_language_it_has_no_starter_for(tmp_path, capsys):
     with pytest.raises(SystemExit):
         run(capsys, "init", str(tmp_path / "x"), "--language", "xx")
     assert "invalid choice: 'xx'" in capsys.readouterr().err
+
+
+def test_an_audiences_language_is_checked_like_the_sites(make_site, capsys):
+    site = make_site(site_yml=PER_AUDIENCE.replace("    language: en\n", "    language: de_DE!\n"))
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 1
+    assert "site.yml:13: 'language' must be a tag like en, de or pt-BR, not 'de_DE!'" in err

@@ -135,7 +135,7 @@ def load_tables(theme_dirs: list[Path], site_dir: Path, languages: Iterable[str]
             merged[language] = phrases
     english = merged.get(FALLBACK, {})
     for table in own_tables:
-        _check_own(table, english, merged[table.language], problems, warnings)
+        _check_own(table, english, merged.get(table.language, {}), problems, warnings)
     for language in sorted(set(languages)):
         if language.split("-")[0].lower() not in merged and language not in merged:
             warnings.add(
@@ -184,7 +184,7 @@ def _check_own(
         if isinstance(english[key], dict) != isinstance(phrase, dict):
             problems.add(table.path, line, f"'{key}' must be {_shape(english[key])}")
     missing = sorted(key for key in english if key not in merged)
-    if missing and table.language != FALLBACK:
+    if missing and merged and table.language != FALLBACK:  # (an empty table: "no string table")
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         warnings.add(
             table.path,

@@ -1,4 +1,4 @@
-"""The pipeline: load everything, validate everything, render, write, swap in."""
+"""The pipeline: load everything, validate everything, render, write what changed, publish."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ class BuildReport:
     unchanged: int = 0  # of those, files with the same bytes: they keep their mtime
     removed: int = 0  # files of the previous output that the new one does not have
     reused: int = 0  # pages taken from the previous output instead of rendered (incremental.py)
+    kept: list[str] = field(default_factory=list)  # uris the previous output has as they should be
     incidents: int = 0
     maintenances: int = 0
     seconds: float = 0.0
@@ -59,7 +60,7 @@ def build_site(
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
     item_cache = ItemCache(site_dir if cache else None)
-    output.recover(out_dir)  # a build killed while swapping: its previous output first
+    output.recover(out_dir)  # a build killed while publishing: its previous output first
     unfinished: list[Problem] = []
     site, moment, env = load_site(
         site_dir,
@@ -79,7 +80,7 @@ def build_site(
             report.removed = output.count_files(out_dir) - report.existed
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
             report.unfinished = unfinished
-            output.swap_in(staging, out_dir)
+            output.publish(staging, out_dir, set(report.kept))
         except output.OutputError as error:  # a full disk, a read-only folder: one clear line
             output.discard(staging)
             raise output.cannot_write(out_dir, error) from None
@@ -256,14 +257,14 @@ def render_all(
         report.files[audience] = report.files.get(audience, 0) + result.files
         report.existed += result.existed
         report.unchanged += result.unchanged
-    for tree, found in zip(trees, reused, strict=True):
-        if found.uris and staging is not None and old is not None:
-            audience = tree.view.audience.id
-            taken = output.take_files(old / audience, staging / audience, found.uris)
-            report.files[audience] = report.files.get(audience, 0) + taken.files
-            report.existed += taken.existed
-            report.unchanged += taken.unchanged
-            report.reused += taken.files
+        report.kept += (f"{audience}/{uri}" for uri in result.kept)
+    for tree, found in zip(trees, reused, strict=True):  # left in the output as they are
+        audience = tree.view.audience.id
+        report.files[audience] = report.files.get(audience, 0) + len(found.uris)
+        report.existed += len(found.uris)
+        report.unchanged += len(found.uris)
+        report.reused += len(found.uris)
+        report.kept += (f"{audience}/{uri}" for uri in found.uris)
     return report
 
 

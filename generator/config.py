@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problems, one_of
-from generator.notify.channels import Channel, read_channels, unknown_components
+from generator.notify.channels import Channel, read_channels, shared_channels, unknown_components
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONFIG_NAME = "site.yml"
@@ -240,6 +240,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     )
     channels = {a.id: a.notify for a in config.audiences}
     problems.extend(unknown_components(channels, config.component_ids, problems.display(path)))
+    problems.extend(shared_channels(channels, problems.display(path)))
     return config
 
 

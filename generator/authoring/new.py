@@ -374,13 +374,18 @@ def _window_fields(
 def _audience_field(
     request: Request, template: MessageTemplate | None, config: SiteConfig, problems: Problems
 ) -> dict[str, object]:
-    """The audience asked for, or the template's; none: visible to every audience."""
-    audience = request.audience or (template.audience if template else None)
-    if not audience:
+    """The audiences asked for (comma separated), or the template's; none: visible to every
+    audience. One audience is written as its id, several as a list, as a writer would."""
+    if request.audience:
+        ids = list(dict.fromkeys(part for part in re.split(r"[,\s]+", request.audience) if part))
+        for audience in ids:
+            if config.audience(audience) is None:
+                problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))
+    else:
+        ids = list(template.audiences) if template else []
+    if not ids:
         return {}
-    if config.audience(audience) is None:
-        problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))
-    return {"audience": audience}
+    return {"audience": ids[0] if len(ids) == 1 else ids}
 
 
 def _folder(
@@ -463,7 +468,8 @@ def _placeholders(
     from the updates that every reader of the new file may read, or a restricted update's
     title, components or times would be copied into text its readers do not include."""
     audience = front.get("audience")
-    readers = readers_of(config, [str(audience)]) if audience else everyone(config)
+    listed = audience if isinstance(audience, list) else [audience] if audience else []
+    readers = readers_of(config, [str(a) for a in listed]) if listed else everyone(config)
     seen = [update for update in (current.updates if current else ()) if readers <= update.readers]
 
     def latest(key: str) -> object:

@@ -37,6 +37,13 @@ _DOLLAR = re.compile(r"\$(?!\{[A-Za-z_][A-Za-z0-9_]*\})")  # a $ that does not s
 # A literal token: 16 or more letters, digits, - or _, with both letters and digits in them.
 _TOKEN = re.compile(r"(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{16,}")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# A query parameter named like a credential (?pass=, &token=, ?sig=, ?code=, ?api_key=): its value
+# is a secret whatever it looks like (short, all letters, base64 with + / =).
+_SECRET_PARAMETER = re.compile(
+    r"([?&;](?:[A-Za-z0-9_.-]*[_.-])?(?:api)?"
+    r"(?:pass|password|passwd|pwd|token|secret|key|sig|signature|auth|code|credentials?)=)([^&#;]+)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,9 @@ def _split_authority(rest: str) -> tuple[str, str]:
 
 
 def _hide_tokens(text: str) -> str:
+    text = _SECRET_PARAMETER.sub(
+        lambda found: found.group(0) if _only_variables(found.group(2)) else f"{found.group(1)}***", text
+    )
     parts = VARIABLE.split(text)  # odd indexes are variable names
     return "".join(
         f"${{{part}}}" if index % 2 else _TOKEN.sub("***", part) for index, part in enumerate(parts)
@@ -136,6 +146,9 @@ def literal_secrets(url: str) -> str:
         return "holds a password"
     if _TOKEN.search(VARIABLE.sub("", url)):
         return "holds what looks like a token"
+    for found in _SECRET_PARAMETER.finditer(url):
+        if not _only_variables(found.group(2)):
+            return f"holds a literal {found.group(1)[1:-1]}= value"
     return ""
 
 
@@ -250,6 +263,26 @@ def unknown_components(
         for cid in channel.components
         if cid not in component_ids
     ]
+
+
+def shared_channels(channels_by_audience: dict[str, tuple[Channel, ...]], path: str) -> list[Problem]:
+    """A channel listed under two audiences gets both audiences' messages, so its readers would
+    read what one of the two may not (or, where one includes the other, every message twice)."""
+    first: dict[str, str] = {}
+    problems = []
+    for audience, channels in channels_by_audience.items():
+        for channel in channels:
+            owner = first.setdefault(channel.identity, audience)
+            if owner != audience:
+                problems.append(
+                    Problem(
+                        path,
+                        channel.line,
+                        f"this channel is also listed under {owner}: its readers would get both "
+                        f"{owner}'s and {audience}'s messages; list each channel under one audience",
+                    )
+                )
+    return problems
 
 
 def secret_warnings(channels_by_audience: dict[str, tuple[Channel, ...]], path: str) -> list[Problem]:

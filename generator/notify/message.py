@@ -7,12 +7,14 @@ pieces the audience sees keep their label, and nothing else of the content is at
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from generator.audience import BodyPiece
 from generator.config import SiteConfig
+from generator.dates import iso
 from generator.i18n import Translator
 from generator.model import CLOSED_STATUSES
 from generator.notify.events import Event
@@ -24,17 +26,31 @@ from generator.status import component_states, worst
 class Message:
     title: str
     body: str  # plain text: chat services and email read it as it is
-
-    @property
-    def digest(self) -> str:
-        """What was said: an edit of the update (or of what it shows) changes it."""
-        return hashlib.sha256(f"{self.title}\n{self.body}".encode()).hexdigest()[:16]
+    digest: str = ""  # what it tells (event_digest): an edit of the update changes it
 
     def corrected(self, sent_at: str, t: Translator) -> Message:
         return Message(
             t("message.corrected_title", title=self.title),
             f"{t('message.corrected', when=sent_at)}\n\n{self.body}",
+            self.digest,
         )
+
+
+def event_digest(event: Event) -> str:
+    """What the writers said about the event, as this audience sees it: its title, status,
+    impact, components and their states, window and text. Not the words statusgen puts around
+    them, nor site.yml's names, links and labels: changing a component's name, the base_url or
+    the page's language is no edit of what was sent."""
+    item, update = event.item, event.update
+    told: Any = [event.kind, item.title, item.status, item.impact, item.components]
+    if event.kind == "postmortem_published" and item.postmortem:
+        told = [event.kind, item.postmortem.title, [piece.html for piece in item.postmortem.body]]
+    elif update is not None:
+        told = [event.kind, update.title, update.status, update.impact, update.components]
+        told.append([piece.html for piece in update.body])
+    if item.kind == "maintenance":
+        told.extend(iso(moment) if moment else None for moment in (item.starts, item.ends))
+    return hashlib.sha256(json.dumps(told).encode()).hexdigest()[:16]
 
 
 def message(event: Event, config: SiteConfig, t: Translator) -> Message:
@@ -64,7 +80,8 @@ def message(event: Event, config: SiteConfig, t: Translator) -> Message:
     text = _text(event, t)
     link = f"{event.view.audience.base_url}{item.uri}"
     footer = f"{when(event.time, config, t)} · {link}"
-    return Message(_title(event, t), "\n".join(lines) + (f"\n\n{text}" if text else "") + f"\n\n{footer}")
+    body = "\n".join(lines) + (f"\n\n{text}" if text else "") + f"\n\n{footer}"
+    return Message(_title(event, t), body, event_digest(event))
 
 
 def _restricted_to(event: Event) -> str:

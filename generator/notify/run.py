@@ -97,10 +97,11 @@ def plan_site(
                     continue
                 said = message(event, config, words)
                 prior = record.get(audience.id, channel.identity, event.id)
-                if prior and prior.digest != said.digest and not corrections:
-                    plan.edited += 1
+                # A digest of an older record's kind ("") cannot tell an edit: taken as unchanged.
+                if prior and prior.digest in ("", said.digest):
                     continue
-                if prior and prior.digest == said.digest:
+                if prior and not corrections:
+                    plan.edited += 1
                     continue
                 shown = said.corrected(prior.sent, words) if prior else said
                 payload = statuspage_body(event) if channel.kind == "webhook" else None

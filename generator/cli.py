@@ -22,7 +22,7 @@ from generator import __version__, lastbuild
 from generator.authoring.approve import approve
 from generator.authoring.new import Request, check_written, create
 from generator.authoring.responder import drop_optional_prompts, responder
-from generator.authoring.scaffold import init_site, installed_requirement
+from generator.authoring.scaffold import init_site, installed_requirement, starter_languages
 from generator.build import build_site, check_site, default_workers
 from generator.dates import iso, parse_timestamp
 from generator.errors import Problem, SiteError, log_line
@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         help="where to create the site (default: .)",
     )
     init.add_argument("--title", default="Example Status", help="the status page's title")
+    init.add_argument(
+        "--language",
+        default="en",
+        choices=starter_languages(),
+        help="the language of the site.yml, message templates and example incident it writes, and of "
+        "the pages (default: en)",
+    )
 
     build = commands.add_parser(
         "build",
@@ -777,7 +784,7 @@ def _where(plan: ChannelPlan) -> str:
 
 
 def _init(args: argparse.Namespace) -> int:
-    written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc))
+    written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc), args.language)
     for path in written:
         _print(path)
     _, note = installed_requirement()

@@ -36,7 +36,17 @@ from generator.render.tree import Tree
 from generator.sqlitecache import CACHE_DIR
 
 _VERSION = 1
-_LIBRARIES = ("jinja2", "markdown", "nh3", "pyyaml", "feedgen", "icalendar", "python-slugify", "tzdata")
+_LIBRARIES = (
+    "jinja2",
+    "markdown",
+    "nh3",
+    "pyyaml",
+    "feedgen",
+    "icalendar",
+    "python-slugify",
+    "tzdata",
+    "babel",
+)
 
 
 def fingerprint(site_dir: Path, theme_dirs: list[Path], config: SiteConfig) -> str:

@@ -648,3 +648,30 @@ def test_a_window_moved_after_it_started_is_told_when_it_really_starts(
     assert notify(site, now="2026-11-27T15:05:00Z")[0] == 0
     started = [t for t, _ in receivers.got("public", "json") if "In progress" in t]
     assert len(started) == 2
+
+
+def test_each_audience_is_told_in_its_own_language(
+    make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
+) -> None:
+    site = make_site(INCIDENT, site_yml=site_yml(strategic_options="    language: de\n"))
+    assert notify(site)[0] == 0
+    public, strategic = receivers.got("public", "json"), receivers.got("strategic", "json")
+    assert [title for title, _ in public] == [
+        "[Partial outage] API errors — Investigating",
+        "[Partial outage] API errors — Identified",
+    ]
+    assert [title for title, _ in strategic] == [
+        "[Teilweiser Ausfall] API errors — Untersuchung läuft",
+        "[Teilweiser Ausfall] API errors — Ursache identifiziert",
+    ]
+    german = strategic[1][1]
+    assert "Status: Ursache identifiziert" in german and "Auswirkung: Erheblich" in german
+    assert "Betroffen: API (teilweiser Ausfall)" in german
+    assert "Nur für Strategic customers: Strategic detail words." in german
+    assert re.search(
+        r"27\.11\.2026, 10:30 MEZ · https://strategic\.example\.com/incidents/api-errors/", german
+    )
+    assert "Impact: Major" in public[1][1] and "2026-11-27 10:30 CET" in public[1][1]
+    # The email subject too; the Statuspage webhook keeps Statuspage's English values.
+    assert receivers.got("strategic", "email")[0][0] == "[Teilweiser Ausfall] API errors — Untersuchung läuft"
+    assert '"status": "identified"' in receivers.got("strategic", "statuspage")[1][1]

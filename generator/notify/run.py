@@ -25,6 +25,7 @@ from generator.notify.deliver import DeliveryError, deliver
 from generator.notify.events import Event, audience_events
 from generator.notify.message import Message, message, statuspage_body
 from generator.notify.record import Record, Sent
+from generator.render.theme import site_tables
 from generator.rendercache import RenderCache
 
 Group = Literal["before", "after", "all"]
@@ -83,9 +84,11 @@ def plan_site(
         items=ItemCache(site_dir),  # read, never written (as check): the build keeps it
     )
     config = site.config
+    tables = site_tables(config, site_dir)
     plans = []
     upgraded = 0
     for audience in config.audiences:
+        words = tables.translator(audience.language)  # each audience is told in its own language
         if not audience.notify or group != "all" and audience.notify_before_deploy != (group == "before"):
             continue
         events = audience_events(site, audience, moment, since)
@@ -94,7 +97,7 @@ def plan_site(
             for event in events:
                 if not channel.wants(event.kind, event.item.component_ids):
                     continue
-                said = message(event, config)
+                said = message(event, config, words)
                 prior = record.get(audience.id, channel.identity, event.id)
                 if prior and not prior.digest:  # an older record's: taken as unchanged, and upgraded
                     record.put(audience.id, channel.identity, event.id, replace(prior, digest=said.digest))
@@ -105,7 +108,7 @@ def plan_site(
                 if prior and not corrections:
                     plan.edited += 1
                     continue
-                shown = said.corrected(prior.sent) if prior else said
+                shown = said.corrected(prior.sent, words) if prior else said
                 payload = statuspage_body(event) if channel.kind == "webhook" else None
                 plan.outbound.append(Outbound(event, shown, said.digest, payload))
             plans.append(plan)

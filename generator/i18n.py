@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ def _flatten(
         elif isinstance(value, str):
             phrases[name], lines[name] = value, line
         else:
-            problems.add(path, line, f"'{name}' must be a text, not {value!r}")
+            problems.add(path, line, f"'{name}' must be a text, not {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -123,17 +123,29 @@ def load_tables(theme_dirs: list[Path], site_dir: Path, languages: Iterable[str]
         wanted |= {language, language.split("-")[0].lower()}
     merged: dict[str, dict[str, Phrase]] = {}
     own_tables: list[Table] = []
+    english: dict[str, Phrase] = {}  # statusgen's own: what a site's tables are checked against
+    inside = site_dir.resolve()
     for language in sorted(wanted):
         phrases: dict[str, Phrase] = {}
         for path in reversed(table_paths(theme_dirs, language)):  # the default first, overrides last
-            if path.is_file():
-                table = read_table(path, language, problems)
-                phrases.update(table.phrases)
-                if path.parent.parent in own_dirs:
-                    own_tables.append(table)
+            if not path.is_file():
+                continue
+            own = path.parent.parent in own_dirs
+            if own and not path.resolve().is_relative_to(inside):
+                problems.add(path, 1, "symbolic link leads outside the site directory; refused")
+                continue
+            table = read_table(path, language, problems)
+            phrases.update(table.phrases)
+            if own:
+                own_tables.append(table)
+            elif language == FALLBACK:
+                english = table.phrases
         if phrases:
             merged[language] = phrases
-    english = merged.get(FALLBACK, {})
+    for language in sorted(merged):  # a regional table (de-AT) adds to its language's (de)
+        base = language.split("-")[0].lower()
+        if base != language and base in merged:
+            merged[language] = {**merged[base], **merged[language]}
     for table in own_tables:
         _check_own(table, english, merged.get(table.language, {}), problems, warnings)
     for language in sorted(set(languages)):
@@ -183,6 +195,10 @@ def _check_own(
             )
         if isinstance(english[key], dict) != isinstance(phrase, dict):
             problems.add(table.path, line, f"'{key}' must be {_shape(english[key])}")
+        elif key.startswith("formats.") and isinstance(phrase, str):
+            mistake = _pattern_mistake(key, phrase)
+            if mistake:
+                problems.add(table.path, line, f"'{key}': {mistake}")
     missing = sorted(key for key in english if key not in merged)
     if missing and merged and table.language != FALLBACK:  # (an empty table: "no string table")
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
@@ -191,6 +207,29 @@ def _check_own(
             1,
             f"{len(missing)} phrase(s) missing for {table.language!r}, written in English: {shown}",
         )
+
+
+_SAMPLE = datetime(2026, 12, 2, 5, 12, tzinfo=timezone.utc)
+_TIME_FIELDS = re.compile(r"[HhKkmsSAaBbjJCzZvVOXx]")
+
+
+def _pattern_mistake(key: str, pattern: str) -> str:
+    """Why a date pattern (CLDR's, e.g. "EEE, d. MMM y, HH:mm") cannot be used ("" if it can)."""
+    if not pattern.strip():
+        return "an empty date pattern"
+    if pattern.count("'") % 2:
+        return "an unclosed quote (write '' for a quote mark)"
+    days_only = key in ("formats.date", "formats.day", "formats.month")
+    if days_only and _TIME_FIELDS.search(re.sub(r"'[^']*'", "", pattern)):
+        return "a pattern for days cannot show a time of day or a time zone"
+    try:
+        if days_only:
+            format_date(_SAMPLE.date(), pattern, locale=FALLBACK)
+        else:
+            format_datetime(_SAMPLE, pattern, tzinfo=timezone.utc, locale=FALLBACK)
+    except (ValueError, KeyError, AttributeError, TypeError) as error:
+        return f"not a CLDR date pattern ({error})"
+    return ""
 
 
 def _shape(phrase: Phrase) -> str:

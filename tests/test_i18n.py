@@ -365,3 +365,47 @@ def test_an_audiences_language_is_checked_like_the_sites(make_site, capsys):
     code, _, err = run(capsys, "check", "--site", str(site))
     assert code == 1
     assert "site.yml:13: 'language' must be a tag like en, de or pt-BR, not 'de_DE!'" in err
+
+
+def test_a_sites_date_patterns_and_own_english_are_checked_at_their_line(make_site, capsys, tmp_path):
+    """Date patterns are tried on a sample date; a site's en.yml is checked against statusgen's
+    own English (not against itself); a table outside the site is not read, nor its values shown."""
+    site = make_site(site_yml=PER_AUDIENCE)
+    own = site / "themes" / "default" / "i18n"
+    own.mkdir(parents=True)
+    (own / "de.yml").write_text(
+        "formats:\n  message: GGGGGGGG\n  date: 'd. MMM y, HH:mm'\n  day: \"d. 'of MMM\"\n  month: ''\n"
+    )
+    (own / "en.yml").write_text("state:\n  operatoinal: Up\n  operational: 'Up {zone}'\n")
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 1 and "Traceback" not in err
+    for line, text in [
+        ("de.yml:2", "'formats.message': not a CLDR date pattern"),
+        ("de.yml:3", "'formats.date': a pattern for days cannot show a time of day"),
+        ("de.yml:4", "'formats.day': an unclosed quote"),
+        ("de.yml:5", "'formats.month': an empty date pattern"),
+        ("en.yml:2", "unknown phrase 'state.operatoinal'"),
+        ("en.yml:3", "'state.operational' uses {zone}"),
+    ]:
+        assert f"themes/default/i18n/{line}: {text}" in err, (line, err)
+
+    (own / "de.yml").unlink()
+    (own / "en.yml").unlink()
+    secret = tmp_path / "secret.yml"
+    secret.write_text("deploy_key: 8675309123\n")
+    (own / "de.yml").symlink_to(secret)
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert code == 1 and "de.yml:1: symbolic link leads outside the site directory; refused" in err
+    assert "8675309123" not in err and "deploy_key" not in err
+
+
+def test_a_regional_table_adds_to_its_language(make_site, build):
+    """de-AT.yml with one phrase: that phrase, German for the rest (not English)."""
+    site = make_site(site_yml=PER_AUDIENCE.replace("language: de", "language: de-AT"))
+    own = site / "themes" / "default" / "i18n" / "de-AT.yml"
+    own.parent.mkdir(parents=True)
+    own.write_text("overall:\n  operational: Alles in Ordnung\n", encoding="utf-8")
+    page = html(build(site) / "public" / "index.html")
+    assert page.html["lang"] == "de-AT"
+    assert page.find(id="past-heading").get_text() == "Vergangene Störungen"
+    assert page.find(id="overall").get_text() == "Alles in Ordnung"

@@ -33,10 +33,7 @@ class LazyTree(Mapping[str, bytes]):
     ):
         self.renderer = renderer
         self.assets = assets
-        facts = renderer.facts
-        self.month_keys = facts.month_keys
-        self._items = {uri + "index.html": uri for uri in facts.items_by_uri}
-        self._months = {f"history/{month}/index.html": month for month in self.month_keys}
+        self.month_keys = renderer.facts.month_keys
         self._pages = pages or {}  # item and month pages rendered so far
         self._shared = shared  # every other file, as last rendered (None: never)
         # What of the shared files must be rendered again before one is served.
@@ -52,13 +49,23 @@ class LazyTree(Mapping[str, bytes]):
         for uri in stale:
             pages.pop(uri, None)
         if renderer.facts.month_keys != self.month_keys:  # a month came or went: its neighbours' links
-            for uri in self._months:
-                pages.pop(uri, None)
+            for month in self.month_keys:
+                pages.pop(_month_page(month), None)
         return LazyTree(renderer, self.assets, pages, shared, pending)
 
     def has_page(self, uri: str) -> bool:
         """Whether ``uri`` is an incident or month page of this tree (no rendering needed to tell)."""
-        return uri in self._items or uri in self._months
+        return self._item(uri) is not None or self._month(uri) is not None
+
+    def _item(self, uri: str) -> str | None:
+        """The item uri ("incidents/<id>/") whose page ``uri`` is, if it is one."""
+        item = uri.removesuffix("index.html")
+        return item if item != uri and item in self.renderer.facts.items_by_uri else None
+
+    def _month(self, uri: str) -> str | None:
+        """The month ("2026-11") whose page ``uri`` is, if it is one."""
+        month = uri.removeprefix("history/").removesuffix("/index.html")
+        return month if _month_page(month) == uri and month in self.renderer.facts.month_position else None
 
     def rendered(self, uri: str) -> bool:
         """Whether the page is already rendered (the shared files count as one)."""
@@ -74,10 +81,11 @@ class LazyTree(Mapping[str, bytes]):
         with self._lock:
             page = self._pages.get(uri)
             if page is None:
-                if uri in self._items:
-                    files = self.renderer.render(Only.item_pages([self._items[uri]]))
+                item = self._item(uri)
+                if item is not None:
+                    files = self.renderer.render(Only.item_pages([item]))
                 else:
-                    files = self.renderer.render(Only.month_pages([self._months[uri]]))
+                    files = self.renderer.render(Only.month_pages([uri.split("/")[1]]))
                 page = self._pages[uri] = files[uri]
             return page
 
@@ -86,11 +94,11 @@ class LazyTree(Mapping[str, bytes]):
 
     def __iter__(self) -> Iterator[str]:
         yield from list(self.shared())
-        yield from self._items
-        yield from self._months
+        yield from (uri + "index.html" for uri in self.renderer.facts.items_by_uri)
+        yield from (_month_page(month) for month in self.month_keys)
 
     def __len__(self) -> int:
-        return len(self.shared()) + len(self._items) + len(self._months)
+        return len(self.shared()) + len(self.renderer.facts.items_by_uri) + len(self.month_keys)
 
     def shared(self) -> dict[str, bytes]:
         """Every file but the incident and month pages, rendered again first if something changed."""
@@ -111,6 +119,10 @@ class LazyTree(Mapping[str, bytes]):
                 self._pending = None
             assert self._shared is not None
             return self._shared
+
+
+def _month_page(month: str) -> str:
+    return f"history/{month}/index.html"
 
 
 def _merge(first: Only | None, second: Only) -> Only:

@@ -123,10 +123,12 @@ class _Orders:
         self.by_activity = sorted(self.by_start, key=activity)
 
     def replace(self, old: list[ItemView], new: list[ItemView]) -> None:
-        gone = {id(view) for view in old}
-        if gone:
-            self.by_start = [view for view in self.by_start if id(view) not in gone]
-            self.by_activity = [view for view in self.by_activity if id(view) not in gone]
+        for view in old:  # found by their keys, which no two items share (uri, id)
+            del self.by_start[
+                self.by_start.index(view, bisect.bisect_left(self.by_start, by_start(view), key=by_start))
+            ]
+            at = bisect.bisect_left(self.by_activity, activity(view), key=activity)
+            del self.by_activity[self.by_activity.index(view, at)]
         for view in new:
             bisect.insort(self.by_start, view, key=by_start)
             bisect.insort(self.by_activity, view, key=activity)

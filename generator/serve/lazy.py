@@ -98,7 +98,11 @@ class LazyTree(Mapping[str, bytes]):
         yield from (_month_page(month) for month in self.month_keys)
 
     def __len__(self) -> int:
-        return len(self.shared()) + len(self.renderer.facts.items_by_uri) + len(self.month_keys)
+        return len(self.shared()) + self.pages()
+
+    def pages(self) -> int:
+        """How many incident and month pages the tree has, rendered or not."""
+        return len(self.renderer.facts.items_by_uri) + len(self.month_keys)
 
     def shared(self) -> dict[str, bytes]:
         """Every file but the incident and month pages, rendered again first if something changed."""

@@ -21,7 +21,7 @@ from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems
 from generator.incremental import PageLedger, Previous, Reused, fingerprint
-from generator.itemcache import ItemCache, folder_key
+from generator.itemcache import ItemCache, folder_key, loading_inputs
 from generator.model import Item, Site
 from generator.render.theme import make_env, static_files, theme_dirs
 from generator.render.tree import Only, Tree
@@ -149,6 +149,7 @@ def load_site(
     items = items or ItemCache(None)
     if items.path:
         items.fingerprint = fingerprint(site_dir, theme_dirs(config, site_dir), config)
+        items.loading = fingerprint(None, [], config, loading_inputs(config))
     with parallel.inheriting((cache or RenderCache(None), items)):  # forked workers share the caches
         tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
         loaded = parallel.run(_load_folder_task, tasks, workers)
@@ -180,7 +181,7 @@ def _load_folder_task(
     cache, items = parallel.inherited()
     folder, config, site_dir, hold = args
     key = (
-        folder_key(folder, items.fingerprint) if items.fingerprint else None
+        folder_key(folder, items.loading) if items.loading else None
     )  # a folder that loads cleanly loads alike in check
     kept = items.get(key) if key else None
     incident: Item | None = None

@@ -49,12 +49,13 @@ _LIBRARIES = (
 )
 
 
-def fingerprint(site_dir: Path, theme_dirs: list[Path], config: SiteConfig) -> str:
+def fingerprint(site_dir: Path | None, theme_dirs: list[Path], config: SiteConfig, extra: str = "") -> str:
     """A hash of everything, besides a page's own inputs, that shapes the pages of a site:
     statusgen's code and theme, the site's theme and site.yml, the library versions and the
-    time zone database's rules for the site's zone."""
+    time zone database's rules for the site's zone. Without ``site_dir`` (the item cache's),
+    site.yml stands in only as ``extra`` (what of it loading reads: itemcache.loading_inputs)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{_VERSION}|{sys.version}|".encode())
+    digest.update(f"{_VERSION}|{sys.version}|{extra}|".encode())
     for name in _LIBRARIES:
         try:
             digest.update(f"{name}={importlib.metadata.version(name)}|".encode())
@@ -63,7 +64,8 @@ def fingerprint(site_dir: Path, theme_dirs: list[Path], config: SiteConfig) -> s
     zone = str(getattr(config.timezone, "key", config.timezone))
     zone_files = [Path(folder, zone) for folder in zoneinfo.TZPATH]
     folders = [Path(generator.__file__).parent, *theme_dirs]
-    for path in [site_dir / "site.yml", *zone_files, *(p for folder in folders for p in _files(folder))]:
+    site_yml = [site_dir / "site.yml"] if site_dir else []
+    for path in [*site_yml, *zone_files, *(p for folder in folders for p in _files(folder))]:
         digest.update(os.fsencode(path) + b"\0")
         try:
             digest.update(path.read_bytes())

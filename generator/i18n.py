@@ -117,7 +117,8 @@ class Tables:
 def load_tables(theme_dirs: list[Path], site_dir: Path, languages: Iterable[str]) -> Tables:
     """Every table the site's languages need (and English, the fallback), checked."""
     problems, warnings = Problems(site_dir), Problems(site_dir)
-    own_dirs = theme_dirs[:-1]
+    default = theme_dirs[-1].resolve()  # statusgen's own theme (the example site is in its folder)
+    own_dirs = [folder for folder in theme_dirs[:-1] if folder.resolve() != default]
     wanted = {FALLBACK}
     for language in languages:
         wanted |= {language, language.split("-")[0].lower()}

@@ -10,14 +10,16 @@ reach an audience that does not include the audience it was written for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 
+from babel.lists import format_list
 from markupsafe import escape
 
 from generator.config import Audience, SiteConfig
 from generator.errors import Problem
+from generator.i18n import babel_locale
 from generator.markup import RawSegment
 from generator.model import (
     ACTIVE_STATUSES,
@@ -107,7 +109,8 @@ def label(names: Iterable[str], labels: dict[str, str], viewer: Audience) -> str
     titles = [labels[name] for name in names if name in viewer.included]
     if not titles:
         return ""
-    return " and ".join(filter(None, (", ".join(titles[:-1]), titles[-1]))) if titles else ""
+    # "A, B and C" in the viewer's language, by CLDR's list patterns.
+    return format_list(titles, locale=babel_locale(viewer.language))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +126,18 @@ class BodyPiece:
         return unpack(self.packed)
 
 
-def joined_html(pieces: tuple[BodyPiece, ...]) -> str:
-    """A body's pieces as one HTML text, restricted pieces labelled: for feeds, the API and the
-    calendar (pages render the pieces through the theme's ``body`` macro, the same markup)."""
+def _english_only(audiences: str) -> str:
+    return f"{audiences} only"
+
+
+def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] = _english_only) -> str:
+    """A body's pieces as one HTML text, restricted pieces labelled (``only``: the label in the
+    reader's language): for feeds, the API and the calendar (pages render the pieces through the
+    theme's ``body`` macro, the same markup)."""
     return "\n".join(
         piece.html
         if not piece.restricted_to
-        else f'<div class="restricted"><p class="restricted-label">{escape(piece.restricted_to)} only'
+        else f'<div class="restricted"><p class="restricted-label">{escape(only(piece.restricted_to))}'
         f"</p>\n{piece.html}</div>"
         for piece in pieces
     )

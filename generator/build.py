@@ -1,4 +1,4 @@
-"""The pipeline: load everything, validate everything, render, write, swap in."""
+"""The pipeline: load everything, validate everything, render, write what changed, publish."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from generator.content import Folder, find_folders, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems
 from generator.incremental import PageLedger, Previous, Reused, fingerprint
-from generator.itemcache import ItemCache, folder_key
+from generator.itemcache import ItemCache, folder_key, loading_inputs
 from generator.model import Item, Site
 from generator.render.theme import make_env, static_files, theme_dirs
 from generator.render.tree import Only, Tree
@@ -43,6 +43,7 @@ class BuildReport:
     unchanged: int = 0  # of those, files with the same bytes: they keep their mtime
     removed: int = 0  # files of the previous output that the new one does not have
     reused: int = 0  # pages taken from the previous output instead of rendered (incremental.py)
+    kept: list[str] = field(default_factory=list)  # uris the previous output has as they should be
     incidents: int = 0
     maintenances: int = 0
     seconds: float = 0.0
@@ -63,7 +64,7 @@ def build_site(
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
     item_cache = ItemCache(site_dir if cache else None)
-    output.recover(out_dir)  # a build killed while swapping: its previous output first
+    output.recover(out_dir)  # a build killed while publishing: its previous output first
     unfinished: list[Problem] = []
     site, moment, env = load_site(
         site_dir,
@@ -78,18 +79,19 @@ def build_site(
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
         try:
+            existing, plain = output.survey(out_dir)
             ledger = PageLedger.load(site_dir, out_dir, item_cache.fingerprint, cache)
-            previous = Previous(out_dir, ledger, site, moment)
+            previous = Previous(out_dir, ledger, site, moment, plain)
             report = render_site(site, site_dir, env, moment, workers, staging, previous)
-            report.removed = output.count_files(out_dir) - report.existed
+            report.removed = len(existing) - (output.MARKER in existing) - report.existed
             report.warnings = setup_warnings(site_dir, site.config) + content_warnings(site, moment)
             report.unfinished = unfinished
-            output.swap_in(staging, out_dir)
+            output.publish(staging, out_dir, set(report.kept), existing)
         except output.OutputError as error:  # a full disk, a read-only folder: one clear line
-            output.discard(staging)
+            output.discard(out_dir)
             raise output.cannot_write(out_dir, error) from None
         except BaseException:
-            output.discard(staging)
+            output.discard(out_dir)
             raise
         try:  # still holding the output: the ledger describes this build's files, not another's
             previous.ledger.save(out_dir)
@@ -154,6 +156,7 @@ def load_site(
     items = items or ItemCache(None)
     if items.path:
         items.fingerprint = fingerprint(site_dir, theme_dirs(config, site_dir), config)
+        items.loading = fingerprint(None, [], config, loading_inputs(config))
     incidents: list[Item] = []
     with parallel.inheriting((cache or RenderCache(None), items)):  # forked workers share the caches
         tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
@@ -190,7 +193,7 @@ def _load_folder_task(
     cache, items = parallel.inherited()
     folder, config, site_dir, hold = args
     key = (
-        folder_key(folder, items.fingerprint) if items.fingerprint else None
+        folder_key(folder, items.loading) if items.loading else None
     )  # a folder that loads cleanly loads alike in check
     kept = items.get(key) if key else None
     incident: Item | None = None
@@ -255,7 +258,7 @@ def render_all(
     report = BuildReport()
     reused = [previous.reusable(tree) if previous and staging else Reused() for tree in trees]
     tasks = render_tasks(trees, reused)
-    old = previous.out_dir if previous else None
+    old = previous.compare_root if previous else None
     with parallel.inheriting((trees, assets, staging, kept is not None, old)):
         pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
         results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages, fresh_after=FRESH_AFTER)
@@ -268,14 +271,14 @@ def render_all(
         report.files[audience] = report.files.get(audience, 0) + result.files
         report.existed += result.existed
         report.unchanged += result.unchanged
-    for tree, found in zip(trees, reused, strict=True):
-        if found.uris and staging is not None and old is not None:
-            audience = tree.view.audience.id
-            taken = output.take_files(old / audience, staging / audience, found.uris)
-            report.files[audience] = report.files.get(audience, 0) + taken.files
-            report.existed += taken.existed
-            report.unchanged += taken.unchanged
-            report.reused += taken.files
+        report.kept += (f"{audience}/{uri}" for uri in result.kept)
+    for tree, found in zip(trees, reused, strict=True):  # left in the output as they are
+        audience = tree.view.audience.id
+        report.files[audience] = report.files.get(audience, 0) + len(found.uris)
+        report.existed += len(found.uris)
+        report.unchanged += len(found.uris)
+        report.reused += len(found.uris)
+        report.kept += (f"{audience}/{uri}" for uri in found.uris)
     return report
 
 

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
-from generator import __version__
+from generator import __version__, lastbuild
 from generator.authoring.approve import approve
 from generator.authoring.new import Request, check_written, create
 from generator.authoring.responder import drop_optional_prompts, responder
-from generator.authoring.scaffold import init_site, installed_requirement
+from generator.authoring.scaffold import init_site, installed_requirement, starter_languages
 from generator.build import build_site, check_site, default_workers
-from generator.dates import parse_timestamp
+from generator.dates import iso, parse_timestamp
 from generator.errors import Problem, SiteError, log_line
 from generator.importers.cstate import read_cstate
 from generator.importers.statuspage import read_statuspage
@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         help="where to create the site (default: .)",
     )
     init.add_argument("--title", default="Example Status", help="the status page's title")
+    init.add_argument(
+        "--language",
+        default="en",
+        choices=starter_languages(),
+        help="the language of the site.yml, message templates and example incident it writes, and of "
+        "the pages (default: en)",
+    )
 
     build = commands.add_parser(
         "build",
@@ -181,7 +188,12 @@ def _parser() -> argparse.ArgumentParser:
             f"named after the status, e.g. {example})",
         )
         kind_parser.add_argument("--date", metavar="TIMESTAMP", help="the update's time (default: now)")
-        kind_parser.add_argument("--audience", help="make the whole update visible only to this audience")
+        kind_parser.add_argument(
+            "--audience",
+            metavar="IDS",
+            help="make the whole update visible only to these audiences (comma separated ids) and "
+            "those that include them",
+        )
         kind_parser.add_argument("--edit", action="store_true", help="open the new file in $EDITOR")
         _unapproved_arguments(kind_parser)
         kind_parser.add_argument(
@@ -224,7 +236,14 @@ def _notify_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         "run, and the run exits 1 with one line per failed channel.",
     )
     _site_argument(notify)
-    _now_argument(notify)
+    notify.add_argument(
+        "--now",
+        metavar="TIMESTAMP",
+        type=_timestamp_or_last_build,
+        help="as if it were this ISO 8601 time, or last-build: the moment the last statusgen build "
+        "of this site was made as of, so that only what it published is told (the CI recipes "
+        "use it; default: the current time)",
+    )
     notify.add_argument(
         "--dry-run",
         action="store_true",
@@ -354,6 +373,10 @@ def _timestamp(text: str) -> str:
     return text
 
 
+def _timestamp_or_last_build(text: str) -> str:
+    return text if text == "last-build" else _timestamp(text)
+
+
 def _duration(text: str) -> timedelta:
     match = re.fullmatch(r"(\d+)([mhd])", text.strip())
     if not match or int(match.group(1)) < 1:
@@ -460,7 +483,7 @@ def _run(args: argparse.Namespace, action: object) -> int:
         return error.exit_code
     except Swapped:
         _print(
-            "statusgen: interrupted just after the new output was swapped in; it is whole.", file=sys.stderr
+            "statusgen: interrupted just after the new output was published; it is whole.", file=sys.stderr
         )
         return 130
     except KeyboardInterrupt:
@@ -485,7 +508,20 @@ def _build(args: argparse.Namespace, site_dir: Path) -> int:
             ]
         )
     out_dir = Path(os.path.abspath(args.out or site_dir / "_site"))  # a/b/.. is a, never a folder named ..
-    report = build_site(site_dir, out_dir, _now(args), args.jobs or default_workers(), args.cache)
+    # The clock read once, to the second, so that notify --now last-build sees this very moment.
+    now = args.now or iso(datetime.now(timezone.utc))
+    report = build_site(site_dir, out_dir, now, args.jobs or default_workers(), args.cache)
+    try:
+        if args.cache:
+            lastbuild.remember(site_dir, now)
+        else:  # --no-cache writes no state; a moment left by an earlier build would be stale
+            lastbuild.forget(site_dir)
+    except OSError as error:
+        report.warnings.append(
+            Problem(
+                str(lastbuild.LAST_BUILD_FILE), 0, f"cannot record this build's moment for notify: {error}"
+            )
+        )
     _print_warnings(report.warnings, args)
     _print_held(report.held)
     _print_warnings(report.unfinished, args)
@@ -669,8 +705,14 @@ def _notify(args: argparse.Namespace, site_dir: Path) -> int:
     try:
         with nullcontext() if args.dry_run else exclusive(path):
             record = load_record(path)
+            now = _now(args)
+            if now == "last-build":
+                try:
+                    now = lastbuild.recall(site_dir)
+                except LookupError as error:
+                    raise SiteError([Problem("--now last-build", 0, str(error))]) from None
             notification = plan_site(
-                site_dir, _now(args), args.since, group, record, args.corrections, default_workers()
+                site_dir, now, args.since, group, record, args.corrections, default_workers()
             )
             _print_warnings(notification.warnings, args)
             if args.dry_run:
@@ -742,7 +784,7 @@ def _where(plan: ChannelPlan) -> str:
 
 
 def _init(args: argparse.Namespace) -> int:
-    written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc))
+    written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc), args.language)
     for path in written:
         _print(path)
     _, note = installed_requirement()

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problems, one_of
-from generator.notify.channels import Channel, read_channels, unknown_components
+from generator.notify.channels import Channel, read_channels, shared_channels, unknown_components
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 CONFIG_NAME = "site.yml"
@@ -90,6 +90,7 @@ class Audience:
     notify: tuple[Channel, ...] = ()  # where `statusgen notify` sends its messages (site.yml notify:)
     notify_before_deploy: bool = False  # told before the deploy (internal audiences: support first)
     sla_report: bool = False  # it gets sla/, api/sla.json and SLA costs on open incidents
+    language: str = "en"  # the words around its content (its own, or the site's 'language')
 
 
 @dataclass(frozen=True)
@@ -217,11 +218,12 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     feed_size = reader.number("feed_size", 50, 1, 1000)
     theme = _theme(reader, site_dir)
     components = _with_group_targets(reader, _components(reader))
+    language = _language(reader)
     config = SiteConfig(
         title=reader.text("title", required=True),
         base_url=base_url,
         timezone=zone,
-        language=_language(reader),
+        language=language,
         description=reader.text("description"),
         logo=_logo(reader, site_dir),
         links=_links(reader),
@@ -230,7 +232,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
         author=_author(reader),
         theme=theme,
         components=components,
-        audiences=_audiences(reader, base_url),
+        audiences=_audiences(reader, base_url, language),
         require_approval=_require_approval(reader) or bool(_approvers(reader, check=False)),
         approvers=_approvers(reader),
         uptime=_uptime(reader),
@@ -238,6 +240,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig | None:
     )
     channels = {a.id: a.notify for a in config.audiences}
     problems.extend(unknown_components(channels, config.component_ids, problems.display(path)))
+    problems.extend(shared_channels(channels, problems.display(path)))
     return config
 
 
@@ -510,11 +513,12 @@ def _since(entry: _Reader) -> date | None:
     return since
 
 
-def _language(reader: _Reader) -> str:
-    language = reader.text("language", "en")
+def _language(reader: _Reader, default: str = "en") -> str:
+    """The site's language, or an audience's own (default: the site's)."""
+    language = reader.text("language", default)
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", language):
         reader.problem("language", f"'language' must be a tag like en, de or pt-BR, not {language!r}")
-        return "en"
+        return default
     return language
 
 
@@ -596,7 +600,7 @@ def _links(reader: _Reader) -> tuple[Link, ...]:
     return tuple(links)
 
 
-def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
+def _audiences(reader: _Reader, site_base_url: str, site_language: str) -> tuple[Audience, ...]:
     if reader.data.get("audiences") is None:
         raw = [(_Reader(_as_map(d), reader.problems, reader.path), 0) for d in DEFAULT_AUDIENCES]
     else:
@@ -607,7 +611,17 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
     audiences: list[Audience] = []
     for position, (entry, _) in enumerate(raw):
         entry.check_keys(
-            ("id", "title", "description", "base_url", "noindex", "includes", "sla_report", *NOTIFY_KEYS)
+            (
+                "id",
+                "title",
+                "description",
+                "base_url",
+                "noindex",
+                "includes",
+                "sla_report",
+                "language",
+                *NOTIFY_KEYS,
+            )
         )
         audience_id = read_id(entry)
         base_url = _url(entry, "base_url") or (
@@ -630,6 +644,7 @@ def _audiences(reader: _Reader, site_base_url: str) -> tuple[Audience, ...]:
                 ),
                 notify_before_deploy=bool(entry.get("notify_before_deploy", bool, False)),
                 sla_report=bool(entry.get("sla_report", bool, False)),
+                language=_language(entry, site_language),
             )
         )
     return _with_closures(audiences, raw, reader)

@@ -36,15 +36,26 @@ from generator.render.tree import Tree
 from generator.sqlitecache import CACHE_DIR
 
 _VERSION = 1
-_LIBRARIES = ("jinja2", "markdown", "nh3", "pyyaml", "feedgen", "icalendar", "python-slugify", "tzdata")
+_LIBRARIES = (
+    "jinja2",
+    "markdown",
+    "nh3",
+    "pyyaml",
+    "feedgen",
+    "icalendar",
+    "python-slugify",
+    "tzdata",
+    "babel",
+)
 
 
-def fingerprint(site_dir: Path, theme_dirs: list[Path], config: SiteConfig) -> str:
+def fingerprint(site_dir: Path | None, theme_dirs: list[Path], config: SiteConfig, extra: str = "") -> str:
     """A hash of everything, besides a page's own inputs, that shapes the pages of a site:
     statusgen's code and theme, the site's theme and site.yml, the library versions and the
-    time zone database's rules for the site's zone."""
+    time zone database's rules for the site's zone. Without ``site_dir`` (the item cache's),
+    site.yml stands in only as ``extra`` (what of it loading reads: itemcache.loading_inputs)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{_VERSION}|{sys.version}|".encode())
+    digest.update(f"{_VERSION}|{sys.version}|{extra}|".encode())
     for name in _LIBRARIES:
         try:
             digest.update(f"{name}={importlib.metadata.version(name)}|".encode())
@@ -53,7 +64,8 @@ def fingerprint(site_dir: Path, theme_dirs: list[Path], config: SiteConfig) -> s
     zone = str(getattr(config.timezone, "key", config.timezone))
     zone_files = [Path(folder, zone) for folder in zoneinfo.TZPATH]
     folders = [Path(generator.__file__).parent, *theme_dirs]
-    for path in [site_dir / "site.yml", *zone_files, *(p for folder in folders for p in _files(folder))]:
+    site_yml = [site_dir / "site.yml"] if site_dir else []
+    for path in [*site_yml, *zone_files, *(p for folder in folders for p in _files(folder))]:
         digest.update(os.fsencode(path) + b"\0")
         try:
             digest.update(path.read_bytes())
@@ -175,14 +187,22 @@ class Previous:
     """The output a build replaces: files with unchanged bytes keep their mtime
     (output.write_files), and pages whose inputs did not change are taken from it."""
 
-    def __init__(self, out_dir: Path, ledger: PageLedger, site: Site, now: datetime):
+    def __init__(self, out_dir: Path, ledger: PageLedger, site: Site, now: datetime, plain: bool = True):
         self.out_dir = out_dir
         self.ledger = ledger
         self.states = {(item.kind, item.id): item_state(item, now) for item in site.items}
+        # An output with symbolic links or other odd files in it (output.survey) is read from
+        # for nothing: a link could show bytes from outside it as a page's.
+        self.plain = plain
+
+    @property
+    def compare_root(self) -> Path | None:
+        """Where files with unchanged bytes are looked for (None: nowhere)."""
+        return self.out_dir if self.plain else None
 
     def reusable(self, tree: Tree) -> Reused:
         found = Reused()
-        if self.ledger.path is None:
+        if self.ledger.path is None or not self.plain:
             return found
         audience = tree.view.audience.id
         for uri in tree.facts.items_by_uri:

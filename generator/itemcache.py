@@ -1,6 +1,7 @@
 """Loaded items kept between builds, so that a build reads, parses and validates only the folders
 that changed: a hash of a folder's files (and of everything else that shapes loading: statusgen's
-code, site.yml, the library versions) -> the item loaded from them, in SQLite.
+code, the library versions, and the parts of site.yml loading reads, so that a new title, theme or
+component name still finds every folder loaded) -> the item loaded from them, in SQLite.
 
 Only folders that loaded without a problem are kept, so every problem is still found and
 reported by loading. Like the render cache this only ever saves time: any trouble with it means
@@ -16,6 +17,7 @@ still in use, and the render cache keeps them when it forgets unused entries.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import pickle
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import model
+from generator.config import SiteConfig
 from generator.content import Folder
 from generator.sqlitecache import CACHE_DIR, SqliteCache
 
@@ -46,6 +49,62 @@ class _ModelUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a loaded item")
 
 
+# What only pages, feeds and notifications read: blanked before site.yml is hashed for loading.
+# Anything not named here (a key added later) counts, so a new key can cost speed, never correctness.
+_NOT_LOADING = {
+    "SiteConfig": (
+        "title",
+        "base_url",
+        "description",
+        "logo",
+        "links",
+        "history_days",
+        "feed_size",
+        "theme",
+        "author",
+        "require_approval",
+        "approvers",
+        "uptime",
+    ),
+    "Component": ("name", "description", "group", "since", "sla"),
+    "Audience": (
+        "title",
+        "base_url",
+        "description",
+        "noindex",
+        "notify",
+        "notify_before_deploy",
+        "sla_report",
+    ),
+}
+
+
+def loading_inputs(config: SiteConfig) -> str:
+    """The parts of site.yml that loading a folder reads (the time zone, the audiences and how they
+    include each other, the component ids, ...), as a stable text."""
+    return repr(_canonical(config))
+
+
+def _canonical(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        blank = _NOT_LOADING.get(type(value).__name__, ())
+        return (
+            type(value).__name__,
+            tuple(
+                (f.name, _canonical(getattr(value, f.name)))
+                for f in dataclasses.fields(value)
+                if f.name not in blank
+            ),
+        )
+    if isinstance(value, (set, frozenset)):  # their order varies between runs
+        return tuple(sorted((_canonical(v) for v in value), key=repr))
+    if isinstance(value, (tuple, list)):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted(((repr(k), _canonical(v)) for k, v in value.items()), key=repr))
+    return value
+
+
 def folder_key(folder: Folder, fingerprint: str) -> bytes | None:
     """What the folder loads from; None when a file cannot be read (loading says why)."""
     digest = hashlib.blake2b(f"{fingerprint}|{folder.kind}|{folder.id}|{folder.path}".encode())
@@ -66,7 +125,10 @@ class ItemCache(SqliteCache[bytes]):
 
     def __init__(self, site_dir: Path | None):
         super().__init__(site_dir / CACHE_DIR / _FILE if site_dir else None)
-        self.fingerprint = ""  # what shapes loading (incremental.fingerprint), set by load_site
+        self.fingerprint = ""  # what shapes the pages (incremental.fingerprint): the page ledger's
+        self.loading = (
+            ""  # what shapes loading (incremental.fingerprint of loading_inputs); both set by load_site
+        )
 
     @staticmethod
     def spare(used: int) -> int:

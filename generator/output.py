@@ -1,15 +1,24 @@
-"""Writing output trees: staging directory, safe paths, and an all-or-nothing swap.
+"""Writing output trees: staging directory, safe paths, and an all-or-nothing publish.
 
-The swap is two renames: the output folder to ``.<name>.old``, then the staging folder to the
-output folder. Signals wait until both are done, and a process killed between them (kill -9, a
-crash, power loss) is repaired by the next build before it starts: while the output folder is
-missing, ``.<name>.old`` is the previous output and is put back. The output path stays a plain
-folder, so tools that publish it (upload-artifact, rsync, cp -r) see what they always saw.
+A build writes into ``.<name>.staging`` only the files that are new or whose bytes changed;
+files the previous output already holds as they should be are left where they are, untouched
+(their mtime too, so rsync, S3 sync and CDN uploads skip them).
+
+Publishing is all or nothing. The first build renames the staging folder to the output folder.
+Later builds patch the output in place, under a journal: ``.<name>.journal`` lists the files to
+put in and to drop, and each file replaced or dropped is first moved into ``.<name>.undo``.
+Removing the journal is the commit. Signals wait until it is done, and a process killed before
+it (kill -9, a crash, power loss) is rolled back by the next build before that build starts, so
+the output folder is always the previous output or the new one, whole. A rebuild after one new
+update moves a few dozen files instead of rewriting 20,000 (a 10,000-incident site). The output
+path stays a plain folder, so tools that publish it (upload-artifact, rsync, cp -r) see what
+they always saw.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import signal
@@ -17,9 +26,8 @@ import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 try:
     import fcntl
@@ -41,7 +49,7 @@ class OutputError(OSError):
 
 
 class Swapped(KeyboardInterrupt):
-    """Interrupted just after the new output was swapped in: it is whole, and it is the new one."""
+    """Interrupted just after the new output was published: it is whole, and it is the new one."""
 
 
 def out_dir_problems(out_dir: Path, site_dir: Path | None = None) -> list[Problem]:
@@ -81,8 +89,17 @@ def _out_dir_problems(out_dir: Path, site_dir: Path | None) -> list[Problem]:
             "this folder is in the way of statusgen's own working folder and "
             "was not made by statusgen; move it or choose another --out",
         )
-        for path in _work_dirs(out_dir)
+        for path in (*_work_dirs(out_dir), _patch_files(out_dir)[1])
         if not _ours_or_absent(path)
+    ] + [
+        Problem(
+            str(journal),
+            1,
+            "this file is in the way of statusgen's own journal and was not written by "
+            "statusgen; move it or choose another --out",
+        )
+        for journal in [_patch_files(out_dir)[0]]
+        if os.path.lexists(journal) and _read_journal(journal) is None
     ]
 
 
@@ -112,6 +129,11 @@ def _ours_or_absent(path: Path) -> bool:
 def _work_dirs(out_dir: Path) -> tuple[Path, Path]:
     """The staging folder a build writes, and where the previous output waits during the swap."""
     return out_dir.parent / f".{out_dir.name}.staging", out_dir.parent / f".{out_dir.name}.old"
+
+
+def _patch_files(out_dir: Path) -> tuple[Path, Path]:
+    """The journal of a patch in progress, and where the files it replaces or drops wait."""
+    return out_dir.parent / f".{out_dir.name}.journal", out_dir.parent / f".{out_dir.name}.undo"
 
 
 @contextmanager
@@ -166,12 +188,15 @@ def recover(out_dir: Path) -> None:
     whole previous output. Done first thing, before a build can fail for another reason.
     """
     _, old = _work_dirs(out_dir)
+    journal, _ = _patch_files(out_dir)
     try:
-        if not _interrupted_swap(out_dir):
+        if not _interrupted_swap(out_dir) and not journal.exists():
             return
         with _locked(out_dir):  # a build still running finishes its swap first
             if _interrupted_swap(out_dir):
                 os.replace(old, out_dir)
+            if _read_journal(journal) is not None:
+                _roll_back(out_dir)
     except OSError:
         return  # the build reports what is wrong with the output folder
 
@@ -187,7 +212,7 @@ def staging_dir(out_dir: Path) -> Path:
     try:
         remove_tree(staging)
         staging.mkdir(parents=True)
-        write_files(staging, {MARKER: _MARKER_TEXT}, out_dir)
+        write_files(staging, {MARKER: _MARKER_TEXT})
     except (OSError, OutputError) as error:
         raise cannot_write(out_dir, error) from None
     return staging
@@ -199,11 +224,15 @@ class Written:
 
     files: int = 0
     existed: int = 0  # files the previous output has too
-    unchanged: int = 0  # of those, the ones with the same bytes: they keep the previous mtime
+    unchanged: int = 0  # of those, the ones with the same bytes: left as they are (mtime kept)
+    kept: list[str] = field(default_factory=list)  # their uris: not written, part of the new output
 
     def __add__(self, other: Written) -> Written:
         return Written(
-            self.files + other.files, self.existed + other.existed, self.unchanged + other.unchanged
+            self.files + other.files,
+            self.existed + other.existed,
+            self.unchanged + other.unchanged,
+            self.kept + other.kept,
         )
 
 
@@ -220,35 +249,34 @@ def safe_join(root: str, uri: str) -> str:
 
 
 def write_files(root: Path, files: dict[str, bytes], previous: Path | None = None) -> Written:
-    """Write files under root. One whose bytes equal the same file under ``previous`` (the
-    output being replaced) takes that file's mtime, so that rsync, S3 sync and CDN uploads,
-    which compare size and mtime, skip it."""
+    """Write files under root, but for those whose bytes equal the same file under ``previous``
+    (the output being replaced): they stay there as they are (``Written.kept``)."""
     made: set[Path] = set()
-    existed = unchanged = 0
+    existed = 0
+    kept = []
     try:
         for uri, data in files.items():
             path = safe_path(root, uri)
+            if previous is not None:
+                same = _same_bytes(safe_path(previous, uri), data)
+                existed += same is not None
+                if same:
+                    kept.append(uri)
+                    continue
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 made.add(path.parent)
             with open(path, "xb") as handle:  # "x": two outputs may never claim one file
                 handle.write(data)
-            if previous is not None:
-                same = _same_bytes(safe_path(previous, uri), data)
-                existed += same is not None
-                if same:
-                    os.utime(path, ns=same)
-                    unchanged += 1
     except FileExistsError:
         raise
     except OSError as error:
         raise OutputError(error.errno, error.strerror or str(error)) from None
-    return Written(len(files), existed, unchanged)
+    return Written(len(files), existed, len(kept), kept)
 
 
-def _same_bytes(old: Path, data: bytes) -> tuple[int, int] | None | Literal[False]:
-    """The (atime, mtime) of old when it holds exactly data; False when it holds something
-    else; None when there is no such file."""
+def _same_bytes(old: Path, data: bytes) -> bool | None:
+    """Whether old holds exactly data; None when there is no such file."""
     try:
         status = os.stat(old, follow_symlinks=False)
         if not stat.S_ISREG(status.st_mode):
@@ -256,44 +284,187 @@ def _same_bytes(old: Path, data: bytes) -> tuple[int, int] | None | Literal[Fals
         if status.st_size != len(data):
             return False
         with open(old, "rb") as handle:
-            if handle.read() != data:
-                return False
+            return handle.read() == data
     except OSError:
         return None
-    return status.st_atime_ns, status.st_mtime_ns
 
 
-def take_files(previous: Path, root: Path, uris: list[str]) -> Written:
-    """Put the previous output's files at ``uris`` into root unchanged (mtime included): linked
-    when the file system allows (no file is ever changed in place, so sharing is safe), else
-    copied."""
-    made: set[str] = set()
-    to, old_root = str(root), str(previous)
+def survey(out_dir: Path) -> tuple[list[str], bool]:
+    """Every entry of an output folder that is not a folder, as sorted uris, and whether all of
+    them are plain files. A symbolic link (to a file or a folder) is listed and never followed:
+    a build neither reads through it nor writes through it; it drops it."""
+    found: list[str] = []
+    plain = True
+    pending = [("", str(out_dir))] if out_dir.is_dir() and not out_dir.is_symlink() else []
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                uri = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((uri + "/", entry.path))
+                    continue
+                found.append(uri)
+                plain = plain and entry.is_file(follow_symlinks=False)
+    return sorted(found), plain
+
+
+def publish(staging: Path, out_dir: Path, kept: set[str], existing: list[str]) -> None:
+    """Make the output folder the staging folder's files plus ``kept`` (uris the output folder
+    already holds as the new output has them); all or nothing. ``existing``: survey(out_dir)."""
+    if not out_dir.is_dir():
+        swap_in(staging, out_dir)  # the first build: nothing to keep
+        return
+    journal, undo = _patch_files(out_dir)
     try:
-        for uri in uris:
-            path = safe_join(to, uri)
-            parent = os.path.dirname(path)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            old = safe_join(old_root, uri)
-            try:
-                os.link(old, path, follow_symlinks=False)
-            except OSError as error:
-                if error.errno == errno.EEXIST:
+        remove_tree(undo)  # a leftover of a committed patch (recover() rolled back any other)
+        put = [uri for uri in _files(staging) if uri != MARKER or MARKER not in existing]
+        wanted = kept.union(put, [MARKER])
+        drop = [uri for uri in existing if uri not in wanted]
+        # The files put in that take the place of one: kept in .undo until the commit.
+        before = set(existing)
+        replace = [uri for uri in put if uri in before]
+        if put or drop:
+            undo.mkdir()
+            write_files(undo, {MARKER: _MARKER_TEXT})  # recognisably statusgen's, like staging
+            with _signals_held():  # from the journal on, Ctrl-C waits for the commit or roll-back
+                try:
+                    _write_journal(journal, undo, {"put": put, "replace": replace, "drop": drop})
+                    for uri in drop:
+                        _move(out_dir, undo, uri)
+                    _remove_empty_parents(out_dir, drop)
+                    replaced = set(replace)
+                    for uri in put:
+                        if uri in replaced:  # a second name for it: readers never find the file missing
+                            _link(out_dir, undo, uri)
+                        _move(staging, out_dir, uri)
+                    journal.unlink()  # the commit
+                except BaseException:
+                    _roll_back_or_leave(out_dir)
                     raise
-                shutil.copy2(old, path, follow_symlinks=False)
+        remove_tree(undo)
+        remove_tree(staging)
     except OSError as error:
-        raise OutputError(error.errno, error.strerror or str(error)) from None
-    return Written(len(uris), len(uris), len(uris))
+        if os.path.lexists(journal):
+            raise SiteError(
+                [
+                    Problem(
+                        str(out_dir),
+                        0,
+                        f"cannot write the output: {error.strerror or error}; it is left half "
+                        "published, and the next build puts the previous output back first",
+                    )
+                ]
+            ) from None
+        raise cannot_write(out_dir, error) from None
 
 
-def count_files(root: Path) -> int:
-    """Files of an output folder (0 when it is missing), its marker aside."""
-    total = 0
-    for _, _, names in os.walk(root):
-        total += len(names)
-    return total - (root / MARKER).is_file()
+def _roll_back_or_leave(out_dir: Path) -> None:
+    try:
+        _roll_back(out_dir)
+    except OSError:
+        pass  # the journal stays: the next build rolls back first
+
+
+def _plain_path(top: str, uri: str) -> bool:
+    """Whether no folder on the way to uri is a symbolic link (which a drop has not moved yet)."""
+    parts = uri.split("/")[:-1]
+    return not any(os.path.islink(safe_join(top, "/".join(parts[: n + 1]))) for n in range(len(parts)))
+
+
+def _is_dir(top: str, uri: str) -> bool:
+    return stat.S_ISDIR(os.lstat(safe_join(top, uri)).st_mode)
+
+
+def _files(root: Path) -> list[str]:
+    """Every file under one of statusgen's own folders, as sorted uris."""
+    return survey(root)[0]
+
+
+def _move(source_root: Path, target_root: Path, uri: str) -> None:
+    target = safe_join(str(target_root), uri)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    os.replace(safe_join(str(source_root), uri), target)
+
+
+def _link(source_root: Path, target_root: Path, uri: str) -> None:
+    """A second name for a file (the link itself, for a symbolic link); a copy where the file
+    system has no hard links."""
+    source, target = safe_join(str(source_root), uri), safe_join(str(target_root), uri)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as error:
+        if error.errno == errno.EEXIST:
+            raise
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _remove_empty_parents(root: Path, uris: list[str]) -> None:
+    """Folders that dropping files emptied (a file may take a folder's place, or the reverse)."""
+    folders = {os.path.dirname(uri) for uri in uris} - {""}
+    for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):
+        while folder:
+            try:
+                os.rmdir(safe_join(str(root), folder))
+            except OSError:
+                break  # not empty, or gone
+            folder = os.path.dirname(folder)
+
+
+def _write_journal(journal: Path, undo: Path, plan: dict[str, list[str]]) -> None:
+    """Written in .undo (a folder this build made, so no one else's file is ever opened), then
+    renamed into place whole."""
+    scratch = undo / ".journal"
+    with open(scratch, "x", encoding="utf-8") as handle:
+        json.dump({"statusgen": "output journal", **plan}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(scratch, journal)
+
+
+def _roll_back(out_dir: Path) -> None:
+    """Undo a patch that did not commit: each file that replaced one gives its place back, each
+    new file goes, each dropped file comes back. Safe to repeat, should it be cut short too."""
+    journal, undo = _patch_files(out_dir)
+    plan = _read_journal(journal)
+    if plan is None:
+        return  # not statusgen's: the build refuses to touch it (out_dir_problems)
+    top, kept_aside = str(out_dir), str(undo)
+    replaced = set(plan["replace"])
+    for uri in plan["put"]:
+        if uri in replaced:
+            if os.path.lexists(safe_join(kept_aside, uri)):
+                _move(undo, out_dir, uri)  # atomic over the new file
+        elif _plain_path(top, uri) and os.path.lexists(safe_join(top, uri)) and not _is_dir(top, uri):
+            os.unlink(safe_join(top, uri))  # it was moved in (before, a folder or nothing was there)
+    _remove_empty_parents(out_dir, plan["put"])  # a folder made for them may stand where a file was
+    for uri in plan["drop"]:
+        if os.path.lexists(safe_join(kept_aside, uri)):
+            _move(undo, out_dir, uri)
+    journal.unlink()
+    remove_tree(undo)
+
+
+def _read_journal(journal: Path) -> dict[str, list[str]] | None:
+    """A patch's journal; None when there is none, or the file there is not one of ours."""
+    try:
+        if journal.is_symlink():
+            return None
+        plan = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(plan, dict) or plan.get("statusgen") != "output journal":
+        return None
+    keys = ("put", "replace", "drop")
+    lists = [plan.get(key) for key in keys]
+    if not all(isinstance(uris, list) and all(_safe_uri(u) for u in uris) for uris in lists):
+        return None
+    return {key: plan[key] for key in keys}
+
+
+def _safe_uri(uri: object) -> bool:
+    return isinstance(uri, str) and "\\" not in uri and all(p not in ("..", ".", "") for p in uri.split("/"))
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:
@@ -356,11 +527,16 @@ def remove_tree(path: Path) -> None:
 
 
 def cannot_write(out_dir: Path, error: OSError) -> SiteError:
-    hint = "; if it is a mount point, use a folder inside it as --out" if error.errno == errno.EBUSY else ""
+    mount_point = error.errno in (errno.EBUSY, errno.EXDEV)
+    hint = "; if it is a mount point, use a folder inside it as --out" if mount_point else ""
     return SiteError([Problem(str(out_dir), 0, f"cannot write the output: {error.strerror or error}{hint}")])
 
 
-def discard(staging: Path) -> None:
+def discard(out_dir: Path) -> None:
+    """Remove a failed build's staging folder, unless a half-done publish still needs it."""
+    staging, _ = _work_dirs(out_dir)
+    if os.path.lexists(_patch_files(out_dir)[0]):
+        return
     try:
         remove_tree(staging)
     except OSError:

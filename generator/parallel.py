@@ -6,7 +6,7 @@ the pool's work: the only module-level state of the pipeline, and it lives here.
 
 Workers write the files they render themselves (into the staging folder) and return counts: one
 writer would receive every page through a pipe (269 MB for a 10,000-incident site) only to write
-each file once, by name, into a folder that is swapped in whole either way.
+each file once, by name, into a staging folder that is published whole either way.
 """
 
 from __future__ import annotations

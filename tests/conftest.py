@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,22 @@ def example_sla_out(example_out: Path) -> Path:
     """The example site's trees: executives and business have sla/ and SLA costs on the open
     incident's page. Read-only."""
     return example_out
+
+
+@pytest.fixture(scope="session")
+def example_de(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The example site switched to ``language: de`` (a copy), built once at EXAMPLE_NOW:
+    (its folder, its output). Read-only."""
+    tmp = tmp_path_factory.mktemp("example-de")
+    site = tmp / "site"
+    site.mkdir()
+    shutil.copytree(REPO / "content", site / "content")
+    text = (REPO / "site.yml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^language: en$", text)
+    (site / "site.yml").write_text(re.sub(r"(?m)^language: en$", "language: de", text), encoding="utf-8")
+    out = tmp / "out"
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", EXAMPLE_NOW]) == 0
+    return site, out
 
 
 def sla_audience(out: Path) -> str:

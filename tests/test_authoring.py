@@ -13,7 +13,7 @@ import yaml
 from generator.authoring.scaffold import STARTER
 from generator.cli import _parser
 
-from conftest import html, run
+from conftest import SITE_YML, dedent, html, run
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-27T12:00:00Z"
@@ -459,12 +459,14 @@ def test_ci_recipes_notify_support_before_deploy_customers_after_and_keep_the_re
     ]
     assert order == sorted(order)
     notify_step = next(
-        s for s in jobs["build"]["steps"] if s.get("run") == "statusgen notify --before-deploy"
+        s
+        for s in jobs["build"]["steps"]
+        if s.get("run") == "statusgen notify --before-deploy --now last-build"
     )
     assert notify_step["continue-on-error"] is True  # a failed channel never holds up the deploy
     after = jobs["notify-customers"]
     assert set(after["needs"]) == {"deploy-public", "deploy-strategic"}
-    assert any(s.get("run") == "statusgen notify --after-deploy" for s in after["steps"])
+    assert any(s.get("run") == "statusgen notify --after-deploy --now last-build" for s in after["steps"])
     for job in (jobs["build"], after):
         saves = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache/save")]
         assert len(saves) == 1 and saves[0]["if"] == "${{ always() }}"
@@ -480,11 +482,81 @@ def test_ci_recipes_notify_support_before_deploy_customers_after_and_keep_the_re
     assert (gitlab["notify-internal"]["stage"], gitlab["pages"]["stage"]) == ("build", "deploy")
     assert gitlab["notify-internal"]["script"] == ["statusgen notify --before-deploy"]
     assert gitlab["notify-customers"]["stage"] == ".post"
-    assert gitlab["notify-customers"]["script"] == ["statusgen notify --after-deploy"]
+    # Internal audiences are told before the build in this pipeline: the clock, not an old build.
+    assert gitlab["notify-customers"]["script"] == ["statusgen notify --after-deploy --now last-build"]
     for job in (gitlab["notify-internal"], gitlab["pages"], gitlab["notify-customers"]):
         assert job["resource_group"] == "status-page"
         assert job["cache"]["when"] == "always" and job["cache"]["paths"] == [".statusgen-cache/", "_site/"]
     assert gitlab["notify-internal"]["allow_failure"] is True and gitlab["notify-customers"]["allow_failure"]
+
+
+# A public update, then a strategic-only one whose words must not reach wider updates.
+OPENED_THEN_RESTRICTED = {
+    "content/incidents/errors/01.md": (
+        "---\ndate: 2026-11-27T08:00:00Z\nstatus: investigating\ntitle: API errors\n"
+        "impact: minor\ncomponents: [api]\n---\nLooking.\n"
+    ),
+    "content/incidents/errors/02.md": (
+        "---\ndate: 2026-11-27T08:30:00Z\nstatus: identified\naudience: strategic\n"
+        "title: SECRET-TITLE\nimpact: critical\ncomponents: {api: major_outage, cdn: major_outage}\n"
+        "---\nFound it.\n"
+    ),
+}
+
+
+def test_new_update_for_several_audiences_copies_only_what_all_of_them_read(make_site, capsys, tmp_path):
+    """--audience a,b (or a template's audience: [a, b]) writes audience: [a, b]; its placeholders
+    come only from updates that both may read, and the build shows it to both and no one else."""
+    head = dedent(SITE_YML).split("audiences:")[0]
+    site_yml = (
+        f"{head}audiences:\n  - id: public\n    title: Public\n"
+        "  - id: strategic\n    title: Strategic customers\n    includes: [public]\n"
+        "  - id: support\n    title: Support\n    includes: [public]\n"
+    )
+    site = make_site(
+        {
+            **OPENED_THEN_RESTRICTED,
+            "content/templates/identified.md": (
+                "---\nkind: incident\nstatus: identified\naudience: [strategic, support]\n---\n"
+                "Cause of {title} ({impact}).\n"
+            ),
+        },
+        site_yml,
+    )
+    by_flag = new(
+        capsys, site, "update", "errors", "--status", "identified", "--audience", "strategic, support",
+        "--template", "identified", "--date", "2026-11-27T09:00:00Z",
+    )  # fmt: skip
+    by_template = new(
+        capsys, site, "update", "errors", "--status", "identified", "--date", "2026-11-27T09:05:00Z"
+    )
+    for path in (by_flag, by_template):
+        text = path.read_text()
+        assert "audience:\n- strategic\n- support\n" in text and "Cause of API errors (Minor)." in text, text
+    out = tmp_path / "out"
+    code, _, err = run(
+        capsys, "build", "--site", str(site), "--out", str(out), "--now", "2026-11-27T10:00:00Z"
+    )
+    assert code == 0, err
+    pages = {
+        a: (out / a / "incidents/errors/index.html").read_text() for a in ("public", "strategic", "support")
+    }
+    assert "Cause of API errors" not in pages["public"]
+    assert "Cause of API errors" in pages["strategic"] and "Cause of API errors" in pages["support"]
+    assert "SECRET-TITLE" not in pages["support"]
+
+    asked = ("update", "errors", "--status", "monitoring", "--audience", "support,staff")
+    code, _, err = run(capsys, "new", *asked, "--site", str(site))
+    assert code == 1 and "--audience: unknown audience 'staff'" in err, err
+    for empty in (",", " ", ""):  # e.g. "$A,$B" with both unset: never public by accident
+        code, _, err = run(capsys, "new", *asked[:-1], empty, "--site", str(site))
+        assert code == 1 and "--audience: no audience id given" in err, (empty, err)
+    template = site / "content/templates/identified.md"
+    template.write_text(template.read_text().replace("[strategic, support]", "[]"))
+    code, _, err = run(capsys, "check", "--site", str(site))
+    assert (
+        code == 1 and "content/templates/identified.md:4: 'audience' must be an audience id or a list" in err
+    )
 
 
 def test_next_update_can_be_written_while_earlier_prompts_are_open(site, capsys):
@@ -601,15 +673,7 @@ def test_placeholders_never_copy_a_restricted_update_into_a_wider_one(make_site,
     the new file may read: a strategic-only update's words must not reach a public update."""
     site = make_site(
         {
-            "content/incidents/errors/01.md": (
-                "---\ndate: 2026-11-27T08:00:00Z\nstatus: investigating\ntitle: API errors\n"
-                "impact: minor\ncomponents: [api]\n---\nLooking.\n"
-            ),
-            "content/incidents/errors/02.md": (
-                "---\ndate: 2026-11-27T08:30:00Z\nstatus: identified\naudience: strategic\n"
-                "title: SECRET-TITLE\nimpact: critical\ncomponents: {api: major_outage, cdn: major_outage}\n"
-                "---\nFound it.\n"
-            ),
+            **OPENED_THEN_RESTRICTED,
             "content/templates/identified.md": (
                 "---\nkind: incident\nstatus: identified\n---\n"
                 "Cause of {title}: {components} ({impact}), since {start}.\n"

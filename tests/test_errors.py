@@ -275,7 +275,8 @@ def test_unknown_keys_in_site_yml_with_suggestions(make_site, capsys):
         "site.yml:9: unknown key in components 'nmae'; expected one of id, name, description, "
         "group, since, sla (did you mean 'name'?)",
         "site.yml:16: unknown key in audiences 'titel'; expected one of id, title, description, "
-        "base_url, noindex, includes, sla_report, notify, notify_before_deploy (did you mean 'title'?)",
+        "base_url, noindex, includes, sla_report, language, notify, notify_before_deploy "
+        "(did you mean 'title'?)",
         f"site.yml:20: unknown key 'histroy_days'; {top} (did you mean 'history_days'?)",
     ]
 

@@ -759,16 +759,16 @@ def test_feeds_make_links_absolute_but_leave_text_alone(make_site, build):
 
 def test_a_theme_words_the_restricted_label_its_own_way(make_site, build):
     macros = (Path(__file__).parent.parent / "themes/default/templates/macros.html").read_text()
-    assert "{{ piece.restricted_to }} only" in macros
+    assert "{{ t.only(piece.restricted_to) }}" in macros
     site = make_site(
         {
             "content/incidents/x/a.md": update(f"Public.\n\n::: strategic\n{SECRET}\n:::\n"),
             "themes/default/templates/macros.html": macros.replace(
-                "{{ piece.restricted_to }} only", "Nur für {{ piece.restricted_to }}"
+                "{{ t.only(piece.restricted_to) }}", "Reserved for {{ piece.restricted_to }}"
             ),
         }
     )
     out = build(site)
     label = html(out / "strategic/incidents/x/index.html").select_one(".restricted-label")
-    assert label.get_text() == "Nur für Strategic customers"
+    assert label.get_text() == "Reserved for Strategic customers"
     assert SECRET not in (out / "public/incidents/x/index.html").read_text()

@@ -299,6 +299,46 @@ def test_an_edited_update_sends_nothing_unless_corrections_then_one_notice(
     assert receivers.counts() == {key: count + 1 for key, count in before.items()}
 
 
+def test_renaming_a_component_or_moving_the_site_is_no_edit_of_what_was_sent(
+    make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
+) -> None:
+    """Only what the writers said counts as an edit: site.yml's names, links and audience titles
+    change the words around it, and --corrections must not send a notice for each message."""
+    site = make_site(INCIDENT, site_yml())
+    assert notify(site)[0] == 0
+    before = receivers.counts()
+    config = site / "site.yml"
+    text = config.read_text()
+    renamed = text.replace("name: API", "name: REST API").replace(
+        "title: Strategic customers", "title: Key accounts"
+    )
+    moved = renamed.replace("https://status.example.com", "https://status.example.org")
+    assert moved.count("REST API") == 1 and "Key accounts" in moved and "example.org" in moved
+    config.write_text(moved)
+    code, out, err = notify(site, "--corrections")
+    assert code == 0 and receivers.counts() == before and "edited" not in err, err
+
+    # A record written by an older statusgen (digests of the message's words) is read, not
+    # taken as every message edited.
+    record = site / ".statusgen-cache" / "notified.json"
+    data = json.loads(record.read_text())
+    assert data["version"] == 2
+    data["version"] = 1
+    for channels in data["sent"].values():
+        for events in channels.values():
+            for entry in events.values():
+                entry["digest"] = "0123456789abcdef"
+    record.write_text(json.dumps(data))
+    code, out, err = notify(site, "--corrections")
+    assert code == 0 and receivers.counts() == before and "edited" not in err, err
+    # ... and that run gave its entries this version's digests: a real edit is seen from then on.
+    assert json.loads(record.read_text())["version"] == 2
+    update = site / "content/incidents/api-errors/2.md"
+    update.write_text(update.read_text().replace("A bad deploy.", "A bad config push."))
+    code, out, err = notify(site, "--corrections")
+    assert code == 0 and "(8 messages sent)" in out, (out, err)
+
+
 def test_secrets_come_from_the_environment_and_never_show(
     make_site: Callable[..., Path],
     receivers: Receivers,
@@ -336,6 +376,36 @@ def test_before_deploy_and_after_deploy_split_the_audiences(
     assert {k: v for k, v in receivers.counts().items() if v} == {("strategic", k): 2 for k in KINDS}
     assert notify(site, "--after-deploy")[0] == 0
     assert set(receivers.counts().values()) == {2}
+
+
+def test_now_last_build_tells_only_what_the_last_build_published(
+    make_site: Callable[..., Path],
+    receivers: Receivers,
+    notify: Callable[..., tuple[int, str, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The update held until 13:00 is not told by a notify run after 13:00 that follows a build
+    made at 12:00: its page is not live yet. The next build's notify tells it."""
+    site = make_site(INCIDENT, site_yml())
+    code, _, err = notify(site, "--after-deploy", now="last-build")
+    assert code == 1 and "--now last-build: no build of this site is recorded" in err
+    assert "Traceback" not in err and set(receivers.counts().values()) == {0}
+
+    code, _, err = run(capsys, "build", "--site", str(site), "--now", "2026-11-27T12:00:00Z")
+    assert code == 0, err
+    assert notify(site, "--after-deploy", now="last-build")[0] == 0
+    assert set(receivers.counts().values()) == {2}  # the two updates published at 12:00, not the third
+
+    code, _, err = run(capsys, "build", "--site", str(site), "--now", "2026-11-27T13:05:00Z")
+    assert code == 0, err
+    assert notify(site, "--after-deploy", now="last-build")[0] == 0
+    assert set(receivers.counts().values()) == {3}
+    assert receivers.got("public", "json")[-1][0].startswith("[Resolved]")
+
+    # Without --now, a build records the clock's reading (to the second) for the same purpose.
+    code, _, err = run(capsys, "build", "--site", str(site))
+    recorded = json.loads((site / ".statusgen-cache" / "last-build.json").read_text())["now"]
+    assert code == 0 and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", recorded), (err, recorded)
 
 
 def test_the_example_dry_run_prints_every_channel_without_secrets(capsys: pytest.CaptureFixture[str]) -> None:
@@ -420,6 +490,38 @@ def test_channel_mistakes_are_site_yml_lines_and_literal_tokens_are_warned_of(
     assert token not in err and "hunter2" not in err and "slack://T0000/B0000/***" in err
 
 
+def test_one_channel_under_two_audiences_is_a_site_yml_error(
+    make_site: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its readers would get both audiences' messages: a customer channel listed under an
+    internal audience too would receive the internal updates."""
+    head = dedent(SITE_YML).split("audiences:")[0]
+    shared = (
+        f"{head}audiences:\n  - id: public\n    title: Public\n    notify:\n"
+        "      - url: json://127.0.0.1/${HOOK}\n"
+        "  - id: engineering\n    title: Engineering\n    notify:\n"
+        "      - url: json://127.0.0.1/own\n"
+        "      - url: json://127.0.0.1/${HOOK}\n"
+    )
+    site = make_site({}, shared)
+    code, out, err = run(capsys, "check", "--site", str(site))
+    assert code == 1
+    assert [line for line in err.splitlines() if line.startswith("site.yml:")] == [
+        "site.yml:23: this channel is also listed under public: its readers would get both public's "
+        "and engineering's messages; list each channel under one audience"
+    ]
+    # The same URL as a webhook is another channel (it gets other bodies), so that is allowed.
+    site = make_site(
+        {},
+        shared.replace(
+            "      - url: json://127.0.0.1/${HOOK}\n  - id",
+            "      - webhook: http://127.0.0.1/${HOOK}\n  - id",
+        ),
+    )
+    code, out, err = run(capsys, "check", "--site", str(site))
+    assert code == 0, err
+
+
 def test_a_damaged_record_stops_the_run_before_anything_is_sent(
     make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
 ) -> None:
@@ -459,6 +561,35 @@ def test_a_damaged_record_stops_the_run_before_anything_is_sent(
             "",
         ),
         ("jsons://hooks.example.com/x?token=${T}", "jsons://hooks.example.com/x?token=${T}", ""),
+        # Credentials named in the query are secrets whatever they look like.
+        (
+            "mailtos://smtp.example.com?user=ops&pass=hunter2&to=ops@example.com",
+            "mailtos://smtp.example.com?user=ops&pass=***&to=ops@example.com",
+            "pass=",
+        ),
+        (
+            "https://hooks.example.com/flow?api-version=1&sp=%2Ftriggers&sig=Ab+cd/EF==",
+            "https://hooks.example.com/flow?api-version=1&sp=%2Ftriggers&sig=***",
+            "sig=",
+        ),
+        (
+            "jsons://hooks.example.com/x?Token=abcdef#top",
+            "jsons://hooks.example.com/x?Token=***#top",
+            "Token=",
+        ),
+        ("json://127.0.0.1/hook?apikey=${KEY}&to=x", "json://127.0.0.1/hook?apikey=${KEY}&to=x", ""),
+        ("json://127.0.0.1/hook?author=ops&encode=utf8", "json://127.0.0.1/hook?author=ops&encode=utf8", ""),
+        ("json://127.0.0.1/h?lang_code=de&code=200", "json://127.0.0.1/h?lang_code=de&code=***", "code="),
+        (
+            "json://127.0.0.1/h?accessToken=a&clientSecret=b&password1=c#to%6Ben=d",
+            "json://127.0.0.1/h?accessToken=***&clientSecret=***&password1=***#to%6Ben=***",
+            "accessToken=",
+        ),
+        (
+            "json://127.0.0.1/h?access_token=abc&x=1",
+            "json://127.0.0.1/h?access_token=***&x=1",
+            "access_token=",
+        ),
     ],
 )
 def test_channel_urls_are_shown_redacted_and_literal_secrets_are_spotted(
@@ -517,3 +648,30 @@ def test_a_window_moved_after_it_started_is_told_when_it_really_starts(
     assert notify(site, now="2026-11-27T15:05:00Z")[0] == 0
     started = [t for t, _ in receivers.got("public", "json") if "In progress" in t]
     assert len(started) == 2
+
+
+def test_each_audience_is_told_in_its_own_language(
+    make_site: Callable[..., Path], receivers: Receivers, notify: Callable[..., tuple[int, str, str]]
+) -> None:
+    site = make_site(INCIDENT, site_yml=site_yml(strategic_options="    language: de\n"))
+    assert notify(site)[0] == 0
+    public, strategic = receivers.got("public", "json"), receivers.got("strategic", "json")
+    assert [title for title, _ in public] == [
+        "[Partial outage] API errors — Investigating",
+        "[Partial outage] API errors — Identified",
+    ]
+    assert [title for title, _ in strategic] == [
+        "[Teilweiser Ausfall] API errors — Untersuchung läuft",
+        "[Teilweiser Ausfall] API errors — Ursache identifiziert",
+    ]
+    german = strategic[1][1]
+    assert "Status: Ursache identifiziert" in german and "Auswirkung: Erheblich" in german
+    assert "Betroffen: API (teilweiser Ausfall)" in german
+    assert "Nur für Strategic customers: Strategic detail words." in german
+    assert re.search(
+        r"27\.11\.2026, 10:30 MEZ · https://strategic\.example\.com/incidents/api-errors/", german
+    )
+    assert "Impact: Major" in public[1][1] and "2026-11-27 10:30 CET" in public[1][1]
+    # The email subject too; the Statuspage webhook keeps Statuspage's English values.
+    assert receivers.got("strategic", "email")[0][0] == "[Teilweiser Ausfall] API errors — Untersuchung läuft"
+    assert '"status": "identified"' in receivers.got("strategic", "statuspage")[1][1]

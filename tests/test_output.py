@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from generator import build as build_module
+from generator import output as output_module
 from generator import parallel as parallel_module
 from generator.cli import main
+from generator.errors import SiteError
 from generator.output import MARKER, safe_path
 
 from conftest import NOW, incident, tree_bytes
@@ -178,31 +180,39 @@ def test_safe_path_refuses_escapes(tmp_path, uri):
 
 # ---- the swap window: kill -9 and signals at every step of the swap ----------------------------
 
-# A real build in a child process, paused at one step of writing or swapping (by wrapping the
+# A real build in a child process, paused at one step of writing or publishing (by wrapping the
 # os call that step makes) so the test can kill it exactly there. Production code is unchanged.
 _PAUSED_BUILD = """
 import os, shutil, sys, time
 from generator import output
 from generator.cli import main
+from generator.errors import SiteError
 where, pause = sys.argv[1], float(sys.argv[2])
-real_replace, real_rmtree, real_open = os.replace, shutil.rmtree, open
+real_replace, real_rmtree, real_open, real_unlink = os.replace, shutil.rmtree, open, os.unlink
+moved_in = 0
 
 def stop():
     print("paused", flush=True)
     time.sleep(pause)
 
 def replace(src, dst):
-    if where == "before-first-rename" and str(dst).endswith(".old"):
-        stop()
+    global moved_in
     real_replace(src, dst)
-    if where == "window" and str(dst).endswith(".old"):
+    if where == "journal-written" and str(dst).endswith(".journal"):
         stop()
-    if where == "after-swap" and str(src).endswith(".staging"):
+    if ".staging/" in str(src):
+        moved_in += 1
+        if where == "half-moved-in" and moved_in == 3:
+            stop()
+
+def unlink(path, *args, **kwargs):
+    real_unlink(path, *args, **kwargs)
+    if where == "committed" and str(path).endswith(".journal"):
         stop()
 
 def rmtree(path, *args, **kwargs):
     real_rmtree(path, *args, **kwargs)
-    if where == "removing-old" and ".old" in str(path):
+    if where == "removing-undo" and ".undo" in str(path):
         stop()
 
 def writing(path, *args, **kwargs):
@@ -211,7 +221,7 @@ def writing(path, *args, **kwargs):
         stop()
     return handle
 
-os.replace, shutil.rmtree = replace, rmtree
+os.replace, os.unlink, shutil.rmtree = replace, unlink, rmtree
 output.open = writing
 sys.exit(main(["build", *sys.argv[3:]]))
 """
@@ -253,10 +263,11 @@ def leftovers(out: Path) -> list[str]:
     "where, survivor",
     [
         ("writing", "previous"),
-        ("before-first-rename", "previous"),
-        ("window", "previous"),
-        ("after-swap", "new"),
-        ("removing-old", "new"),
+        ("journal-written", "previous"),
+        ("half-moved-in", "previous"),
+        ("half-moved-in, staging lost", "previous"),  # rolled back without the staging folder too
+        ("committed", "new"),
+        ("removing-undo", "new"),
     ],
 )
 @pytest.mark.parametrize("next_build", ["fails", "succeeds"])
@@ -274,13 +285,15 @@ def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(
     new = tree_bytes(build(site, tmp_path / "reference"))
     assert new != previous
 
-    process = paused_build(site, out, where)
-    if where == "window":
-        assert not out.exists(), "the test must kill the build while no output folder exists"
+    process = paused_build(site, out, where.split(",")[0])
+    if where.startswith("half-moved-in"):
+        assert tree_bytes(out) not in (previous, new), "the test must kill the build mid-patch"
     process.kill()
     process.wait(timeout=10)
     process.stdout.close()
     process.stderr.close()
+    if where.endswith("staging lost"):
+        shutil.rmtree(out.parent / f".{out.name}.staging")
 
     if next_build == "fails":
         broken = site / "content/incidents/mixed/05.md"
@@ -294,25 +307,29 @@ def test_kill_9_anywhere_in_a_build_leaves_a_whole_output(
 
 
 @pytest.mark.slow
-def test_sigterm_in_the_swap_window_waits_for_the_swap(make_site, build):
-    """A cancelled CI job (SIGTERM) between the two renames: the swap finishes first."""
+@pytest.mark.parametrize(
+    "where, signum",
+    [("half-moved-in", signal.SIGTERM), ("journal-written", signal.SIGINT), ("half-moved-in", signal.SIGINT)],
+)
+def test_a_signal_in_the_middle_of_publishing_waits_for_the_commit(make_site, build, where, signum):
+    """A cancelled CI job (SIGTERM) or Ctrl-C once the journal is written: the patch commits first."""
     site = make_site(LEAKY_SITE)
     out = build(site)
     (site / "content/incidents/mixed/04.md").write_text(
         incident("2026-11-27T11:00:00Z", "resolved", "All good now.")
     )
-    process = paused_build(site, out, "window", pause=1.0)
-    assert not out.exists()
-    process.send_signal(signal.SIGTERM)
+    process = paused_build(site, out, where, pause=1.0)
+    assert leftovers(out) == [f".{out.name}.journal", f".{out.name}.staging", f".{out.name}.undo"]
+    process.send_signal(signum)
     assert process.wait(timeout=20) == 130
     err = process.stderr.read()
     process.stdout.close()
     process.stderr.close()
     assert err.splitlines()[-1] == (
-        "statusgen: interrupted just after the new output was swapped in; it is whole."
+        "statusgen: interrupted just after the new output was published; it is whole."
     )
     assert "All good now." in (out / "public/incidents/mixed/index.html").read_text()
-    build(site, out)  # the .old left by the interrupted clean-up is removed
+    build(site, out)  # what the interrupted clean-up left is removed
     assert leftovers(out) == []
 
 
@@ -613,3 +630,118 @@ def test_unchanged_files_keep_their_mtime_and_the_report_counts_changes(make_sit
     assert {uri for uri, mtime in mtimes.items() if mtime != old} == changed
     assert f"{len(changed)} files new or changed, {len(removed)} removed" in report
     assert f"{len(after) - len(changed) - 1} unchanged" in report  # the marker is not a site file
+
+
+def _inodes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_rebuild_leaves_files_that_did_not_change_where_they_are(make_site, build):
+    """Publishing patches the output: a file whose bytes do not change is not rewritten, linked
+    or moved (same inode), so nothing that watches the folder sees it change."""
+    site = make_site(many_incidents(8))
+    out = build(site)
+    before = _inodes(out)
+    build(site, out)
+    assert _inodes(out) == before
+    (site / "content/incidents/i003/b.md").write_text(incident("2026-04-04T09:00:00Z", "resolved", "Done."))
+    build(site, out)
+    after = _inodes(out)
+    moved = {uri for uri in after if after[uri] != before.get(uri)}
+    assert "public/incidents/i003/index.html" in moved
+    assert "public/incidents/i004/index.html" not in moved
+    assert len(moved) < len(after) // 4, sorted(moved)
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_publishing_that_fails_halfway_puts_every_file_back(tmp_path, monkeypatch):
+    """A file may take a folder's place and the reverse; an error after some moves (a full
+    disk, a file another program holds) rolls back to the previous output exactly."""
+    out, staging = tmp_path / "out", tmp_path / ".out.staging"
+    previous = {MARKER: b"m", "a": b"file a", "b/c": b"c", "d/e": b"old e", "gone/x": b"x", "same": b"s"}
+    new = {
+        MARKER: b"m",
+        "a/inside": b"a is a folder now",
+        "b": b"b is a file now",
+        "d/e": b"new e",
+        "f": b"f",
+    }
+    for root, files in ((out, previous), (staging, new)):
+        for uri, data in files.items():
+            (root / uri).parent.mkdir(parents=True, exist_ok=True)
+            (root / uri).write_bytes(data)
+    real_replace, moves = os.replace, []
+
+    def failing_replace(source, target):
+        moves.append(target)
+        if len(moves) == 6:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(SiteError) as error:
+        output_module.publish(staging, out, {"same"}, output_module.survey(out)[0])
+    assert "No space left on device" in str(error.value.problems[0].message)
+    assert _tree(out) == previous
+    assert not (tmp_path / ".out.journal").exists() and not (tmp_path / ".out.undo").exists()
+
+    monkeypatch.setattr(os, "replace", real_replace)
+    shutil.rmtree(staging)  # a failed build's staging folder goes; the next build writes its own
+    for uri, data in new.items():
+        (staging / uri).parent.mkdir(parents=True, exist_ok=True)
+        (staging / uri).write_bytes(data)
+    output_module.publish(staging, out, {"same"}, output_module.survey(out)[0])
+    assert _tree(out) == {**new, "same": b"s"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_statusgens_working_names_beside_the_output_are_never_taken_from_the_user(make_site, build, capsys):
+    site = make_site(many_incidents(2))
+    out = build(site)
+    undo, journal = out.parent / ".out.undo", out.parent / ".out.journal"
+    undo.mkdir()
+    (undo / "notes.txt").write_text("mine")
+    journal.write_text("my journal")
+    (site / "content/incidents/i001/b.md").write_text(incident("2026-02-02T09:00:00Z", "resolved", "Done."))
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 1
+    err = capsys.readouterr().err
+    assert f"{undo}:1: this folder is in the way of statusgen's own working folder" in err
+    assert f"{journal}:1: this file is in the way of statusgen's own journal" in err
+    assert (undo / "notes.txt").read_text() == "mine" and journal.read_text() == "my journal"
+
+
+def test_a_symbolic_link_inside_the_output_is_dropped_never_followed(make_site, build, tmp_path):
+    """A link put in the output (by hand, or by a tampered CI cache) is neither read through
+    (its target's bytes are not taken as a page's) nor written through; the build replaces it."""
+    site = make_site(many_incidents(3))
+    out = build(site)
+    outside = tmp_path / "outside"
+    shutil.copytree(out / "public/incidents/i001", outside)
+    target = outside / "index.html"
+    before = (target.stat().st_ino, target.read_bytes())
+    shutil.rmtree(out / "public/incidents/i001")
+    (out / "public/incidents/i001").symlink_to(outside)
+    (out / "strategic/index.html").unlink()
+    (out / "strategic/index.html").symlink_to(target)
+    build(site, out)
+    assert (target.stat().st_ino, target.read_bytes()) == before
+    assert (
+        not (out / "public/incidents/i001").is_symlink() and not (out / "strategic/index.html").is_symlink()
+    )
+    assert tree_bytes(out) == tree_bytes(build(site, tmp_path / "cold"))
+
+
+def test_a_journal_that_is_not_statusgens_is_refused_with_one_line(make_site, build, capsys):
+    site = make_site(many_incidents(2))
+    out = build(site)
+    journal = out.parent / ".out.journal"
+    journal.write_text('{"statusgen": "output journal", "put": ["../../x"], "replace": [], "drop": []}')
+    assert main(["build", "--site", str(site), "--out", str(out), "--now", NOW]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{journal}:1: this file is in the way of statusgen's own journal" in err and "Traceback" not in err
+    )

@@ -59,6 +59,16 @@ def sla_urls(example_sla_out: Path) -> Iterator[list[str]]:
         yield [f"{url}{sla_audience(example_sla_out)}/{path}" for path in SLA_PAGES]
 
 
+@pytest.fixture(scope="module")
+def german_urls(example_de: tuple[Path, Path]) -> Iterator[list[str]]:
+    """The key pages of the example in German (public, and the SLA audience's open incident)."""
+    out = example_de[1]
+    with serve(out) as url:
+        yield [f"{url}public/{path}" for path in PAGES] + [
+            f"{url}{sla_audience(out)}/{path}" for path in SLA_PAGES
+        ]
+
+
 def describe(violation: dict[str, Any]) -> str:
     nodes = "\n".join(
         f"      {' '.join(node['target'])}: {node['failureSummary']}" for node in violation["nodes"][:5]
@@ -68,7 +78,7 @@ def describe(violation: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
-def test_no_wcag_violations(browser, site_url, sla_urls, scheme, width):
+def test_no_wcag_violations(browser, site_url, sla_urls, german_urls, scheme, width):
     axe_source = AXE_JS.read_text(encoding="utf-8")
     context = browser.new_context(
         viewport={"width": width, "height": 900}, color_scheme=scheme, java_script_enabled=True
@@ -76,7 +86,11 @@ def test_no_wcag_violations(browser, site_url, sla_urls, scheme, width):
     page = context.new_page()
     failures = []
     try:
-        urls = [f"{site_url}{audience}/{path}" for audience in AUDIENCES for path in PAGES] + sla_urls
+        urls = (
+            [f"{site_url}{audience}/{path}" for audience in AUDIENCES for path in PAGES]
+            + sla_urls
+            + german_urls
+        )
         for address in urls:
             where = address.split("/", 3)[3]  # <audience>/<path>
             response = page.goto(address)

@@ -45,7 +45,7 @@ curl --retry 5 https://api.example.com/
 
 
 def test_every_file_of_every_audience_has_no_vnu_error(
-    example_out, example_sla_out, make_site, build, tmp_path
+    example_out, example_sla_out, example_de, make_site, build, tmp_path
 ):
     rich = make_site(
         {
@@ -64,7 +64,14 @@ def test_every_file_of_every_audience_has_no_vnu_error(
     empty.mkdir()
     (empty / "site.yml").write_text(EMPTY_SITE, encoding="utf-8")
     # example_sla_out: the example with its SLA report (sla/ and the open incident's SLA cost).
-    trees = [example_out, example_sla_out, build(rich, tmp_path / "rich"), build(empty, tmp_path / "empty")]
+    # example_de: the example in German (``language: de``).
+    trees = [
+        example_out,
+        example_sla_out,
+        example_de[1],
+        build(rich, tmp_path / "rich"),
+        build(empty, tmp_path / "empty"),
+    ]
     files: list[Path] = []
     for out in trees:
         for tree in sorted(p for p in out.iterdir() if p.is_dir()):

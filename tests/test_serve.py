@@ -208,6 +208,90 @@ def test_a_broken_edit_keeps_the_last_good_site_and_reports_every_problem(make_s
     assert live.trees["public"] == good
 
 
+@pytest.fixture
+def loaded_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The folders a full load parsed (not taken from the item cache)."""
+    import generator.build
+
+    calls: list[str] = []
+    original = generator.build.load_folder
+
+    def spy(folder, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(folder.id)
+        return original(folder, *args, **kwargs)
+
+    monkeypatch.setattr(generator.build, "load_folder", spy)
+    return calls
+
+
+def test_a_start_from_the_kept_cache_parses_no_folder_and_renders_pages_only_when_asked(
+    make_site, build, tmp_path, rendered_items, loaded_folders
+):
+    site = make_site(FILES)
+    assert LiveSite(site, NOW).rebuild().full  # a first start: parses every folder, keeps them
+    assert sorted(loaded_folders) == sorted({path.split("/")[2] for path in FILES})
+    loaded_folders.clear()
+    rendered_items.clear()
+    live = LiveSite(site, NOW)
+    assert live.rebuild().full and not live.problems
+    assert loaded_folders == []
+    # Rendered at once: the newest incident and window of each audience, to show a theme's mistakes.
+    assert sorted(rendered_items) == [
+        "public:incidents/2026-11-20-api-errors/",
+        "public:maintenance/2026-12-03-db/",
+        "strategic:incidents/2026-11-26-strategic-only/",
+        "strategic:maintenance/2026-12-03-db/",
+    ]
+    rendered_items.clear()
+    page = "incidents/2026-10-05-slow-web/index.html"
+    assert not live.trees["public"].rendered(page)
+    assert b"Slow web" in live.trees["public"][page]
+    assert b"Slow web" in live.trees["public"][page]
+    assert rendered_items == ["public:incidents/2026-10-05-slow-web/"]  # once, then kept
+    assert live.trees == full_trees(site, tmp_path, build)
+
+
+def test_a_site_yml_change_reparses_folders_only_when_loading_reads_what_changed(
+    make_site, build, tmp_path, loaded_folders
+):
+    site = make_site(FILES)
+    live = LiveSite(site, NOW)
+    live.rebuild()
+    config = site / "site.yml"
+    loaded_folders.clear()
+    config.write_text(config.read_text().replace("title: Example Status", "title: Renamed Status"))
+    assert live.rebuild([config]).full and not live.problems
+    assert loaded_folders == []  # the title is only shown: every folder comes from the item cache
+    assert live.trees == full_trees(site, tmp_path, build)
+    loaded_folders.clear()
+    support = "  - id: support\n    title: Support\n    base_url: https://support.example.com/\n"
+    config.write_text(config.read_text() + support)
+    assert live.rebuild([config]).full and not live.problems
+    # Who reads what is decided as folders load: every folder is read anew.
+    assert sorted(loaded_folders) == sorted({path.split("/")[2] for path in FILES})
+    assert live.trees == full_trees(site, tmp_path / "support", build)
+
+
+def test_an_edit_carries_over_every_page_it_does_not_touch(make_site, rendered_items):
+    site = make_site(FILES)
+    live = LiveSite(site, NOW)
+    live.rebuild()
+    pages = ["incidents/2026-10-05-slow-web/index.html", "incidents/2026-09-01-cdn/index.html"]
+    before = {page: live.trees["public"][page] for page in pages}
+    rendered_items.clear()
+    edited = site / "content/incidents/2026-10-05-slow-web/b.md"
+    edited.write_text(incident("2026-10-05T10:00:00Z", "resolved", "Done, for good."))
+    rebuild(live, edited)
+    assert rendered_items == [
+        "public:incidents/2026-10-05-slow-web/",
+        "strategic:incidents/2026-10-05-slow-web/",
+    ]  # the edited item's pages, at once
+    assert live.trees["public"].rendered(pages[1])
+    assert live.trees["public"][pages[1]] is before[pages[1]]
+    assert b"Done, for good." in live.trees["public"][pages[0]]
+    assert len(rendered_items) == 2
+
+
 # ---- the HTTP server ------------------------------------------------------------------------------
 
 
@@ -508,6 +592,35 @@ def test_a_template_that_raises_is_a_problem_and_the_preview_recovers(make_site)
     result = live.rebuild([template])
     assert result.problems == [] and result.full
     assert b"<title>Fixed</title>" in live.trees["public"]["incidents/2026-10-05-slow-web/index.html"]
+
+
+def test_a_page_that_fails_when_asked_for_is_a_problem_shown_on_every_page_until_fixed(serve):
+    preview = serve()
+    site = preview.live.site_dir
+    template = site / "themes/default/templates/incident.html"
+    template.parent.mkdir(parents=True)
+    generation = preview.live.generation
+    # Fails only on an old incident's page, which no rebuild renders until it is asked for.
+    template.write_text(
+        '{% extends "default/incident.html" %}{% block title %}'
+        '{% if item.id == "2026-09-01-cdn" %}{{ "%d"|format("x") }}{% endif %}{% endblock %}'
+    )
+    wait_for(lambda: preview.live.generation > generation)
+    assert not preview.live.problems
+    response = fetch(preview, "/public/incidents/2026-09-01-cdn/")
+    assert response.status == 500
+    status = json.loads(fetch(preview, "/_statusgen/status.json").body)
+    [problem] = status["problems"]
+    assert problem.startswith("themes/default/templates/incident.html:1: ")
+    for page in ("/public/", "/public/incidents/2026-10-05-slow-web/"):
+        overlay = BeautifulSoup(fetch(preview, page).body, "html.parser").find(id="statusgen-problems")
+        assert [li.get_text() for li in overlay.find_all("li")] == status["problems"]
+    generation = preview.live.generation
+    template.write_text('{% extends "default/incident.html" %}{% block title %}Fixed{% endblock %}')
+    wait_for(lambda: preview.live.generation > generation)
+    response = fetch(preview, "/public/incidents/2026-09-01-cdn/")
+    assert response.status == 200 and b"<title>Fixed</title>" in response.body
+    assert BeautifulSoup(response.body, "html.parser").find(id="statusgen-problems") is None
 
 
 def test_a_broken_link_as_incident_folder_is_a_problem_not_a_deletion(make_site):

@@ -20,6 +20,7 @@ from generator.authoring.scaffold import PLACEHOLDER_OWNER, STARTER
 from generator.config import CONFIG_NAME, SiteConfig
 from generator.errors import Problem
 from generator.notify.channels import secret_warnings
+from generator.render.theme import site_tables
 from generator.yamlsource import SourceError, YamlList, YamlMap, load_yaml, read_text
 
 REQUIREMENTS = "requirements.txt"
@@ -38,6 +39,7 @@ def setup_warnings(site_dir: Path, config: SiteConfig, running: str = __version_
             *placeholder_urls(site_dir, config),
             *requirement_warnings(site_dir, running),
             *secret_warnings(channels, CONFIG_NAME),
+            *site_tables(config, site_dir).warnings,  # languages without a table, phrases missing
         ]
     )
 

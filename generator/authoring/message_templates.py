@@ -58,7 +58,7 @@ class MessageTemplate:
     kind: Kind
     status: str
     impact: str | None
-    audience: str | None
+    audiences: tuple[str, ...]  # who its updates are for (front matter audience:); empty: everyone
     body: str
     version: str  # hash of everything but the approval itself
     approved_by: str | None = None
@@ -120,7 +120,7 @@ def _template(
         kind=kind,
         status=status,
         impact=_optional(front, "impact"),
-        audience=_optional(front, "audience"),
+        audiences=_audiences(front),
         body=body,
         version=template_version(front, body),
         approved_by=_optional(front, "approved_by"),
@@ -161,10 +161,17 @@ def _default_problems(path: Path, front: YamlMap, config: SiteConfig, problems: 
     if impact is not None and impact not in IMPACTS:
         problems.add(path, front.line_of("impact"), one_of(impact, IMPACTS, "impact"))
     audience = front.get("audience")
-    if audience is not None and config.audience(str(audience)) is None:
-        problems.add(
-            path, front.line_of("audience"), one_of(audience, [a.id for a in config.audiences], "audience")
-        )
+    if audience is None:
+        return
+    listed = audience if isinstance(audience, list) else [audience]
+    if not listed or not all(isinstance(a, str) for a in listed):
+        problems.add(path, front.line_of("audience"), "'audience' must be an audience id or a list of ids")
+        return
+    for name in listed:
+        if config.audience(name) is None:
+            problems.add(
+                path, front.line_of("audience"), one_of(name, [a.id for a in config.audiences], "audience")
+            )
 
 
 def _placeholder_problems(path: Path, body: str, body_line: int, problems: Problems) -> None:
@@ -188,6 +195,12 @@ def _approved_on(path: Path, front: YamlMap, problems: Problems) -> date | None:
     except ValueError:
         problems.add(path, front.line_of("approved_on"), "'approved_on' must be a date like 2026-11-27")
         return None
+
+
+def _audiences(front: YamlMap) -> tuple[str, ...]:
+    audience = front.get("audience")
+    listed = audience if isinstance(audience, list) else [audience] if audience else []
+    return tuple(dict.fromkeys(str(a) for a in listed))
 
 
 def _optional(front: YamlMap, key: str) -> str | None:

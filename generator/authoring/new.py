@@ -26,9 +26,10 @@ from generator.config import SLUG, SiteConfig, load_config
 from generator.content import CONTENT_DIRS, Folder, load_folder, split_front_matter
 from generator.dates import human_time, iso, parse_timestamp
 from generator.errors import Problem, Problems, SiteError, one_of
+from generator.i18n import Translator
 from generator.markup import TODO, render_markdown
 from generator.model import IMPACTS, INCIDENT_STATUSES, KIND_DIRS, MAINTENANCE_STATUSES, Item, Kind
-from generator.status import IMPACT_LABELS, STATUS_LABELS
+from generator.render.theme import site_tables
 
 
 @dataclass
@@ -84,7 +85,8 @@ def create(site_dir: Path, request: Request, now: datetime) -> Written:
     folder, twin = _folder(site_dir, kind, request, current, fields, moment, config)
     path = _free_path(folder, f"{_local(moment, config).strftime('%Y-%m-%dT%H%M')}-{status}")
     front = {"date": _local(moment, config).isoformat(timespec="seconds"), "status": status, **fields}
-    values = _placeholders(config, kind, status, moment, front, current)
+    words = site_tables(config, site_dir).translator(config.language)  # content's language: the site's
+    values = _placeholders(config, kind, status, moment, front, current, words)
     if template:
         front["template"] = template.name
         front["template_version"] = template.version
@@ -372,13 +374,20 @@ def _window_fields(
 def _audience_field(
     request: Request, template: MessageTemplate | None, config: SiteConfig, problems: Problems
 ) -> dict[str, object]:
-    """The audience asked for, or the template's; none: visible to every audience."""
-    audience = request.audience or (template.audience if template else None)
-    if not audience:
+    """The audiences asked for (comma separated), or the template's; none: visible to every
+    audience. One audience is written as its id, several as a list, as a writer would."""
+    if request.audience is not None:
+        ids = list(dict.fromkeys(part for part in re.split(r"[,\s]+", request.audience) if part))
+        if not ids:  # fail closed: an empty list (unset variables?) must not make it public
+            problems.add("--audience", 0, "no audience id given; write e.g. --audience strategic")
+        for audience in ids:
+            if config.audience(audience) is None:
+                problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))
+    else:
+        ids = list(template.audiences) if template else []
+    if not ids:
         return {}
-    if config.audience(audience) is None:
-        problems.add("--audience", 0, one_of(audience, [a.id for a in config.audiences], "audience"))
-    return {"audience": audience}
+    return {"audience": ids[0] if len(ids) == 1 else ids}
 
 
 def _folder(
@@ -442,10 +451,10 @@ def _local(moment: datetime, config: SiteConfig) -> datetime:
     return moment.astimezone(config.timezone)
 
 
-def _time_element(moment: datetime, zone: tzinfo) -> str:
+def _time_element(moment: datetime, zone: tzinfo, t: Translator) -> str:
     """A time written into an update's text: in the site's zone, labelled, and in a ``<time>``
     element so that the reader's-time-zone script converts it like every other time."""
-    return f'<time datetime="{iso(moment)}">{human_time(moment, zone)}</time>'
+    return f'<time datetime="{iso(moment)}">{t.when(moment, zone)}</time>'
 
 
 def _placeholders(
@@ -455,12 +464,14 @@ def _placeholders(
     moment: datetime,
     front: dict[str, object],
     current: Item | None,
+    t: Translator,
 ) -> dict[str, str]:
     """Values for a template's placeholders, from the new file and the incident so far: only
     from the updates that every reader of the new file may read, or a restricted update's
     title, components or times would be copied into text its readers do not include."""
     audience = front.get("audience")
-    readers = readers_of(config, [str(audience)]) if audience else everyone(config)
+    listed = audience if isinstance(audience, list) else [audience] if audience else []
+    readers = readers_of(config, [str(a) for a in listed]) if listed else everyone(config)
     seen = [update for update in (current.updates if current else ()) if readers <= update.readers]
 
     def latest(key: str) -> object:
@@ -483,19 +494,15 @@ def _placeholders(
     start = seen[0].date if seen and kind == "incident" else moment
     return {
         "title": str(latest("title") or ""),
-        "components": _and_list([names.get(str(c), str(c)) for c in components]),
-        "impact": IMPACT_LABELS.get(str(latest("impact")), ""),
-        "status": STATUS_LABELS[status],
-        "date": _time_element(moment, zone),
-        "start": _time_element(_as_time(starts, config) if starts else start, zone),
-        "end": _time_element(_as_time(ends, config), zone) if ends else "",
-        "next_update": _time_element(moment + timedelta(minutes=30), zone),
+        "components": t.join([names.get(str(c), str(c)) for c in components]),
+        "impact": t(f"impact.{latest('impact')}") if latest("impact") in IMPACTS else "",
+        "status": t(f"status.{status}"),
+        "date": _time_element(moment, zone, t),
+        "start": _time_element(_as_time(starts, config) if starts else start, zone, t),
+        "end": _time_element(_as_time(ends, config), zone, t) if ends else "",
+        "next_update": _time_element(moment + timedelta(minutes=30), zone, t),
         "site": config.title,
     }
-
-
-def _and_list(words: list[str]) -> str:
-    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _as_list(value: object) -> list[object]:

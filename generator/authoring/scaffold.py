@@ -23,7 +23,10 @@ _RENAMES = {
     "dot-gitlab-ci.yml": ".gitlab-ci.yml",
     "dot-pre-commit-config.yaml": ".pre-commit-config.yaml",
 }
-_EXAMPLE = """\
+# Starter files in other languages (site.yml and the message templates), over the English ones.
+LANGUAGES = STARTER / "languages"
+_EXAMPLES = {
+    "en": """\
 ---
 date: {date}
 status: resolved
@@ -33,13 +36,33 @@ components: []
 ---
 This page shows the current status of our services, incidents as they happen, and scheduled
 maintenance. Subscribe to the Atom or RSS feed to hear about updates.
-"""
+""",
+    "de": """\
+---
+date: {date}
+status: resolved
+title: Unsere Statusseite ist online
+impact: none
+components: []
+---
+Diese Seite zeigt den aktuellen Status unserer Dienste, Störungen, sobald sie auftreten, und
+geplante Wartungen. Abonnieren Sie den Atom- oder RSS-Feed, um über neue Meldungen informiert zu
+werden.
+""",
+}
+_EXAMPLE_TITLES = tuple(f"title: {text.split('title: ')[1].splitlines()[0]}" for text in _EXAMPLES.values())
+
+
+def starter_languages() -> list[str]:
+    """The languages `init --language` writes a starter in."""
+    return sorted(["en", *(p.name for p in LANGUAGES.iterdir() if p.is_dir())])
 
 
 def leftover_example(site_dir: Path) -> Path | None:
     """The example incident `init` wrote, if it is still there unchanged in its first lines."""
     for path in sorted(site_dir.glob("content/incidents/*-status-page-live/01-resolved.md")):
-        if "title: Our status page is live" in path.read_text(encoding="utf-8", errors="replace"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if any(title in text for title in _EXAMPLE_TITLES):
             return path.parent
     return None
 
@@ -80,13 +103,19 @@ def installed_requirement() -> tuple[str, str]:
     return requirement(__version__, direct_url)
 
 
-def init_site(target: Path, title: str, now: datetime) -> list[Path]:
-    """Write the starter site into target; refuses if any of its files exists already."""
+def init_site(target: Path, title: str, now: datetime, language: str = "en") -> list[Path]:
+    """Write the starter site into target, in ``language`` (one of ``starter_languages()``: its
+    site.yml, message templates and example); refuses if any of its files exists already."""
     planned = {
         target / _destination(path.relative_to(STARTER)): path
         for path in sorted(STARTER.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
+        if path.is_file() and "__pycache__" not in path.parts and LANGUAGES not in path.parents
     }
+    own = LANGUAGES / language
+    if language != "en":
+        planned.update(
+            {target / path.relative_to(own): path for path in sorted(own.rglob("*")) if path.is_file()}
+        )
     example_day = now.strftime("%Y-%m-%d")
     example = target / "content" / "incidents" / f"{example_day}-status-page-live" / "01-resolved.md"
     existing = [path for path in (*planned, example) if path.exists()]
@@ -107,7 +136,7 @@ def init_site(target: Path, title: str, now: datetime) -> list[Path]:
         destination.write_text(text, encoding="utf-8")
     example.parent.mkdir(parents=True, exist_ok=True)
     stamp = (now - timedelta(minutes=1)).replace(microsecond=0).isoformat()
-    example.write_text(_EXAMPLE.format(date=stamp), encoding="utf-8")
+    example.write_text(_EXAMPLES[language].format(date=stamp), encoding="utf-8")
     return sorted([*planned, example])
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from generator.errors import Problem, Problems, one_of
 from generator.yamlsource import YamlList, YamlMap
@@ -37,6 +37,25 @@ _DOLLAR = re.compile(r"\$(?!\{[A-Za-z_][A-Za-z0-9_]*\})")  # a $ that does not s
 # A literal token: 16 or more letters, digits, - or _, with both letters and digits in them.
 _TOKEN = re.compile(r"(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{16,}")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# A query (or fragment) parameter named like a credential (?pass=, &token=, ?sig=, #accessToken=,
+# ?client_secret=): its value is a secret whatever it looks like (short, all letters, base64).
+_PARAMETER = re.compile(r"([?&;#])([^=&;#?/]+)=([^&#;]*)")
+_SECRET_WORDS = frozenset(
+    "pass password passwd passphrase pwd token tokens secret key apikey sig signature auth "
+    "authorization bearer jwt hmac credential credentials".split()
+)
+_SECRET_NAMES = frozenset({"code"})  # Azure Functions' ?code=: secret alone, not in lang_code
+
+
+def _secret_name(name: str) -> bool:
+    words = re.findall(r"[a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", unquote(name)).lower())
+    if not words:
+        return False
+    return (
+        "".join(words) in _SECRET_NAMES
+        or words[-1] in _SECRET_WORDS
+        or words[-1].rstrip("0123456789") in _SECRET_WORDS
+    )
 
 
 @dataclass(frozen=True)
@@ -118,10 +137,19 @@ def _split_authority(rest: str) -> tuple[str, str]:
 
 
 def _hide_tokens(text: str) -> str:
+    text = _PARAMETER.sub(
+        lambda found: f"{found.group(1)}{found.group(2)}=***" if _literal_secret(found) else found.group(0),
+        text,
+    )
     parts = VARIABLE.split(text)  # odd indexes are variable names
     return "".join(
         f"${{{part}}}" if index % 2 else _TOKEN.sub("***", part) for index, part in enumerate(parts)
     )
+
+
+def _literal_secret(parameter: re.Match[str]) -> bool:
+    value = parameter.group(3)
+    return bool(value) and _secret_name(parameter.group(2)) and not _only_variables(value)
 
 
 def _only_variables(text: str) -> bool:
@@ -136,6 +164,9 @@ def literal_secrets(url: str) -> str:
         return "holds a password"
     if _TOKEN.search(VARIABLE.sub("", url)):
         return "holds what looks like a token"
+    for found in _PARAMETER.finditer(url):
+        if _literal_secret(found):
+            return f"holds a literal {found.group(2)}= value"
     return ""
 
 
@@ -250,6 +281,26 @@ def unknown_components(
         for cid in channel.components
         if cid not in component_ids
     ]
+
+
+def shared_channels(channels_by_audience: dict[str, tuple[Channel, ...]], path: str) -> list[Problem]:
+    """A channel listed under two audiences gets both audiences' messages, so its readers would
+    read what one of the two may not (or, where one includes the other, every message twice)."""
+    first: dict[str, str] = {}
+    problems = []
+    for audience, channels in channels_by_audience.items():
+        for channel in channels:
+            owner = first.setdefault(channel.identity, audience)
+            if owner != audience:
+                problems.append(
+                    Problem(
+                        path,
+                        channel.line,
+                        f"this channel is also listed under {owner}: its readers would get both "
+                        f"{owner}'s and {audience}'s messages; list each channel under one audience",
+                    )
+                )
+    return problems
 
 
 def secret_warnings(channels_by_audience: dict[str, tuple[Channel, ...]], path: str) -> list[Problem]:

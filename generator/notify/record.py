@@ -30,6 +30,9 @@ except ImportError:  # Windows: CI's one-run-at-a-time keeps runs apart
     fcntl = None  # type: ignore[assignment]
 
 RECORD_FILE = f"{CACHE_DIR}/notified.json"
+# 2: digests of what an event tells (message.event_digest); version 1's were of the message's
+# words, which a new component name or language changes, so they are read as "" (unknown).
+RECORD_VERSION = 2
 KEEP = timedelta(days=30)  # entries this much older than the horizon can never be sent again
 
 
@@ -59,7 +62,7 @@ class Record:
         """Write it whole, atomically; entries too old ever to be sent again are dropped."""
         oldest = iso(horizon - KEEP)
         data: dict[str, Any] = {
-            "version": 1,
+            "version": RECORD_VERSION,
             "sent": {
                 audience: {
                     channel: {
@@ -93,12 +96,12 @@ def load_record(path: Path) -> Record:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         record = Record(path)
+        current = data.get("version") == RECORD_VERSION
         for audience, channels in data["sent"].items():
             for channel, events in channels.items():
                 for event, s in events.items():
-                    record.put(
-                        audience, channel, event, Sent(str(s["digest"]), str(s["time"]), str(s["sent"]))
-                    )
+                    digest = str(s["digest"]) if current else ""
+                    record.put(audience, channel, event, Sent(digest, str(s["time"]), str(s["sent"])))
         return record
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise RecordError(

@@ -8,7 +8,7 @@ missed is retried on the next run, because only what was delivered is recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +25,7 @@ from generator.notify.deliver import DeliveryError, deliver
 from generator.notify.events import Event, audience_events
 from generator.notify.message import Message, message, statuspage_body
 from generator.notify.record import Record, Sent
+from generator.render.theme import site_tables
 from generator.rendercache import RenderCache
 
 Group = Literal["before", "after", "all"]
@@ -58,6 +59,7 @@ class Notification:
     now: datetime
     plans: list[ChannelPlan]
     warnings: list[Problem]
+    upgraded: int = 0  # record entries of an older statusgen given this one's digests (saved by send)
 
 
 def plan_site(
@@ -82,8 +84,11 @@ def plan_site(
         items=ItemCache(site_dir),  # read, never written (as check): the build keeps it
     )
     config = site.config
+    tables = site_tables(config, site_dir)
     plans = []
+    upgraded = 0
     for audience in config.audiences:
+        words = tables.translator(audience.language)  # each audience is told in its own language
         if not audience.notify or group != "all" and audience.notify_before_deploy != (group == "before"):
             continue
         events = audience_events(site, audience, moment, since)
@@ -92,22 +97,28 @@ def plan_site(
             for event in events:
                 if not channel.wants(event.kind, event.item.component_ids):
                     continue
-                said = message(event, config)
+                said = message(event, config, words)
                 prior = record.get(audience.id, channel.identity, event.id)
-                if prior and prior.digest != said.digest and not corrections:
-                    plan.edited += 1
+                if prior and not prior.digest:  # an older record's: taken as unchanged, and upgraded
+                    record.put(audience.id, channel.identity, event.id, replace(prior, digest=said.digest))
+                    upgraded += 1
                     continue
                 if prior and prior.digest == said.digest:
                     continue
-                shown = said.corrected(prior.sent) if prior else said
+                if prior and not corrections:
+                    plan.edited += 1
+                    continue
+                shown = said.corrected(prior.sent, words) if prior else said
                 payload = statuspage_body(event) if channel.kind == "webhook" else None
                 plan.outbound.append(Outbound(event, shown, said.digest, payload))
             plans.append(plan)
-    return Notification(site, moment, plans, setup_warnings(site_dir, config) + unfinished)
+    return Notification(site, moment, plans, setup_warnings(site_dir, config) + unfinished, upgraded)
 
 
 def send(notification: Notification, record: Record, since: timedelta, environ: Mapping[str, str]) -> None:
     """Deliver every plan's messages in order; record each one as soon as it is delivered."""
+    if notification.upgraded:
+        record.save(notification.now - since)
     for plan in notification.plans:
         for out in plan.outbound:
             try:

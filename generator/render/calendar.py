@@ -11,27 +11,28 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
 
-from generator.audience import ItemView, SiteView
+from generator.audience import ItemView, SiteView, joined_html
+from generator.i18n import Translator
 from generator.render.api import plain_text
 
 CALENDAR = "maintenance.ics"
 
 
-def render_calendar(view: SiteView) -> dict[str, bytes]:
+def render_calendar(view: SiteView, t: Translator) -> dict[str, bytes]:
     calendar = Calendar()
     calendar.add("prodid", "-//statusgen//maintenance windows//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{view.config.title}: maintenance")
+    calendar.add("x-wr-calname", t("calendar.name", title=view.config.title))
     host = urlsplit(view.audience.base_url).hostname or "statusgen"
     names = {c.id: c.name for c in view.config.components}
     for item in sorted(view.maintenances, key=lambda m: m.id):
         if item.starts and item.ends:
-            calendar.add_component(_event(item, view, host, names))
+            calendar.add_component(_event(item, view, host, names, t))
     return {CALENDAR: calendar.to_ical()}
 
 
-def _event(item: ItemView, view: SiteView, host: str, names: dict[str, str]) -> Event:
+def _event(item: ItemView, view: SiteView, host: str, names: dict[str, str], t: Translator) -> Event:
     event = Event()
     # Each audience sees its own version of a window: one UID per audience keeps them apart.
     event.add("uid", f"maintenance-{item.id}-{view.audience.id}@{host}")
@@ -41,9 +42,9 @@ def _event(item: ItemView, view: SiteView, host: str, names: dict[str, str]) -> 
     event.add("dtend", _utc(item.ends))
     event.add("summary", item.title)
     affected = ", ".join(names.get(cid, cid) for cid, _ in item.components)
-    description = plain_text(item.latest.body_html)
+    description = plain_text(joined_html(item.latest.body, t.only))
     if affected:
-        description = f"Affected: {affected}\n\n{description}".strip()
+        description = f"{t('calendar.affected', names=affected)}\n\n{description}".strip()
     event.add("description", description)
     event.add("url", view.audience.base_url + item.uri)
     event.add("status", "CANCELLED" if item.status == "cancelled" else "CONFIRMED")

@@ -10,10 +10,9 @@ from datetime import datetime, timezone
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
-from generator.audience import ItemView, SiteView, UpdateView
-from generator.dates import human_time
+from generator.audience import ItemView, SiteView, UpdateView, joined_html
+from generator.i18n import Translator
 from generator.markup import absolute_links
-from generator.status import IMPACT_LABELS, STATUS_LABELS
 
 FEEDS = {"atom": "history.atom", "rss": "history.rss"}
 MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
@@ -40,7 +39,7 @@ def by_activity(items: Iterable[ItemView]) -> list[ItemView]:
 
 
 def feed_entries(
-    view: SiteView, component_id: str | None = None, items: list[ItemView] | None = None
+    view: SiteView, t: Translator, component_id: str | None = None, items: list[ItemView] | None = None
 ) -> list[Entry]:
     """Every visible update and postmortem (of one component, if given), newest first, capped.
 
@@ -79,38 +78,35 @@ def feed_entries(
     for date, link, item, maybe_update in sorted(best, key=lambda c: c[:2], reverse=True):
         if maybe_update is None:
             assert item.postmortem is not None
-            entries.append(
-                Entry(link, f"{item.postmortem.title}: {item.title}", date, item.postmortem.body_html)
-            )
+            title = t("feed.postmortem", postmortem=item.postmortem.title, title=item.title)
+            entries.append(Entry(link, title, date, joined_html(item.postmortem.body, t.only)))
         else:
             entries.append(
                 Entry(
                     link,
-                    f"{_status_label(maybe_update)}: {maybe_update.title}",
+                    f"{_status_label(maybe_update, t)}: {maybe_update.title}",
                     date,
-                    _facts(item, maybe_update, view, names) + maybe_update.body_html,
+                    _facts(item, maybe_update, view, names, t) + joined_html(maybe_update.body, t.only),
                 )
             )
     return entries
 
 
-def _status_label(update: UpdateView) -> str:
+def _status_label(update: UpdateView, t: Translator) -> str:
     """'Reopened' for an update that opens the incident again in this view, else its status."""
-    return "Reopened" if update.reopened else STATUS_LABELS[update.status]
+    return t("status.reopened") if update.reopened else t(f"status.{update.status}")
 
 
-def _facts(item: ItemView, update: UpdateView, view: SiteView, names: dict[str, str]) -> str:
+def _facts(item: ItemView, update: UpdateView, view: SiteView, names: dict[str, str], t: Translator) -> str:
     """A first line with what a reader needs without opening the page: impact or window, components."""
     facts = []
+    zone = view.config.timezone
     if item.kind == "maintenance" and update.starts and update.ends:
-        facts.append(
-            f"Window: {human_time(update.starts, view.config.timezone)} – "
-            f"{human_time(update.ends, view.config.timezone)}"
-        )
+        facts.append(t("feed.window", starts=t.when(update.starts, zone), ends=t.when(update.ends, zone)))
     elif update.impact:
-        facts.append(f"Impact: {IMPACT_LABELS[update.impact]}")
+        facts.append(t("feed.impact", impact=t(f"impact.{update.impact}")))
     if update.components:
-        facts.append("Affected: " + ", ".join(names[cid] for cid, _ in update.components))
+        facts.append(t("feed.affected", names=", ".join(names[cid] for cid, _ in update.components)))
     return f"<p>{escape(' · '.join(facts))}</p>\n" if facts else ""
 
 
@@ -119,13 +115,13 @@ def component_feed_uris(component_id: str) -> dict[str, str]:
 
 
 def render_feeds(
-    view: SiteView, component_id: str | None = None, items: list[ItemView] | None = None
+    view: SiteView, t: Translator, component_id: str | None = None, items: list[ItemView] | None = None
 ) -> dict[str, bytes]:
     """history.atom and history.rss: of the whole page, or of one component's updates."""
     base = view.audience.base_url
     uris = component_feed_uris(component_id) if component_id else dict(FEEDS)
     page = f"{base}components/{component_id}/" if component_id else base
-    entries = feed_entries(view, component_id, items)
+    entries = feed_entries(view, t, component_id, items)
     feed = FeedGenerator()
     title = (
         view.config.title if view.audience.position == 0 else f"{view.config.title} ({view.audience.title})"
@@ -135,10 +131,10 @@ def render_feeds(
         title = f"{name} · {title}"
     feed.id(page)
     feed.title(title)
-    feed.subtitle(view.config.description or f"Incident and maintenance updates for {view.config.title}")
+    feed.subtitle(view.config.description or t("feed.subtitle", title=view.config.title))
     _author(feed, view)
     feed.link(href=page, rel="alternate", type="text/html")
-    feed.language(view.config.language)
+    feed.language(view.audience.language)
     feed.generator("statusgen")
     updated = entries[0].date if entries else _EMPTY_FEED_DATE
     feed.updated(updated)

@@ -13,13 +13,13 @@ from generator.audience import ItemView
 from generator.config import Audience
 from generator.errors import SiteError
 from generator.render.feeds import FEEDS, component_feed_uris
-from generator.render.sla import CostLine, minutes_text
+from generator.render.sla import CostLine, minutes_text, period_label
 from generator.render.sla import status as sla_status
-from generator.render.theme import template_problem
+from generator.render.theme import template_problem, translator
 from generator.render.uptime import percent_text
 from generator.render.viewfacts import ViewFacts
 from generator.sla import Period
-from generator.status import OVERALL_LABELS, grouped_components, past_days, worst
+from generator.status import grouped_components, past_days, worst
 from generator.uptime import ComponentUptime
 
 COMPONENT_HISTORY = 25  # incidents listed on a component's page
@@ -40,6 +40,9 @@ class PageRenderer:
         self.site_dir = site_dir
         self.facts = facts
         self.view = facts.view
+        # The audience's words, made once per tree: every page is given them (``t`` and the labels).
+        self.t = translator(env, self.view.audience.language)
+        self.words = {"t": self.t, **self.t.words()}
 
     def render(self, template: str, uri: str, **context: object) -> bytes:
         """A page at ``uri``. Only the shared pages are given ``now``: incident and month pages must
@@ -60,7 +63,7 @@ class PageRenderer:
     def _render(self, template: str, **context: object) -> bytes:
         """Render to bytes; a failing (site-overridden) template becomes a reported problem."""
         try:
-            return self.env.get_template(template).render(**context).encode("utf-8")
+            return self.env.get_template(template).render(**self.words, **context).encode("utf-8")
         except (
             jinja2.TemplateError,
             TypeError,
@@ -81,13 +84,13 @@ class PageRenderer:
                 now=self.view.now,
                 overall=self.facts.overall,
                 tab_state=self.facts.overall,
-                overall_text=OVERALL_LABELS[self.facts.overall],
+                overall_text=self.t(f"overall.{self.facts.overall}"),
                 groups=grouped_components(view, self.facts.states),
                 active=[i for i in view.incidents if i.active],
                 maintenance_now=[m for m in view.maintenances if m.active],
                 upcoming=upcoming,
                 days=past_days(view),
-                uptime={cid: percent_text(figure.uptime) for cid, figure in uptime.items()},
+                uptime={cid: percent_text(figure.uptime, self.t) for cid, figure in uptime.items()},
                 uptime_days=view.config.uptime.days,
             )
         }
@@ -113,19 +116,20 @@ class PageRenderer:
                 now=self.view.now,
                 tab_state=self.facts.overall,
                 report=report,
-                kinds=" and ".join(dict.fromkeys(period.kind for period in report)),
-                weight=f"{settings.partial_outage_weight:g}",
+                kinds=self.t.join([self.t(f"sla.kind.{k}") for k in dict.fromkeys(p.kind for p in report)]),
+                weight=self.t.number(f"{settings.partial_outage_weight:g}"),
                 maintenance_down=settings.maintenance_counts_as_down,
-                status=sla_status,
-                minutes=minutes_text,
-                percent_text=percent_text,
+                status=lambda row, period: sla_status(row, period, self.t),
+                period_label=lambda period: period_label(period, self.t),
+                minutes=lambda seconds: minutes_text(seconds, self.t),
+                percent_text=lambda fraction: percent_text(fraction, self.t),
             )
         }
 
     def history_index(self) -> dict[str, bytes]:
         years: dict[str, list[tuple[str, str]]] = {}
         for month, items in self.facts.months:
-            years.setdefault(month[:4], []).append((month, _count_items(items)))
+            years.setdefault(month[:4], []).append((month, self._count_items(items)))
         return {
             "history/index.html": self.render(
                 "history.html",
@@ -135,6 +139,16 @@ class PageRenderer:
                 tab_state=self.facts.overall,
             )
         }
+
+    def _count_items(self, items: list[ItemView]) -> str:
+        """'3 incidents, 1 maintenance window' for the history overview."""
+        incidents = sum(1 for item in items if item.kind == "incident")
+        windows = len(items) - incidents
+        parts = [
+            self.t.plural("history.incidents", incidents) if incidents else "",
+            self.t.plural("history.windows", windows) if windows else "",
+        ]
+        return ", ".join(p for p in parts if p)
 
     def month_pages(self, months: Iterable[str]) -> dict[str, bytes]:
         """history/<month>/index.html for the given months ("2026-11"), linked to their neighbours."""
@@ -192,7 +206,7 @@ class PageRenderer:
                 tab_state=state,
                 items=items[:COMPONENT_HISTORY],
                 uptime=uptime[component.id],
-                percent_text=percent_text,
+                percent_text=lambda fraction: percent_text(fraction, self.t),
                 component_feeds={
                     kind: name.rsplit("/", 1)[1] for kind, name in component_feed_uris(component.id).items()
                 },
@@ -203,14 +217,3 @@ class PageRenderer:
 def tree_root(audience: Audience) -> str:
     """The root-relative path an audience's tree is published at: base_url's path ("/", "/status/")."""
     return urlsplit(audience.base_url).path or "/"
-
-
-def _count_items(items: list[ItemView]) -> str:
-    """'3 incidents, 1 maintenance window' for the history overview."""
-    incidents = sum(1 for item in items if item.kind == "incident")
-    windows = len(items) - incidents
-    parts = [
-        f"{incidents} incident{'s' * (incidents != 1)}" if incidents else "",
-        f"{windows} maintenance window{'s' * (windows != 1)}" if windows else "",
-    ]
-    return ", ".join(p for p in parts if p)

@@ -9,34 +9,44 @@ from typing import Any
 
 from generator.audience import SiteView
 from generator.dates import iso
+from generator.i18n import Translator
 from generator.render.uptime import percent, percent_text
 from generator.sla import ComponentPeriod, Period
 
 
-def minutes_text(seconds: float) -> str:
+def minutes_text(seconds: float, t: Translator) -> str:
     """How pages show a downtime: "0 min", "43 min", "2 h 05 min" (rounded to the minute; under a
     minute but more than nothing, "< 1 min")."""
     if 0 < seconds < 30:
-        return "< 1 min"
+        return t("duration.less_than_a_minute")
     minutes = round(seconds / 60)
     if minutes < 120:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return t("duration.sla_minutes", minutes=minutes)
+    return t("duration.sla_hours", hours=minutes // 60, minutes=f"{minutes % 60:02d}")
 
 
-def status(row: ComponentPeriod, period: Period) -> tuple[str, str, str]:
+def period_label(period: Period, t: Translator) -> str:
+    """ "November 2026", "Q4 2026", "2026" in the reader's language."""
+    if period.kind == "month":
+        return t.date(period.first, "month")
+    if period.kind == "quarter":
+        return t("sla.quarter_label", quarter=(period.first.month - 1) // 3 + 1, year=period.first.year)
+    return str(period.first.year)
+
+
+def status(row: ComponentPeriod, period: Period, t: Translator) -> tuple[str, str, str]:
     """(class, verdict, detail): a past period met or breached its target; the current one is
     breached (its budget is spent), or projected at its rate so far to hold or not."""
     if row.breached:
-        return "breached", "Breached", ""
+        return "breached", t("sla.breached"), ""
     if not period.current:
-        return "met", "Met", ""
+        return "met", t("sla.met"), ""
     if row.projected is None:
-        return "none", "No data yet", ""
-    projected = f"projected {percent_text(1 - row.projected / row.length)}"
+        return "none", t("sla.no_data_yet"), ""
+    projected = t("sla.projected", percent=percent_text(1 - row.projected / row.length, t))
     if row.projected <= row.allowed:
-        return "met", "On track", projected
-    return "at-risk", "At risk", projected
+        return "met", t("sla.on_track"), projected
+    return "at-risk", t("sla.at_risk"), projected
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,15 @@ class CostLine:
     breached: bool
 
 
-def cost_line(period: Period, row: ComponentPeriod, seconds: float) -> CostLine:
+def cost_line(period: Period, row: ComponentPeriod, seconds: float, t: Translator) -> CostLine:
     return CostLine(
-        f"{row.component.name}: {minutes_text(seconds)} of {minutes_text(row.allowed)} allowed "
-        f"this {period.kind}",
-        "SLA breached" if row.breached else f"{minutes_text(row.left)} left",
+        t(
+            f"sla.allowed.{period.kind}",
+            component=row.component.name,
+            used=minutes_text(seconds, t),
+            allowed=minutes_text(row.allowed, t),
+        ),
+        t("sla.sla_breached") if row.breached else t("sla.left_after", minutes=minutes_text(row.left, t)),
         row.breached,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import weakref
 from importlib.resources import files
 from pathlib import Path
 
@@ -10,10 +10,11 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.config import SiteConfig
-from generator.dates import human_time, iso
+from generator.dates import iso
 from generator.errors import Problem, Problems
+from generator.i18n import Tables, Translator, load_tables
 from generator.model import PROGRESS_STEPS
-from generator.status import IMPACT_LABELS, OVERALL_LABELS, STATE_LABELS, STATUS_LABELS, TAB_COLOURS
+from generator.status import TAB_COLOURS
 
 DEFAULT_THEME = Path(str(files("generator.themes"))) / "default"
 
@@ -79,25 +80,45 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
         auto_reload=False,
     )
     zone = config.timezone
+    tables = site_tables(config, site_dir)
+    problems.extend(tables.problems)
+    # Dates and durations in the language of the page being rendered: its translator, ``t``.
     env.filters["iso"] = iso
-    env.filters["localtime"] = lambda moment: human_time(moment, zone)
-    env.filters["localdate"] = lambda day: day.strftime("%a, %b %-d, %Y")
-    env.filters["duration"] = duration
-    env.filters["month_name"] = lambda month: datetime.strptime(month, "%Y-%m").strftime("%B %Y")
-    env.globals.update(
-        state_label=STATE_LABELS,
-        overall_label=OVERALL_LABELS,
-        status_label=STATUS_LABELS,
-        impact_label=IMPACT_LABELS,
-        progress_steps=PROGRESS_STEPS,
-        tab_colours=TAB_COLOURS,
+    env.filters["localtime"] = jinja2.pass_context(lambda context, moment: _t(context).when(moment, zone))
+    env.filters["localdate"] = jinja2.pass_context(lambda context, day: _t(context).date(day))
+    env.filters["duration"] = jinja2.pass_context(
+        lambda context, start, end: _t(context).duration(start, end)
     )
+    env.filters["month_name"] = jinja2.pass_context(lambda context, month: _t(context).month(month))
+    env.globals.update(progress_steps=PROGRESS_STEPS, tab_colours=TAB_COLOURS)
+    _TABLES[env] = tables
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as error:
             problems.items.append(template_problem(error, site_dir))
     return env
+
+
+# Each environment's string tables (read once, with the templates), for the trees rendered with it.
+_TABLES: weakref.WeakKeyDictionary[jinja2.Environment, Tables] = weakref.WeakKeyDictionary()
+
+
+def site_tables(config: SiteConfig, site_dir: Path) -> Tables:
+    """The string tables of the site's theme and statusgen's, for every language its audiences use."""
+    languages = {config.language, *(audience.language for audience in config.audiences)}
+    return load_tables(theme_dirs(config, site_dir), site_dir, sorted(languages))
+
+
+def translator(env: jinja2.Environment, language: str) -> Translator:
+    """The translator for pages rendered with ``env`` in ``language``."""
+    return _TABLES[env].translator(language)
+
+
+def _t(context: jinja2.runtime.Context) -> Translator:
+    found = context["t"]
+    assert isinstance(found, Translator)
+    return found
 
 
 def _links_leaving_site(config: SiteConfig, site_dir: Path) -> list[Path]:
@@ -145,21 +166,6 @@ def template_problem(error: Exception, site_dir: Path) -> Problem:
     problems = Problems(site_dir)
     problems.add(filename, line, message)
     return problems.items[0]
-
-
-def duration(start: datetime, end: datetime | None) -> str:
-    """Human duration like '2 h 15 min' or '3 d 4 h'."""
-    if end is None:
-        return ""
-    minutes = max(0, int((end - start).total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [
-        f"{days} d" if days else "",
-        f"{hours} h" if hours else "",
-        f"{minutes} min" if minutes and not days else "",
-    ]
-    return " ".join(p for p in parts if p) or "under a minute"
 
 
 def static_files(config: SiteConfig, site_dir: Path) -> dict[str, bytes]:

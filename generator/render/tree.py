@@ -27,7 +27,6 @@ from generator.render.sla import CostLine, cost_line, sla_json
 from generator.render.uptime import uptime_json
 from generator.render.viewfacts import view_facts
 from generator.sla import Period, current_costs, sla_report
-from generator.status import OVERALL_LABELS, STATE_LABELS
 from generator.uptime import uptime
 
 
@@ -108,7 +107,10 @@ class Tree:
         renders the audience's shared files (serve/live.py)."""
         if not self._priced(item):
             return []
-        return [cost_line(period, row, row.cost_of(item)) for period, row in current_costs(self.sla, item)]
+        return [
+            cost_line(period, row, row.cost_of(item), self.pages.t)
+            for period, row in current_costs(self.sla, item)
+        ]
 
     def _priced(self, item: ItemView) -> bool:
         """Whether the item's page shows SLA costs (see sla_costs)."""
@@ -140,24 +142,24 @@ class Tree:
             **pages.history_index(),
             **pages.not_found(),
             **self.robots(),
-            **render_feeds(self.view, items=self.facts.by_activity),
+            **render_feeds(self.view, pages.t, items=self.facts.by_activity),
             **self.api.shared(),
             **uptime_json(self.view, figures),
             **self.sla_files(),
             **self.badges(),
             **pages.components(by_id, only.components),
             **self.component_feeds(only.component_feeds),
-            **(render_calendar(self.view) if only.calendar else {}),
+            **(render_calendar(self.view, pages.t) if only.calendar else {}),
         }
 
     def badges(self) -> dict[str, bytes]:
         """badge.svg for the whole page and components/<id>/badge.svg for each component."""
-        overall = self.facts.overall
-        badges = {"badge.svg": badge_svg("status", OVERALL_LABELS[overall].lower(), overall)}
+        overall, t = self.facts.overall, self.pages.t
+        badges = {"badge.svg": badge_svg(t("badge.status"), t(f"overall_inline.{overall}"), overall)}
         for component in self.view.config.components:
             state = self.facts.states[component.id]
             badges[f"components/{component.id}/badge.svg"] = badge_svg(
-                component.name, STATE_LABELS[state].lower(), state
+                component.name, t(f"state_inline.{state}"), state
             )
         return badges
 
@@ -166,7 +168,7 @@ class Tree:
         for component in self.view.config.components:
             if only is None or component.id in only:
                 items = self.facts.by_component.get(component.id, [])
-                files.update(render_feeds(self.view, component.id, items))
+                files.update(render_feeds(self.view, self.pages.t, component.id, items))
         return files
 
     def robots(self) -> dict[str, bytes]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from generator.audience import SiteView
 from generator.dates import iso
+from generator.i18n import Translator
 from generator.uptime import COUNTED, ComponentUptime
 
 
@@ -15,15 +16,15 @@ def percent(fraction: float | None) -> float | None:
     return None if fraction is None else round(fraction * 100, 3)
 
 
-def percent_text(fraction: float | None) -> str:
-    """How pages show it: "99.95 %", "100 %", or "no data"."""
+def percent_text(fraction: float | None, t: Translator) -> str:
+    """How pages show it: "99.95 %" ("99,95 %"), "100 %", or "no data"."""
     value = percent(fraction)
     if value is None:
-        return "no data"
+        return t("uptime.no_data")
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     if text == "100" and fraction is not None and fraction < 1:
         text = "99.99"  # never round a day with downtime up to a clean 100 %
-    return f"{text} %"
+    return f"{t.number(text)} %"
 
 
 def uptime_json(view: SiteView, figures: list[ComponentUptime]) -> dict[str, bytes]:

@@ -1,16 +1,20 @@
 """The whole site in memory for ``statusgen serve``, kept current file by file.
 
-An edit to one incident's files re-renders only what depends on that incident: its page, the
-month pages that list it, the pages and feeds of the components it touches, and the shared
-files (front page, history index, feeds, API, badges, calendar). site.yml, the theme, or a
-change to the folder structure rebuild everything. The result is byte for byte what
-``statusgen build`` writes for the same content and time.
+The site is loaded as ``statusgen build`` loads it (folders unchanged since the item cache was
+saved are not parsed again), and each file is rendered when it is first asked for (lazy.py). An
+edit to one incident's files re-renders only what depends on that incident: its page and the
+month pages that list it at once, and, when next asked for, the pages and feeds of the
+components it touches and the shared files (front page, history index, feeds, API, badges,
+calendar). site.yml, the theme, or a change to the folder structure reload the site and start
+every tree afresh. What is served is byte for byte what ``statusgen build`` writes for the same
+content and time.
 """
 
 from __future__ import annotations
 
 import bisect
 import gc
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,21 +35,23 @@ from generator.audience import (
     view_for,
 )
 from generator.authoring.message_templates import TEMPLATES_DIR, load_templates
-from generator.build import Trees, load_site, render_all
+from generator.build import load_site
 from generator.config import SiteConfig
 from generator.content import CONTENT_DIRS, folder_at, load_folder
 from generator.dates import parse_timestamp
 from generator.errors import Problem, Problems, SiteError
+from generator.itemcache import ItemCache
 from generator.model import KIND_DIRS, Item
 from generator.render.feeds import activity
 from generator.render.pages import tree_root
 from generator.render.theme import static_files
 from generator.render.tree import Only, PreviewMemo, Tree
 from generator.rendercache import RenderCache
+from generator.serve.lazy import LazyTree
 
 FolderKey = tuple[str, str]  # (content folder: "incidents" or "maintenance", incident id)
+Trees = dict[str, LazyTree]  # audience id -> its tree
 _SOURCE_SUFFIXES = (".md", ".yml", ".yaml", ".html", ".css")
-_API_ITEM_PREFIXES = ("api/v2/incidents/", "api/v2/scheduled-maintenances/")
 
 
 @dataclass
@@ -54,10 +60,13 @@ class Rebuild:
 
     changed: list[str]  # site-relative paths
     full: bool = False
-    rendered: int = 0
+    files: int = 0  # after a full rebuild: the incident and month pages of every tree
+    rendered: int = 0  # files rendered by the rebuild itself (the others when first asked for)
     incident_pages: int = 0
     month_pages: int = 0
     removed: int = 0
+    stale: bool = False  # what is served changed: some shared files render again when asked for
+    page: str = ""  # not a rebuild: "<audience>/<uri>" failed to render when asked for
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)  # the site's problems after it
     fixed: bool = False  # the site had problems before it and has none now
@@ -69,21 +78,21 @@ class Rebuild:
             f" and {len(self.changed) - 3} more" if len(self.changed) > 3 else ""
         ) or ("site" if self.full else "the clock")
         took = f"in {self.seconds * 1000:.0f} ms"
+        count = len(self.problems)
+        if self.page:
+            return f"{self.page}: {count} problem{'s' * (count != 1)} rendering it; served as an error page"
         if self.problems:
-            count = len(self.problems)
             serving = "still serving the last good build" if self.serving else "nothing to serve until fixed"
             return f"{what}: {count} problem{'s' * (count != 1)}; {serving} ({took})"
         if self.full:
-            return f"{what}: rebuilt everything, {self.rendered} files {took}"
+            return f"{what}: rebuilt everything, {self.files} pages (rendered when first asked for) {took}"
         fixed = "problems fixed; " if self.fixed else ""
-        if not self.rendered and not self.removed:
+        if not self.rendered and not self.removed and not self.stale:
             return f"{what}: {fixed}nothing to re-render ({took})"
         removed = f", removed {self.removed}" if self.removed else ""
         return (
-            f"{what}: {fixed}re-rendered {_count(self.incident_pages, 'incident page')}, "
-            f"{_count(self.month_pages, 'month page')} and "
-            f"{_count(self.rendered - self.incident_pages - self.month_pages, 'shared file')}"
-            f"{removed} {took}"
+            f"{what}: {fixed}re-rendered {_count(self.incident_pages, 'incident page')} and "
+            f"{_count(self.month_pages, 'month page')}{removed}; the shared files when next asked for {took}"
         )
 
 
@@ -96,8 +105,6 @@ class _State:
     moment: datetime
     incidents: dict[FolderKey, Item]
     views: dict[str, dict[FolderKey, ItemView]]  # audience id -> item -> view
-    months: dict[str, list[str]]  # audience id -> month keys, newest first
-    shared: dict[str, set[str]]  # audience id -> uris of its shared files
     orders: dict[str, _Orders]  # audience id -> its views in the orders pages and feeds read them
     held: dict[FolderKey, list[tuple[str, datetime]]]  # updates dated after now: (source, date)
     moments: _Moments
@@ -116,10 +123,12 @@ class _Orders:
         self.by_activity = sorted(self.by_start, key=activity)
 
     def replace(self, old: list[ItemView], new: list[ItemView]) -> None:
-        gone = {id(view) for view in old}
-        if gone:
-            self.by_start = [view for view in self.by_start if id(view) not in gone]
-            self.by_activity = [view for view in self.by_activity if id(view) not in gone]
+        for view in old:  # found by their keys, which no two items share (uri, id)
+            del self.by_start[
+                self.by_start.index(view, bisect.bisect_left(self.by_start, by_start(view), key=by_start))
+            ]
+            at = bisect.bisect_left(self.by_activity, activity(view), key=activity)
+            del self.by_activity[self.by_activity.index(view, at)]
         for view in new:
             bisect.insort(self.by_start, view, key=by_start)
             bisect.insort(self.by_activity, view, key=activity)
@@ -163,7 +172,7 @@ def _first(entry: tuple[datetime, FolderKey]) -> datetime:
 
 
 class LiveSite:
-    """Every audience's tree as ``{uri: bytes}``; ``trees`` is replaced whole after each rebuild."""
+    """Every audience's tree as ``{uri: bytes}`` (lazy.py); ``trees`` is replaced whole after each rebuild."""
 
     def __init__(
         self,
@@ -188,6 +197,28 @@ class LiveSite:
         self._site_problems: list[Problem] = []
         self._folder_problems: dict[FolderKey, list[Problem]] = {}
         self._template_problems: list[Problem] = []
+        self._page_problems: list[Problem] = []  # of pages that failed when asked for, since the rebuild
+        self._publishing = threading.Lock()  # rebuilds and page requests both publish problems
+
+    def page_failed(self, page: str, error: SiteError) -> Rebuild:
+        """A page that failed to render when asked for: its problems are shown with the site's."""
+        with self._publishing:
+            self._page_problems += [p for p in error.problems if p not in self._page_problems]
+            before = self.problems
+            self.problems = self._all_problems()
+            if self.problems != before:
+                self.generation += 1
+            return Rebuild([], page=page, problems=self.problems, held=self.held, serving=bool(self.trees))
+
+    def _all_problems(self) -> list[Problem]:
+        return SiteError(
+            [
+                *self._site_problems,
+                *self._template_problems,
+                *(p for ps in self._folder_problems.values() for p in ps),
+                *self._page_problems,
+            ]
+        ).problems
 
     def rebuild(self, changed: Iterable[Path] = ()) -> Rebuild:
         """Bring the trees up to date with the files; ``changed`` are absolute paths."""
@@ -227,27 +258,29 @@ class LiveSite:
 
     def _settle(self, result: Rebuild, started: float) -> Rebuild:
         """Publish the problems and held updates after a rebuild; a change of either is a new generation."""
-        before, held_before = self.problems, self.held
-        self.problems = SiteError(
-            [
-                *self._site_problems,
-                *self._template_problems,
-                *(p for ps in self._folder_problems.values() for p in ps),
-            ]
-        ).problems
-        if self._state is not None:
-            self.held = sorted(item for items in self._state.held.values() for item in items)
-        result.problems, result.held, result.serving = self.problems, self.held, bool(self.trees)
-        result.fixed = bool(before) and not self.problems
-        if result.rendered or result.removed or self.problems != before or self.held != held_before:
-            self.generation += 1
+        with self._publishing:
+            before, held_before = self.problems, self.held
+            self._page_problems = []  # new trees: a page that failed fails again when asked for
+            self.problems = self._all_problems()
+            if self._state is not None:
+                self.held = sorted(item for items in self._state.held.values() for item in items)
+            result.problems, result.held, result.serving = self.problems, self.held, bool(self.trees)
+            result.fixed = bool(before) and not self.problems
+            changed = result.rendered or result.removed or result.stale
+            if changed or self.problems != before or self.held != held_before:
+                self.generation += 1
         # Keep the collector off the site's million long-lived objects: scanning them on every
         # rebuild would cost more than the rebuild. Garbage of this rebuild goes first; a full
-        # rebuild replaced the whole state, so what was frozen before is collected too.
+        # rebuild replaced the whole state, so what was frozen before is collected too. (At the
+        # first start nothing was: scanning a 10,000-incident site for the load's few thousand
+        # objects of garbage would cost a second.)
+        first = result.full and gc.get_freeze_count() == 0
         if result.full:
             gc.unfreeze()
-        gc.collect()
+        if not first:
+            gc.collect()
         gc.freeze()
+        gc.enable()
         result.seconds = time.perf_counter() - started
         return result
 
@@ -293,23 +326,30 @@ class LiveSite:
     def _full(self, names: list[str]) -> Rebuild:
         self._folder_problems.clear()
         self._template_problems = []
+        items = ItemCache(self.site_dir)
+        # Folders kept in the item cache cost less to take here than to send back from worker
+        # processes: only a first start (no cache yet) parses them on every core.
+        workers = 1 if items.path and items.path.is_file() else self.workers
+        gc.disable()  # a million new objects: collecting as they come costs more than the load (_settle)
         try:
             site, moment, env = load_site(
-                self.site_dir, self.fixed_now or self.clock(), self.workers, (), self.cache
+                self.site_dir, self.fixed_now or self.clock(), workers, (), self.cache, items=items
             )
+            env.auto_reload = False  # every template is compiled: a tree renders with its own
             renderers = [
                 Tree(env, view_for(site, audience, moment), self.site_dir)
                 for audience in site.config.audiences
             ]
-            trees: Trees = {}
             assets = static_files(site.config, self.site_dir)
-            report = render_all(renderers, assets, None, self.workers, trees)
+            trees = {r.view.audience.id: LazyTree(r, assets) for r in renderers}
+            rendered = sum(_probe(tree, first=index == 0) for index, tree in enumerate(trees.values()))
         except SiteError as error:
             self._site_problems = error.problems
             return Rebuild(names, full=True)
         self._site_problems = []
         self.cache.save()
         self.cache.take_log()
+        items.save()
         incidents = {(KIND_DIRS[i.kind], i.id): i for i in site.items}
         self._state = _State(
             config=site.config,
@@ -319,22 +359,19 @@ class LiveSite:
             views={
                 r.view.audience.id: {(KIND_DIRS[v.kind], v.id): v for v in r.view.items} for r in renderers
             },
-            months={r.view.audience.id: r.facts.month_keys for r in renderers},
             orders={r.view.audience.id: _Orders(r.view.items) for r in renderers},
             held={
                 key: found for key, incident in incidents.items() if (found := held_back(incident, moment))
             },
             moments=_Moments(incidents),
-            shared={
-                r.view.audience.id: {uri for uri in trees[r.view.audience.id] if not _is_item_or_month(uri)}
-                for r in renderers
-            },
         )
         self.trees = trees
         self.audiences = [(a.id, a.title) for a in site.config.audiences]
         self.roots = {a.id: tree_root(a) for a in site.config.audiences}
         self.logo = site.config.logo if site.config.logo_uri else None
-        return Rebuild(names, full=True, rendered=sum(report.files.values()))
+        return Rebuild(
+            names, full=True, rendered=rendered, files=sum(tree.pages() for tree in trees.values())
+        )
 
     def _incremental(self, state: _State, names: list[str], keys: set[FolderKey], templates: bool) -> Rebuild:
         result = Rebuild(names)
@@ -359,7 +396,6 @@ class LiveSite:
         labels, tz = audience_labels(state.config), state.config.timezone
         try:
             for audience in state.config.audiences:
-                tree = trees[audience.id] = dict(trees[audience.id])
                 views = state.views[audience.id]
                 olds, news = [], []  # the views of what changed, before and after
                 for key in changed:
@@ -377,7 +413,7 @@ class LiveSite:
                 state.orders[audience.id].replace(olds, news)
                 touched = olds + news
                 if touched or clock_moved:
-                    self._render(state, audience.id, tree, touched, clock_moved, result)
+                    trees[audience.id] = self._update(state, trees[audience.id], touched, clock_moved, result)
         except SiteError as error:  # a theme template that fails only on some content
             self._site_problems = error.problems
             self._state = None  # the in-memory views ran ahead of the trees: start afresh after a fix
@@ -417,100 +453,63 @@ class LiveSite:
                 changed.add(key)
         return changed
 
-    def _render(
-        self,
-        state: _State,
-        audience_id: str,
-        tree: dict[str, bytes],
-        touched: list[ItemView],
-        clock_moved: bool,
-        result: Rebuild,
-    ) -> None:
-        """Re-render one audience's files that depend on the touched items (or on the clock)."""
-        audience = next(a for a in state.config.audiences if a.id == audience_id)
-        orders = state.orders[audience_id]
+    def _update(
+        self, state: _State, tree: LazyTree, touched: list[ItemView], clock_moved: bool, result: Rebuild
+    ) -> LazyTree:
+        """One audience's next tree: the pages of the touched items (or of the clock) are stale.
+
+        The touched items' and months' pages are rendered now (a template that fails on them is
+        reported with the save that made it fail); the shared files when next asked for."""
+        audience = tree.renderer.view.audience
+        orders = state.orders[audience.id]
         view = site_view(state.config, audience, state.moment, reversed(orders.by_start), presorted=True)
         memo = PreviewMemo(
-            api=state.api_memo.setdefault(audience_id, {}), newest_activity_first=orders.by_activity[::-1]
+            api=state.api_memo.setdefault(audience.id, {}), newest_activity_first=orders.by_activity[::-1]
         )
         renderer = Tree(state.env, view, self.site_dir, memo)
         components = {cid for item in touched for cid in item.component_ids}
-        files = renderer.render(
-            Only(
-                components=None if clock_moved else components,
-                component_feeds=components,
-                calendar=any(item.kind == "maintenance" for item in touched),
-                months=self._months_to_render(state, audience_id, renderer, tree, touched, result),
-                items=_items_to_render(renderer, tree, touched, result) + _sla_pages(renderer, touched),
-            )
+        items = [item.uri + "index.html" for item in touched]
+        months = [f"history/{item.month}/index.html" for item in touched if not item.upcoming]
+        changed = Only(
+            months=(),
+            items=(),
+            components=None if clock_moved else components,
+            component_feeds=components,
+            calendar=any(item.kind == "maintenance" for item in touched),
         )
-        self._drop_unlisted_api_files(state, audience_id, tree, files, result)
-        tree.update(files)
-        result.rendered += len(files)
-        result.month_pages += sum(1 for uri in files if uri.startswith("history/") and _is_item_or_month(uri))
-        result.incident_pages += sum(1 for uri in files if uri.startswith(("incidents/", "maintenance/")))
-
-    @staticmethod
-    def _months_to_render(
-        state: _State,
-        audience_id: str,
-        renderer: Tree,
-        tree: dict[str, bytes],
-        touched: list[ItemView],
-        result: Rebuild,
-    ) -> list[str]:
-        """The months the touched items are in; all of them when a month appeared or emptied
-        (its neighbours' links change), whose page is then removed."""
-        months = renderer.facts.month_keys
-        if months == state.months[audience_id]:
-            return sorted({item.month for item in touched if not item.upcoming} & set(months))
-        for month in set(state.months[audience_id]) - set(months):
-            del tree[f"history/{month}/index.html"]
-            result.removed += 1
-        state.months[audience_id] = months
-        return months
-
-    @staticmethod
-    def _drop_unlisted_api_files(
-        state: _State, audience_id: str, tree: dict[str, bytes], files: dict[str, bytes], result: Rebuild
-    ) -> None:
-        """The API writes incidents/<id>.json only for the items it lists: drop those it no longer does."""
-        shared_now = {uri for uri in files if not _is_item_or_month(uri)}
-        for uri in state.shared[audience_id]:
-            if uri.startswith(_API_ITEM_PREFIXES) and uri not in shared_now:
-                del tree[uri]
-                result.removed += 1
-            else:
-                shared_now.add(uri)
-        state.shared[audience_id] = shared_now
+        new = tree.after(renderer, [*items, *months, *_sla_pages(renderer)], changed)
+        result.stale = True
+        result.removed += sum(1 for uri in set(items) if tree.has_page(uri) and not new.has_page(uri))
+        result.removed += len(set(tree.month_keys) - set(new.month_keys))
+        for uri in dict.fromkeys([*items, *months]):
+            if new.has_page(uri):
+                new[uri]  # noqa: B018 (rendered now)
+                result.rendered += 1
+                if uri.startswith("history/"):
+                    result.month_pages += 1
+                else:
+                    result.incident_pages += 1
+        return new
 
 
-def _sla_pages(renderer: Tree, touched: list[ItemView]) -> list[str]:
+def _probe(tree: LazyTree, first: bool) -> int:
+    """Render a new tree's newest incident, window and month pages, and the first audience's shared
+    files: a theme mistake shows with the rebuild, not with the first page that meets it. (The
+    other audiences' shared files, a third of a second each at 10,000 incidents, wait.)"""
+    facts = tree.renderer.facts
+    newest = {item.kind: item.uri + "index.html" for item in reversed(facts.view.items)}
+    pages = [*newest.values(), *(f"history/{month}/index.html" for month in facts.month_keys[:1])]
+    for uri in pages:
+        tree[uri]  # noqa: B018 (rendered now)
+    return (len(tree.shared()) if first else 0) + len(pages)
+
+
+def _sla_pages(renderer: Tree) -> list[str]:
     """In an audience with ``sla_report``, open items' pages show SLA costs that change with the
-    clock and with every other item: rendered again with the shared files (not twice)."""
+    clock and with every other item: stale whenever anything of the audience changes."""
     if not renderer.view.audience.sla_report:
         return []
-    again = {item.uri for item in touched}
-    return [item.uri for item in renderer.view.items if item.active and item.uri not in again]
-
-
-def _items_to_render(
-    renderer: Tree, tree: dict[str, bytes], touched: list[ItemView], result: Rebuild
-) -> list[str]:
-    """The touched items this audience still sees; the pages of the others are removed."""
-    items = []
-    for uri in dict.fromkeys(item.uri for item in touched):
-        if uri in renderer.facts.items_by_uri:
-            items.append(uri)
-        elif tree.pop(uri + "index.html", None) is not None:  # deleted, or no longer visible
-            result.removed += 1
-    return items
-
-
-def _is_item_or_month(uri: str) -> bool:
-    return uri.startswith(("incidents/", "maintenance/")) or (
-        uri.startswith("history/") and uri != "history/index.html"
-    )
+    return [item.uri + "index.html" for item in renderer.view.items if item.active]
 
 
 def _count(number: int, noun: str) -> str:

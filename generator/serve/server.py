@@ -14,6 +14,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,15 +83,21 @@ class Preview:
         self.changed = threading.Condition()  # notified after each rebuild that changed what is served
         self.stopping = threading.Event()
         self.rebuilds = 0
-        self.first = self.live.rebuild()
         if not (site_dir / CONFIG_NAME).is_file():  # not a site at all (--site is wrong): nothing to wait for
-            raise SiteError(self.first.problems)
+            raise SiteError(self.live.rebuild().problems)
+        # Watching 10,000 folders takes seconds, mostly waiting on the system: done while the site
+        # loads (and a save made meanwhile is not missed: it makes the first rebuild after).
+        watching = ThreadPoolExecutor(1, thread_name_prefix="statusgen-watch")
+        watcher = watching.submit(Watcher, site_dir, self._relevant)
+        watching.shutdown(wait=False)
+        self.first = self.live.rebuild()
+        self.watcher = watcher.result()
         try:
             self.server = _Server((bind, port), _Handler, self)
         except OSError as error:
+            self.watcher.stop()
             message = f"cannot listen on {bind}:{port}: {error.strerror or error}; choose another --port"
             raise SiteError([Problem("--port", 0, message)]) from None
-        self.watcher = Watcher(site_dir, self._relevant)
         self._threads = [
             threading.Thread(
                 target=self.server.serve_forever,
@@ -163,6 +170,16 @@ class Preview:
         except Exception:
             pass  # the terminal is what fails (a closed pipe): the pages show the problem
         self.stopping.wait(1.0)  # an error that comes back at once must not spin
+
+    def page_failed(self, page: str, error: SiteError) -> None:
+        """A page that failed to render when asked for: told like a rebuild's problems."""
+        generation = self.live.generation
+        result = self.live.page_failed(page, error)
+        self._announce(generation)
+        try:
+            self.report(result)
+        except Exception:
+            pass  # the terminal is what fails: the pages show the problem
 
     def _announce(self, generation: int) -> None:
         """Wake the open pages' event streams when what is served changed."""
@@ -242,11 +259,14 @@ class _Handler(BaseHTTPRequestHandler):
         uri = "/".join(rest)
         if uri == "" or uri.endswith("/"):
             uri += "index.html"
-        if uri not in tree:
-            if uri + "/index.html" in tree:
-                return self._redirect(path + "/")
-            return self._not_found(body, audience)
-        content = tree[uri]
+        try:  # a file is rendered when first asked for (serve/lazy.py)
+            content = tree.get(uri)
+            if content is None:
+                if uri + "/index.html" in tree:
+                    return self._redirect(path + "/")
+                return self._not_found(body, audience)
+        except SiteError as error:  # a theme template that fails on this page's content
+            return self._cannot_render(f"{audience}/{uri}", error, body)
         if uri.endswith(".html"):
             content = self._page(content)
         self._send(HTTPStatus.OK, content_type(uri), content, body)
@@ -291,7 +311,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _not_found(self, body: bool, audience: str | None = None) -> None:
         live = self.server.preview.live
-        page = live.trees.get(audience or "", {}).get("404.html")
+        tree = live.trees.get(audience or "")
+        page = tree.get("404.html") if tree is not None else None
         if page is not None and audience:
             page = _rebase(page, live.roots.get(audience, "/"), f"/{audience}/")
         if page is None:
@@ -305,6 +326,17 @@ class _Handler(BaseHTTPRequestHandler):
                 f"The audiences' trees:</p><ul>{links}</ul>",
             )
         self._send(HTTPStatus.NOT_FOUND, CONTENT_TYPES[".html"], self._page(page), body)
+
+    def _cannot_render(self, page: str, error: SiteError, body: bool) -> None:
+        """The page's problems join the site's (every open page shows them); this one is an error."""
+        self.server.preview.page_failed(page, error)
+        self.generation = self.server.preview.live.generation
+        message = _plain_page(
+            "Cannot render this page",
+            f"<p><code>{html.escape(page)}</code> could not be rendered: see the problems below. "
+            "It reloads by itself when they are fixed.</p>",
+        )
+        self._send(HTTPStatus.INTERNAL_SERVER_ERROR, CONTENT_TYPES[".html"], self._page(message), body)
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.FOUND)

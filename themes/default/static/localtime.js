@@ -1,4 +1,5 @@
-/* Optional: times and days in the reader's zone; without it, the site's zone. See README, Themes. */
+/* Optional: times and days in the reader's zone, in the page's language (its lang); without it, the
+   site's zone. Its words come from the page (data-quiet, data-yours). See README, Themes. */
 (function () {
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone, d = document, root = d.documentElement;
   if (!zone || zone === root.dataset.timezone) return;
@@ -11,7 +12,7 @@
     var day = new Date(new Date(ymd(past.dataset.now)) - n * 864e5), list = d.createElement("ul");
     block.querySelector("h3").textContent = dayName.format(day);
     rows.forEach(function (row) { if (ymd(row.querySelector("time").dateTime) === day.toISOString().slice(0, 10)) list.append(row); });
-    if (!list.children.length) { list = d.createElement("p"); list.textContent = "No incidents reported."; }
+    if (!list.children.length) { list = d.createElement("p"); list.textContent = past.dataset.quiet; }
     list.className = list.children.length ? "items" : "quiet";
     block.lastElementChild.replaceWith(list);
   });
@@ -20,5 +21,5 @@
     if (!isNaN(moment)) time.textContent = format.format(moment);
   });
   var note = d.getElementById("timezone-note");
-  if (note) note.textContent = "Times are shown in your time zone (" + zone + ").";
+  if (note && note.dataset.yours) note.textContent = note.dataset.yours.replace("{zone}", zone);
 })();

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -160,9 +160,7 @@ def load_site(
     incidents: list[Item] = []
     with parallel.inheriting((cache or RenderCache(None), items)):  # forked workers share the caches
         tasks = [(f, config, site_dir, unfinished is not None) for f in folders]
-        for incident, folder_problems, (cache_log, items_log), held in parallel.each(
-            _load_folder_task, tasks, workers
-        ):
+        for incident, folder_problems, (cache_log, items_log), held in _load_folders(tasks, workers):
             problems.extend(folder_problems)
             if unfinished is not None:
                 unfinished.extend(held)
@@ -184,32 +182,61 @@ def load_site(
 
 
 CacheLogs = tuple[tuple[dict[bytes, str], list[bytes]], tuple[dict[bytes, bytes], list[bytes]]]
+LoadTask = tuple[Folder, SiteConfig, Path, bool]
+Loaded = tuple[Item | None, list[Problem], CacheLogs, list[Problem]]
 
 
-def _load_folder_task(
-    args: tuple[Folder, SiteConfig, Path, bool],
-) -> tuple[Item | None, list[Problem], CacheLogs, list[Problem]]:
+def _load_folders(tasks: list[LoadTask], workers: int) -> Iterator[Loaded]:
+    """Each folder loaded, in order. With worker processes, the folders the item cache has are
+    read back here first: unpickling an item costs less than a worker's pickling it back through
+    a pipe (a rebuild of 10,000 unchanged folders: 3 s here, 8 s through two workers). Only the
+    folders that changed are shared out."""
+    _, items = parallel.inherited()
+    kept: dict[int, Loaded] = {}
+    if items.loading and workers > 1:
+        for index, task in enumerate(tasks):
+            found = _from_item_cache(task[0])
+            if found is not None:
+                kept[index] = found
+    loaded = parallel.each(_load_folder_task, [t for i, t in enumerate(tasks) if i not in kept], workers)
+    for index in range(len(tasks)):
+        yield kept.pop(index) if index in kept else next(loaded)
+
+
+def _from_item_cache(folder: Folder) -> Loaded | None:
+    return _kept(folder_key(folder, parallel.inherited()[1].loading))
+
+
+def _kept(key: bytes | None) -> Loaded | None:
+    """The folder of this key as the item cache has it (None: not there)."""
+    cache, items = parallel.inherited()
+    kept = items.get(key) if key else None
+    if kept is None:
+        return None
+    incident, texts = kept
+    cache.used.extend(texts)  # still in use: the render cache keeps them
+    return incident, [], (cache.take_log(), items.take_log()), []
+
+
+def _load_folder_task(args: LoadTask) -> Loaded:
     """Load one folder (or take it from the item cache, when none of its files changed)."""
     cache, items = parallel.inherited()
     folder, config, site_dir, hold = args
     key = (
         folder_key(folder, items.loading) if items.loading else None
     )  # a folder that loads cleanly loads alike in check
-    kept = items.get(key) if key else None
-    incident: Item | None = None
-    held: list[Problem] = []
-    problems: list[Problem] = []
+    kept = _kept(key)
     if kept is not None:
-        incident, texts = kept
-        cache.used.extend(texts)  # still in use: the render cache keeps them
-    else:
-        before = len(cache.used)
-        found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
-        if found:
-            incident, problems = load_folder(found, config, site_dir, render=cache.render)
-        if key and incident and not problems and not held:
-            incident = dataclasses.replace(incident, digest=key)
-            items.put(key, incident, cache.used[before:])
+        return kept
+    incident: Item | None = None
+    problems: list[Problem] = []
+    before = len(cache.used)
+    found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
+    if found:
+        incident, problems = load_folder(found, config, site_dir, render=cache.render)
+    if key and incident and not problems and not held:
+        incident = dataclasses.replace(incident, digest=key)
+        items.put(key, incident, cache.used[before:])
     return incident, problems, (cache.take_log(), items.take_log()), held
 
 

@@ -615,6 +615,8 @@ def test_a_page_that_fails_when_asked_for_is_a_problem_shown_on_every_page_until
     for page in ("/public/", "/public/incidents/2026-10-05-slow-web/"):
         overlay = BeautifulSoup(fetch(preview, page).body, "html.parser").find(id="statusgen-problems")
         assert [li.get_text() for li in overlay.find_all("li")] == status["problems"]
+    preview.live.rebuild()  # the clock (no save): the problem stays until a save
+    assert json.loads(fetch(preview, "/_statusgen/status.json").body)["problems"] == status["problems"]
     generation = preview.live.generation
     template.write_text('{% extends "default/incident.html" %}{% block title %}Fixed{% endblock %}')
     wait_for(lambda: preview.live.generation > generation)

@@ -260,7 +260,8 @@ class LiveSite:
         """Publish the problems and held updates after a rebuild; a change of either is a new generation."""
         with self._publishing:
             before, held_before = self.problems, self.held
-            self._page_problems = []  # new trees: a page that failed fails again when asked for
+            if result.changed:  # a save (not the clock): a page that failed fails again when asked for
+                self._page_problems = []
             self.problems = self._all_problems()
             if self._state is not None:
                 self.held = sorted(item for items in self._state.held.values() for item in items)

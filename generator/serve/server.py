@@ -312,7 +312,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_found(self, body: bool, audience: str | None = None) -> None:
         live = self.server.preview.live
         tree = live.trees.get(audience or "")
-        page = tree.get("404.html") if tree is not None else None
+        try:
+            page = tree.get("404.html") if tree is not None else None
+        except SiteError as error:  # the theme's 404 page (or the shared files) cannot render
+            self._cannot_render("404.html", error, body)
+            return
         if page is not None and audience:
             page = _rebase(page, live.roots.get(audience, "/"), f"/{audience}/")
         if page is None:

@@ -102,15 +102,17 @@ def audience_texts(
 
 def label(names: Iterable[str], labels: dict[str, str], viewer: Audience) -> str:
     """'Executives', 'Executives and Business teams', 'A, B and C': who restricted content is
-    for, as ``viewer`` may be told. It names only audiences the viewer is or includes (the title
-    of an audience it does not include is not its business), and nothing on the public tree."""
+    for, as ``viewer`` may be told, in its language (CLDR's list patterns)."""
+    titles = label_titles(names, labels, viewer)
+    return format_list(list(titles), locale=babel_locale(viewer.language)) if titles else ""
+
+
+def label_titles(names: Iterable[str], labels: dict[str, str], viewer: Audience) -> tuple[str, ...]:
+    """The titles a label names: only audiences the viewer is or includes (the title of an
+    audience it does not include is not its business), and none on the public tree."""
     if not names or viewer.position == 0:
-        return ""  # most content: read on every page of ten years of history
-    titles = [labels[name] for name in names if name in viewer.included]
-    if not titles:
-        return ""
-    # "A, B and C" in the viewer's language, by CLDR's list patterns.
-    return format_list(titles, locale=babel_locale(viewer.language))
+        return ()  # most content: read on every page of ten years of history
+    return tuple(labels[name] for name in names if name in viewer.included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,26 +121,28 @@ class BodyPiece:
     when some audience does not see it: the theme labels such pieces."""
 
     packed: bytes  # its HTML, compressed (model.pack)
-    restricted_to: str = ""
+    restricted_to: str = ""  # the titles, joined in the reader's language
+    titles: tuple[str, ...] = ()  # the same titles (the API joins them in English)
 
     @property
     def html(self) -> str:
         return unpack(self.packed)
 
 
-def _english_only(audiences: str) -> str:
-    return f"{audiences} only"
+def _english_only(piece: BodyPiece) -> str:
+    """The label as the JSON API writes it, whatever the audience's language."""
+    return f"{format_list(list(piece.titles), locale='en')} only"
 
 
-def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] = _english_only) -> str:
+def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] | None = None) -> str:
     """A body's pieces as one HTML text, restricted pieces labelled (``only``: the label in the
-    reader's language): for feeds, the API and the calendar (pages render the pieces through the
-    theme's ``body`` macro, the same markup)."""
+    reader's language; English without it): for feeds, the API and the calendar (pages render
+    the pieces through the theme's ``body`` macro, the same markup)."""
     return "\n".join(
         piece.html
         if not piece.restricted_to
-        else f'<div class="restricted"><p class="restricted-label">{escape(only(piece.restricted_to))}'
-        f"</p>\n{piece.html}</div>"
+        else '<div class="restricted"><p class="restricted-label">'
+        f"{escape(only(piece.restricted_to) if only else _english_only(piece))}</p>\n{piece.html}</div>"
         for piece in pieces
     )
 
@@ -268,10 +272,16 @@ def audience_labels(config: SiteConfig) -> dict[str, str]:
 def visible_body(body: Body, audience: Audience, labels: dict[str, str]) -> tuple[BodyPiece, ...]:
     """The body as this audience sees it; restricted pieces name the audiences they are for."""
     return tuple(
-        BodyPiece(s.packed, label(s.names, labels, audience))
+        _piece(s.packed, label_titles(s.names, labels, audience), audience)
         for s in body[audience.position]
         if sees(audience, s.readers)
     )
+
+
+def _piece(packed: bytes, titles: tuple[str, ...], viewer: Audience) -> BodyPiece:
+    if not titles:
+        return BodyPiece(packed)
+    return BodyPiece(packed, format_list(list(titles), locale=babel_locale(viewer.language)), titles)
 
 
 def item_view(

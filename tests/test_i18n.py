@@ -20,7 +20,7 @@ from generator.errors import Problems
 from generator.render.theme import DEFAULT_THEME
 
 from checkers import tree_feed_problems
-from conftest import EXAMPLE_NOW, REPO, html, incident, run
+from conftest import EXAMPLE_NOW, REPO, html, incident, run, tree_bytes
 
 #: Attributes a reader sees or hears (and the words localtime.js puts on the page).
 READER_ATTRIBUTES = ("title", "aria-label", "alt", "placeholder", "data-yours", "data-quiet")
@@ -409,3 +409,21 @@ def test_a_regional_table_adds_to_its_language(make_site, build):
     assert page.html["lang"] == "de-AT"
     assert page.find(id="past-heading").get_text() == "Vergangene Störungen"
     assert page.find(id="overall").get_text() == "Alles in Ordnung"
+
+
+def test_the_json_api_is_the_same_in_every_language(example_out, example_de):
+    """Programs read the API: its values, descriptions and the labels inside bodies ("Executives
+    and Business teams only") stay English, byte for byte, while the pages follow the language."""
+    _, out_de = example_de
+    compared = 0
+    for audience in (p.name for p in example_out.iterdir() if p.is_dir()):
+        english = tree_bytes(example_out / audience / "api")
+        assert english and tree_bytes(out_de / audience / "api") == english, audience
+        compared += len(english)
+    assert compared > 20
+    labels = {
+        label.get_text()
+        for page in (out_de / "executives").rglob("*.html")
+        for label in html(page).select(".restricted-label")
+    }
+    assert any(" und " in label for label in labels), sorted(labels)

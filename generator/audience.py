@@ -10,6 +10,7 @@ reach an audience that does not include the audience it was written for.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
@@ -104,7 +105,13 @@ def label(names: Iterable[str], labels: dict[str, str], viewer: Audience) -> str
     """'Executives', 'Executives and Business teams', 'A, B and C': who restricted content is
     for, as ``viewer`` may be told, in its language (CLDR's list patterns)."""
     titles = label_titles(names, labels, viewer)
-    return format_list(list(titles), locale=babel_locale(viewer.language)) if titles else ""
+    return _joined(titles, viewer.language) if titles else ""
+
+
+@functools.cache
+def _joined(titles: tuple[str, ...], language: str) -> str:
+    """Titles as one list in a language (the same few lists label ten years of history)."""
+    return format_list(list(titles), locale=babel_locale(language))
 
 
 def label_titles(names: Iterable[str], labels: dict[str, str], viewer: Audience) -> tuple[str, ...]:
@@ -131,7 +138,7 @@ class BodyPiece:
 
 def _english_only(piece: BodyPiece) -> str:
     """The label as the JSON API writes it, whatever the audience's language."""
-    return f"{format_list(list(piece.titles), locale='en')} only"
+    return f"{_joined(piece.titles, 'en')} only"
 
 
 def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] | None = None) -> str:
@@ -281,7 +288,7 @@ def visible_body(body: Body, audience: Audience, labels: dict[str, str]) -> tupl
 def _piece(packed: bytes, titles: tuple[str, ...], viewer: Audience) -> BodyPiece:
     if not titles:
         return BodyPiece(packed)
-    return BodyPiece(packed, format_list(list(titles), locale=babel_locale(viewer.language)), titles)
+    return BodyPiece(packed, _joined(titles, viewer.language), titles)
 
 
 def item_view(

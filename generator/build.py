@@ -250,9 +250,6 @@ def _resolve_now(now: str | datetime, config: SiteConfig, problems: Problems) ->
         return datetime.now().astimezone()
 
 
-Trees = dict[str, dict[str, bytes]]  # audience id -> uri -> file
-
-
 def render_site(
     site: Site,
     site_dir: Path,
@@ -265,7 +262,7 @@ def render_site(
     """Render every audience's tree into staging (or only in memory, to check, when it is None);
     what the ``previous`` output already has is kept (see Previous)."""
     trees = [Tree(env, view_for(site, audience, now), site_dir) for audience in site.config.audiences]
-    report = render_all(trees, static_files(site.config, site_dir), staging, workers, None, previous)
+    report = render_all(trees, static_files(site.config, site_dir), staging, workers, previous)
     report.incidents = sum(1 for i in site.items if i.kind == "incident")
     report.maintenances = len(site.items) - report.incidents
     report.held = sorted(item for incident in site.items for item in held_back(incident, now))
@@ -277,24 +274,19 @@ def render_all(
     assets: dict[str, bytes],
     staging: Path | None,
     workers: int,
-    kept: Trees | None,
     previous: Previous | None = None,
 ) -> BuildReport:
-    """Every audience's files, in parts the worker processes share (here, when small); written into
-    staging, or kept in ``kept`` (the live preview's trees)."""
+    """Every audience's files, in parts the worker processes share (here, when small), written
+    into staging (or only counted, to check, when it is None)."""
     report = BuildReport()
     reused = [previous.reusable(tree) if previous and staging else Reused() for tree in trees]
     tasks = render_tasks(trees, reused)
     old = previous.compare_root if previous else None
-    with parallel.inheriting((trees, assets, staging, kept is not None, old)):
+    with parallel.inheriting((trees, assets, staging, old)):
         pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
         results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages, fresh_after=FRESH_AFTER)
     for (index, _), result in zip(tasks, results, strict=True):
         audience = trees[index].view.audience.id
-        if isinstance(result, dict):
-            assert kept is not None
-            kept.setdefault(audience, {}).update(result)
-            result = output.Written(len(result))
         report.files[audience] = report.files.get(audience, 0) + result.files
         report.existed += result.existed
         report.unchanged += result.unchanged
@@ -330,15 +322,13 @@ def render_files(tree: Tree, only: Only) -> dict[str, bytes]:
     return tree.render(only)
 
 
-def _render_task(task: RenderTask) -> output.Written | dict[str, bytes]:
-    """Render one part (the shared files bring the static assets along); write or keep it."""
-    trees, assets, staging, keep, previous = parallel.inherited()
+def _render_task(task: RenderTask) -> output.Written:
+    """Render one part (the shared files bring the static assets along) and write it."""
+    trees, assets, staging, previous = parallel.inherited()
     index, only = task
     files = render_files(trees[index], only)
     if only.shared:
         files.update(assets)
-    if keep:
-        return files
     audience = trees[index].view.audience.id
     if staging is None:
         return output.Written(len(files))

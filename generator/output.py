@@ -89,7 +89,7 @@ def _out_dir_problems(out_dir: Path, site_dir: Path | None) -> list[Problem]:
             "this folder is in the way of statusgen's own working folder and "
             "was not made by statusgen; move it or choose another --out",
         )
-        for path in (*_work_dirs(out_dir), _patch_files(out_dir)[1])
+        for path in (_staging_path(out_dir), _patch_files(out_dir)[1])
         if not _ours_or_absent(path)
     ] + [
         Problem(
@@ -126,9 +126,9 @@ def _ours_or_absent(path: Path) -> bool:
     return not path.is_symlink() and path.is_dir() and ((path / MARKER).is_file() or not any(path.iterdir()))
 
 
-def _work_dirs(out_dir: Path) -> tuple[Path, Path]:
-    """The staging folder a build writes, and where the previous output waits during the swap."""
-    return out_dir.parent / f".{out_dir.name}.staging", out_dir.parent / f".{out_dir.name}.old"
+def _staging_path(out_dir: Path) -> Path:
+    """The folder a build writes the new and changed files into."""
+    return out_dir.parent / f".{out_dir.name}.staging"
 
 
 def _patch_files(out_dir: Path) -> tuple[Path, Path]:
@@ -182,33 +182,22 @@ def _remove_empty(folders: list[Path]) -> None:
 
 
 def recover(out_dir: Path) -> None:
-    """Repair what a build killed in the middle of its swap left: put the previous output back.
-
-    The output folder is missing only between the swap's two renames, when ``.old`` is the
-    whole previous output. Done first thing, before a build can fail for another reason.
-    """
-    _, old = _work_dirs(out_dir)
+    """Roll back what a build killed in the middle of publishing left: the previous output.
+    Done first thing, before a build can fail for another reason."""
     journal, _ = _patch_files(out_dir)
     try:
-        if not _interrupted_swap(out_dir) and not journal.exists():
+        if not journal.exists():
             return
-        with _locked(out_dir):  # a build still running finishes its swap first
-            if _interrupted_swap(out_dir):
-                os.replace(old, out_dir)
+        with _locked(out_dir):  # a build still running finishes its publishing first
             if _read_journal(journal) is not None:
                 _roll_back(out_dir)
     except OSError:
         return  # the build reports what is wrong with the output folder
 
 
-def _interrupted_swap(out_dir: Path) -> bool:
-    staging, old = _work_dirs(out_dir)
-    return not os.path.lexists(out_dir) and (old / MARKER).is_file() and staging.is_dir()
-
-
 def staging_dir(out_dir: Path) -> Path:
     """A fresh sibling of the output folder; a leftover from an interrupted build is removed."""
-    staging, _ = _work_dirs(out_dir)
+    staging = _staging_path(out_dir)
     try:
         remove_tree(staging)
         staging.mkdir(parents=True)
@@ -312,8 +301,11 @@ def survey(out_dir: Path) -> tuple[list[str], bool]:
 def publish(staging: Path, out_dir: Path, kept: set[str], existing: list[str]) -> None:
     """Make the output folder the staging folder's files plus ``kept`` (uris the output folder
     already holds as the new output has them); all or nothing. ``existing``: survey(out_dir)."""
-    if not out_dir.is_dir():
-        swap_in(staging, out_dir)  # the first build: nothing to keep
+    if not out_dir.is_dir():  # the first build: the staging folder becomes the output
+        try:
+            os.replace(staging, out_dir)
+        except OSError as error:
+            raise cannot_write(out_dir, error) from None
         return
     journal, undo = _patch_files(out_dir)
     try:
@@ -467,25 +459,6 @@ def _safe_uri(uri: object) -> bool:
     return isinstance(uri, str) and "\\" not in uri and all(p not in ("..", ".", "") for p in uri.split("/"))
 
 
-def swap_in(staging: Path, out_dir: Path) -> None:
-    """Replace the output folder by the staging folder with two renames, signals held between."""
-    _, old = _work_dirs(out_dir)
-    try:
-        remove_tree(old)  # a leftover: the output folder exists (recover() ran), so it is stale
-        with _signals_held():
-            if out_dir.exists():
-                os.replace(out_dir, old)
-            try:
-                os.replace(staging, out_dir)
-            except OSError:
-                if old.exists():
-                    os.replace(old, out_dir)  # put the previous output back
-                raise
-        remove_tree(old)
-    except OSError as error:
-        raise cannot_write(out_dir, error) from None
-
-
 @contextmanager
 def _signals_held() -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP wait until the block ends, then take effect as usual."""
@@ -534,7 +507,7 @@ def cannot_write(out_dir: Path, error: OSError) -> SiteError:
 
 def discard(out_dir: Path) -> None:
     """Remove a failed build's staging folder, unless a half-done publish still needs it."""
-    staging, _ = _work_dirs(out_dir)
+    staging = _staging_path(out_dir)
     if os.path.lexists(_patch_files(out_dir)[0]):
         return
     try:

@@ -1211,9 +1211,9 @@ def test_theme_symlink_out_of_the_site_is_refused(make_site, capsys):
     ]
 
 
-def test_foreign_folder_in_the_way_of_the_swap_is_kept(make_site, capsys):
+def test_foreign_folder_in_the_way_of_the_staging_folder_is_kept(make_site, capsys):
     site = make_site()
-    foreign = site.parent / ".out.old"
+    foreign = site.parent / ".out.staging"
     foreign.mkdir()
     (foreign / "mine.txt").write_text("keep me")
     code, err = run(capsys, "build", "--site", str(site), "--out", str(site.parent / "out"), "--now", NOW)

@@ -1,4 +1,4 @@
-"""Output guarantees: determinism, all-or-nothing swaps, parallel = serial, safe paths."""
+"""Output guarantees: determinism, all-or-nothing publishing, parallel = serial, safe paths."""
 
 from __future__ import annotations
 
@@ -178,7 +178,7 @@ def test_safe_path_refuses_escapes(tmp_path, uri):
         safe_path(tmp_path, uri)
 
 
-# ---- the swap window: kill -9 and signals at every step of the swap ----------------------------
+# ---- publishing: kill -9 and signals at every step ---------------------------------------------
 
 # A real build in a child process, paused at one step of writing or publishing (by wrapping the
 # os call that step makes) so the test can kill it exactly there. Production code is unchanged.

@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         "build",
         help="build every audience's tree into the output folder",
         description="Build one self-contained tree per audience into OUT/<audience-id>/. "
-        "The previous output is replaced only when the whole build succeeds.",
+        "The previous output changes only when the whole build succeeds, and then only in the "
+        "files that changed (unchanged files keep their modification time).",
     )
     _site_argument(build)
     build.add_argument(
@@ -92,11 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="preview every audience's tree, rebuilt and reloaded as you save",
-        description="Build the site in memory and serve each audience's tree under /<audience-id>/. "
-        "Saving a file under content/ re-renders only what it touches; site.yml or the "
-        "theme rebuild everything. Open pages reload by themselves after each rebuild, "
-        "and problems show as an overlay on every page until they are fixed. "
-        "No output is written (only the Markdown render cache is kept up to date).",
+        description="Load the site and serve each audience's tree under /<audience-id>/, each page "
+        "rendered when a browser first asks for it. Saving a file under content/ re-renders only "
+        "what it touches; site.yml or the theme start every tree afresh (unchanged folders are "
+        "not parsed again). Open pages reload by themselves after each rebuild, and problems "
+        "show as an overlay on every page until they are fixed. No output is written (only the "
+        "caches in .statusgen-cache/ are kept up to date).",
     )
     _site_argument(serve)
     serve.add_argument(

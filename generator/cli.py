@@ -16,25 +16,22 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from generator import __version__, lastbuild
-from generator.authoring.approve import approve
-from generator.authoring.new import Request, check_written, create
-from generator.authoring.responder import drop_optional_prompts, responder
-from generator.authoring.scaffold import init_site, installed_requirement, starter_languages
+from generator.authoring.scaffold import starter_languages
 from generator.build import build_site, check_site, default_workers
 from generator.dates import iso, parse_timestamp
 from generator.errors import Problem, SiteError, log_line
-from generator.importers.cstate import read_cstate
-from generator.importers.statuspage import read_statuspage
-from generator.importers.writer import import_batch
 from generator.markup import TODO, has_prompt
-from generator.notify.record import RECORD_FILE, RecordError, exclusive, load_record
-from generator.notify.run import ChannelPlan, Group, Notification, plan_site, send
+from generator.notify.record import RECORD_FILE
 from generator.output import Swapped
-from generator.serve.live import Rebuild
-from generator.serve.server import Preview, is_loopback
+
+# What only one command uses is imported by that command: a build (the command CI runs on
+# every push) starts without loading the preview server, the importers and notify's channels.
+if TYPE_CHECKING:
+    from generator.notify.run import ChannelPlan, Group, Notification
+    from generator.serve.live import Rebuild
 
 DESCRIPTION = """\
 Build a static status page from Markdown incident updates: one tree per audience
@@ -564,6 +561,8 @@ def _check(args: argparse.Namespace, site_dir: Path) -> int:
 
 
 def _serve(args: argparse.Namespace, site_dir: Path) -> int:
+    from generator.serve.server import Preview, is_loopback
+
     last_problems: list[Problem] = []
     last_held: list[tuple[str, datetime]] = []
 
@@ -603,6 +602,9 @@ def _serve(args: argparse.Namespace, site_dir: Path) -> int:
 
 
 def _new(args: argparse.Namespace, site_dir: Path) -> int:
+    from generator.authoring.new import Request, check_written, create
+    from generator.authoring.responder import drop_optional_prompts, responder
+
     request = Request(
         kind="maintenance" if args.kind == "maintenance" else "incident",
         incident_id=getattr(args, "incident_id", None),
@@ -670,12 +672,18 @@ def _edit(path: Path) -> None:
 
 
 def _approve(args: argparse.Namespace, site_dir: Path) -> int:
+    from generator.authoring.approve import approve
+
     path = approve(site_dir, args.template, args.by, datetime.now(timezone.utc), args.role)
     _print(f"{path}: approved by {args.by.strip()}" + (f" for {args.role}" if args.role else ""))
     return 0
 
 
 def _import(args: argparse.Namespace, site_dir: Path) -> int:
+    from generator.importers.cstate import read_cstate
+    from generator.importers.statuspage import read_statuspage
+    from generator.importers.writer import import_batch
+
     if args.source_kind == "statuspage":
         batch = read_statuspage(args.source)
     else:
@@ -702,6 +710,9 @@ def _import(args: argparse.Namespace, site_dir: Path) -> int:
 
 
 def _notify(args: argparse.Namespace, site_dir: Path) -> int:
+    from generator.notify.record import RecordError, exclusive, load_record
+    from generator.notify.run import plan_site, send
+
     path = Path(os.path.abspath(args.record or site_dir / RECORD_FILE))
     group: Group = args.group
     try:
@@ -786,6 +797,8 @@ def _where(plan: ChannelPlan) -> str:
 
 
 def _init(args: argparse.Namespace) -> int:
+    from generator.authoring.scaffold import init_site, installed_requirement
+
     written = init_site(args.dir.absolute(), args.title, datetime.now(timezone.utc), args.language)
     for path in written:
         _print(path)

@@ -82,28 +82,42 @@ MAX_NESTING = 16  # list and quote levels on one line
 MAX_BLOCK_LINES = 1_000  # lines between blank lines: some block processors rescan them all
 _BRACKET_BUDGET = 1_500_000  # characters Python-Markdown scans for the ends of '[', '(' and '<'
 # Python-Markdown's extensions and processors that can only act on a text containing one of
-# these strings. Leaving out those that cannot match gives the same HTML much faster (most
-# incident updates are plain prose), so each text is rendered by a Markdown set up for it.
-_TRIGGERS: dict[str, tuple[str, ...]] = {
+# these strings (or matching one of these patterns). Leaving out those that cannot match gives
+# the same HTML much faster (most incident updates are plain prose), so each text is rendered
+# by a Markdown set up for it. Triggers are looked for in the text as Python-Markdown's first
+# step leaves it (_normalized), and stay true inside lists and quotes, whose blocks are parsed
+# again without their indentation or '>' (so no pattern is anchored to a line's start).
+_Trigger = str | re.Pattern[str]
+_TRIGGERS: dict[str, tuple[_Trigger, ...]] = {
     "tables": ("|",),
     "fenced_code": ("```", "~~~"),
-    "html_block": ("<",),
+    "html_block": ("<", "&"),  # its HTML parser also completes character references: '&#1'
     "backtick": ("`",),
     "escape": ("\\",),
-    "reference": ("[",),
+    "reference": ("]:",),  # [text][id] and [id] are links only with a definition: '[id]: url'
     "link": ("[",),
-    "short_reference": ("[",),
+    "short_reference": ("]:",),
     "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_image_ref": ("![",),
+    "image_reference": ("]:",),
+    "short_image_ref": ("]:",),
     "autolink": ("<",),
     "automail": ("<",),
     "html": ("<",),
-    "linebreak": (" \n", "\t\n"),
+    "linebreak": ("  \n",),
     "entity": ("&",),
     "em_strong": ("*", "_"),
     "em_strong2": ("_",),
     "not_strong": ("*", "_"),
+    # Block processors (Python-Markdown's names, which some inline patterns share: prefixed).
+    "block:code": ("    ",),  # a code block or a list item's indented continuation
+    "block:indent": ("    ",),
+    "block:hashheader": ("#",),
+    "block:setextheader": (re.compile(r"\n[ >]*[=-]+ *(?:\n|$)"),),  # 'Title' over '===' or '---'
+    "block:hr": (re.compile(r"-[ ]{0,2}-[ ]{0,2}-|_[ ]{0,2}_[ ]{0,2}_|\*[ ]{0,2}\*[ ]{0,2}\*"),),
+    "block:olist": (re.compile(r"[0-9]\. "),),
+    "block:ulist": ("* ", "+ ", "- "),
+    "block:quote": (">",),
+    "block:reference": ("]:",),
 }
 _renderers: dict[frozenset[str], markdown.Markdown] = {}
 
@@ -488,8 +502,14 @@ class _PageOutlineExtension(Extension):
 
 def _renderer_for(text: str) -> markdown.Markdown:
     """Markdown with every extension, minus the processors that cannot match this text."""
+    text = _normalized(text)
+    # Python-Markdown's raw HTML step (for '<' and '&') takes text out and can join what was
+    # apart ('![', ']:', runs of spaces): then only single characters are sure triggers.
+    joined = "<" in text or "&" in text
     idle = frozenset(
-        name for name, triggers in _TRIGGERS.items() if not any(trigger in text for trigger in triggers)
+        name
+        for name, triggers in _TRIGGERS.items()
+        if not any(_found(trigger, text, joined) for trigger in triggers)
     )
     renderer = _renderers.get(idle)
     if renderer is None:
@@ -497,9 +517,27 @@ def _renderer_for(text: str) -> markdown.Markdown:
             extensions=[*(name for name in _EXTENSIONS if name not in idle), _PageOutlineExtension()],
             output_format="html",
         )
-        for registry in (renderer.inlinePatterns, renderer.preprocessors):
-            for name in idle:
+        for name in idle:
+            for registry in (renderer.inlinePatterns, renderer.preprocessors):
                 if name in registry:
                     registry.deregister(name)
+            block = name.removeprefix("block:")
+            if block != name and block in renderer.parser.blockprocessors:
+                renderer.parser.blockprocessors.deregister(block)
         _renderers[idle] = renderer
     return renderer
+
+
+def _normalized(text: str) -> str:
+    """The text as Python-Markdown's NormalizeWhitespace step leaves it (lines end in \\n, tabs
+    are spaces, its own marker characters are gone), for the triggers to be looked for in."""
+    text = text.replace("\x02", "").replace("\x03", "").replace("\r\n", "\n").replace("\r", "\n")
+    return text.expandtabs(4) if "\t" in text else text
+
+
+def _found(trigger: _Trigger, text: str, joined: bool) -> bool:
+    if isinstance(trigger, str) and len(trigger) == 1:
+        return trigger in text
+    if joined:
+        return True
+    return trigger in text if isinstance(trigger, str) else trigger.search(text) is not None

@@ -77,7 +77,8 @@ def each(function: Callable[[T], R], tasks: list[T], workers: int) -> Iterator[R
         if pool is None:
             yield from map(function, tasks)
             return
-        size = max(1, min(64, len(tasks) // (workers * 8)))
+        # Small chunks: folders differ in size, and the last chunks decide when loading ends.
+        size = max(1, min(16, len(tasks) // (workers * 8)))
         yield from pool.imap(function, tasks, chunksize=size)
 
 

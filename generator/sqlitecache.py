@@ -34,6 +34,10 @@ class SqliteCache(Generic[V]):
         self.used: list[bytes] = []
         self._stored = False  # flush() stored entries already (save() still prunes)
         self._keep = False  # flush() failed: keep the entries for save()
+        # Whether there is a store to read: decided once (a cold build then makes no query and
+        # no stat per text), and again after save(). What flush() stores during a build is the
+        # build's own new entries: never needed back.
+        self._present = path is not None and path.is_file()
 
     @staticmethod
     def spare(used: int) -> int:
@@ -65,7 +69,7 @@ class SqliteCache(Generic[V]):
         return row[0] if row else None
 
     def _open(self) -> sqlite3.Connection | None:
-        if self.path is None or self._unreadable or not self.path.is_file():
+        if self.path is None or self._unreadable or not self._present:
             return None
         if self._connection is None or self._pid != os.getpid():  # never share one across fork
             try:
@@ -100,14 +104,18 @@ class SqliteCache(Generic[V]):
         """Store what was added; forget entries no longer used when they pile up."""
         if self.path is None:
             return
+        self._save(self.path)
+        self._present = self.path.is_file()  # serve's next rebuild reads what is stored now
+
+    def _save(self, path: Path) -> None:
         try:
-            self._write(self.path)
+            self._write(path)
         except sqlite3.OperationalError:
             pass  # locked by another build: it will store its own results
         except sqlite3.DatabaseError:  # damaged: start afresh
             try:
-                self.path.unlink()
-                self._write(self.path)
+                path.unlink()
+                self._write(path)
             except (sqlite3.Error, OSError):
                 pass
         except (sqlite3.Error, OSError):

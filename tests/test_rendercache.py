@@ -71,3 +71,21 @@ def test_damaged_cache_is_replaced_by_a_working_one(make_site, build, tmp_path, 
     first = tree_bytes(build(site, tmp_path / "a"))
     monkeypatch.setattr(markup, "render_markdown", lambda text: 1 / 0)
     assert tree_bytes(build(site, tmp_path / "b")) == first
+
+
+def test_a_cache_reads_what_it_saved_but_not_what_it_stores_while_building(tmp_path):
+    """A build's cache that started empty makes no lookups in the store it fills as it goes (a
+    cold build: no query per text); once saved, the same cache (serve's next rebuild) reads it."""
+    from generator.rendercache import RenderCache
+
+    cache = RenderCache(tmp_path)
+    html = cache.render("first *text*")
+    assert cache.new and "<em>text</em>" in html
+    cache.flush(at_least=1)  # stored during the build: this build does not read it back
+    assert (tmp_path / CACHE_DIR).is_dir()
+    cache.render("first *text*")
+    assert len(cache.new) == 1  # rendered again, not read back
+    cache.save()
+    cache.take_log()
+    assert cache.render("first *text*") == html
+    assert cache.new == {}  # read from what was saved

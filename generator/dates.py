@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
@@ -69,6 +70,7 @@ def _offset_text(moment: datetime) -> str:
     return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+@functools.lru_cache(maxsize=256)  # a site writes a handful of offsets, thousands of times
 def _offset(text: str) -> tzinfo:
     if text.upper() == "Z":
         return timezone.utc

@@ -119,6 +119,7 @@ _TRIGGERS: dict[str, tuple[_Trigger, ...]] = {
     "block:quote": (">",),
     "block:reference": ("]:",),
 }
+_EVERY_TRIGGER = tuple(dict.fromkeys(t for triggers in _TRIGGERS.values() for t in triggers))  # each once
 _renderers: dict[frozenset[str], markdown.Markdown] = {}
 
 
@@ -506,11 +507,8 @@ def _renderer_for(text: str) -> markdown.Markdown:
     # Python-Markdown's raw HTML step (for '<' and '&') takes text out and can join what was
     # apart ('![', ']:', runs of spaces): then only single characters are sure triggers.
     joined = "<" in text or "&" in text
-    idle = frozenset(
-        name
-        for name, triggers in _TRIGGERS.items()
-        if not any(_found(trigger, text, joined) for trigger in triggers)
-    )
+    found = {trigger for trigger in _EVERY_TRIGGER if _found(trigger, text, joined)}
+    idle = frozenset(name for name, triggers in _TRIGGERS.items() if found.isdisjoint(triggers))
     renderer = _renderers.get(idle)
     if renderer is None:
         renderer = markdown.Markdown(

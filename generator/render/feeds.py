@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -176,7 +177,9 @@ def _author(feed: FeedGenerator, view: SiteView) -> None:
         feed.managingEditor(f"{author.email} ({author.name})")
 
 
+@functools.lru_cache(maxsize=1024)
 def absolute_urls(html: str, page_url: str) -> str:
     """Links and images of an update's HTML, made absolute: in a feed, a relative URL would
-    resolve against the feed's address, not the page the update was written for."""
+    resolve against the feed's address, not the page the update was written for. Kept for
+    the other feeds of the tree: an update is in the whole page's feeds and its components'."""
     return absolute_links(html, page_url)

@@ -329,7 +329,13 @@ def body_limits(body: str, first_line: int) -> list[tuple[int, str]]:
     start = 0
     for index in range(len(lines) + 1):
         if index == len(lines) or not lines[index].strip():
-            if _bracket_scan("\n".join(lines[start:index])) > _BRACKET_BUDGET:
+            paragraph = sum(len(line) + 1 for line in lines[start:index])
+            # The scan costs at most a paragraph's length squared: most are far too short to
+            # reach the budget, and are not scanned.
+            if (
+                paragraph**2 > _BRACKET_BUDGET
+                and _bracket_scan("\n".join(lines[start:index])) > _BRACKET_BUDGET
+            ):
                 errors.append(
                     (
                         first_line + start,
@@ -338,7 +344,10 @@ def body_limits(body: str, first_line: int) -> list[tuple[int, str]]:
                         "write \\[, \\( and &lt;",
                     )
                 )
-            elif sum(1 for n in range(start, index) if n not in code) > MAX_BLOCK_LINES:
+            elif (
+                index - start > MAX_BLOCK_LINES
+                and sum(1 for n in range(start, index) if n not in code) > MAX_BLOCK_LINES
+            ):
                 errors.append(
                     (
                         first_line + start,

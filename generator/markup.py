@@ -120,6 +120,9 @@ _TRIGGERS: dict[str, tuple[_Trigger, ...]] = {
     "block:reference": ("]:",),
 }
 _EVERY_TRIGGER = tuple(dict.fromkeys(t for triggers in _TRIGGERS.values() for t in triggers))  # each once
+_CHARACTERS = tuple(t for t in _EVERY_TRIGGER if isinstance(t, str) and len(t) == 1)
+_STRINGS = tuple(t for t in _EVERY_TRIGGER if isinstance(t, str) and len(t) > 1)
+_PATTERNS = tuple(t for t in _EVERY_TRIGGER if not isinstance(t, str))
 _renderers: dict[frozenset[str], markdown.Markdown] = {}
 
 
@@ -516,7 +519,12 @@ def _renderer_for(text: str) -> markdown.Markdown:
     # Python-Markdown's raw HTML step (for '<' and '&') takes text out and can join what was
     # apart ('![', ']:', runs of spaces): then only single characters are sure triggers.
     joined = "<" in text or "&" in text
-    found = {trigger for trigger in _EVERY_TRIGGER if _found(trigger, text, joined)}
+    found: set[_Trigger] = {trigger for trigger in _CHARACTERS if trigger in text}
+    if joined:
+        found.update(_STRINGS, _PATTERNS)
+    else:
+        found.update(trigger for trigger in _STRINGS if trigger in text)
+        found.update(trigger for trigger in _PATTERNS if trigger.search(text))
     idle = frozenset(name for name, triggers in _TRIGGERS.items() if found.isdisjoint(triggers))
     renderer = _renderers.get(idle)
     if renderer is None:
@@ -540,11 +548,3 @@ def _normalized(text: str) -> str:
     are spaces, its own marker characters are gone), for the triggers to be looked for in."""
     text = text.replace("\x02", "").replace("\x03", "").replace("\r\n", "\n").replace("\r", "\n")
     return text.expandtabs(4) if "\t" in text else text
-
-
-def _found(trigger: _Trigger, text: str, joined: bool) -> bool:
-    if isinstance(trigger, str) and len(trigger) == 1:
-        return trigger in text
-    if joined:
-        return True
-    return trigger in text if isinstance(trigger, str) else trigger.search(text) is not None

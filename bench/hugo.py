@@ -1,7 +1,7 @@
 """statusgen against Hugo + a minimal theme on the reference corpus, side by side, as ratios.
 
     python bench/hugo.py [--sizes 1000,10000] [--rounds 3] [--workdir DIR] [--cold-only]
-                         [--corpus-tool PATH] [--hugo-theme DIR]
+                         [--baseline DIR] [--corpus-tool PATH] [--hugo-theme DIR]
 
 (defaults: ../shared/bench/make_corpus.py and ../shared/bench/hugo-min next to this repo)
 
@@ -14,6 +14,10 @@ round: rounds alternate the two tools and the table shows medians. Per size it m
 - no change: the caches and the previous output kept (a CI run that keeps both, or a rebuild);
 - one update: as "no change", after appending a sentence to one update file;
 - Hugo: `hugo --quiet` of the same incidents, a fresh output folder each time.
+
+``--baseline DIR`` (another checkout of statusgen, e.g. a git worktree of main) adds its cold
+build to every round, in the same alternation ("before: cold"): a change's effect measured
+side by side, not across hours.
 
 CPU is user + system time of the build and its worker processes (CPU/wall shows how many cores
 were busy); memory is the largest process and the sum over all of them (sampled). Hugo is
@@ -104,9 +108,20 @@ def statusgen(site: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
-def one_round(site: Path, hugo_site: Path | None, workdir: Path, size: Size, cold_only: bool = False) -> None:
+def one_round(
+    site: Path,
+    hugo_site: Path | None,
+    workdir: Path,
+    size: Size,
+    cold_only: bool = False,
+    baseline: Path | None = None,
+) -> None:
     out = workdir / "out"
     record = size.runs.setdefault
+    if baseline:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(site / ".statusgen-cache", ignore_errors=True)
+        record("before: cold", []).append(timed(statusgen(site, out), cwd=baseline))
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(site / ".statusgen-cache", ignore_errors=True)
     record("cold", []).append(timed(statusgen(site, out)))
@@ -136,7 +151,7 @@ def table(sizes: list[Size]) -> str:
     ]
     for size in sizes:
         hugo = statistics.median(r.wall for r in size.runs["Hugo"]) if "Hugo" in size.runs else None
-        for kind in (*KINDS, "Hugo"):
+        for kind in ("before: cold", *KINDS, "Hugo"):
             runs = size.runs.get(kind)
             if not runs:
                 continue
@@ -160,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus-tool", type=Path, default=SHARED / "make_corpus.py")
     parser.add_argument("--hugo-theme", type=Path, default=SHARED / "hugo-min")
     parser.add_argument("--cold-only", action="store_true", help="cold builds and Hugo only")
+    parser.add_argument(
+        "--baseline", type=Path, help="another statusgen checkout: its cold build is measured in every round"
+    )
     args = parser.parse_args(argv)
     if not args.corpus_tool.is_file():
         sys.exit(f"{args.corpus_tool}: the reference corpus generator is missing (see --corpus-tool)")
@@ -175,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         size = Size(n)
         for number in range(args.rounds):
             print(f"{n:,} incidents: round {number + 1} of {args.rounds}", file=sys.stderr)
-            one_round(site, hugo_site if has_hugo else None, args.workdir, size, args.cold_only)
+            one_round(
+                site, hugo_site if has_hugo else None, args.workdir, size, args.cold_only, args.baseline
+            )
         sizes.append(size)
     print(table(sizes))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -78,12 +79,17 @@ class Problems:
     def __init__(self, site_dir: Path):
         self.site_dir = site_dir
         self.items: list[Problem] = []
+        self._inside = f"{site_dir}/" if os.sep == "/" else None  # a path under the site starts so
 
     def add(self, path: Path | str, line: int, message: str) -> None:
         self.items.append(Problem(self.display(path), line, message))
 
     def display(self, path: Path | str) -> str:
         """Show paths relative to the site directory, the way the user typed them."""
+        if self._inside and isinstance(path, Path):  # every update's source: the quick way
+            text = str(path)
+            if text.startswith(self._inside):
+                return text[len(self._inside) :]
         path = Path(path)
         try:
             return path.relative_to(self.site_dir).as_posix()

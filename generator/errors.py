@@ -79,7 +79,10 @@ class Problems:
     def __init__(self, site_dir: Path):
         self.site_dir = site_dir
         self.items: list[Problem] = []
-        self._inside = f"{site_dir}/" if os.sep == "/" else None  # a path under the site starts so
+        # A path under the site starts so (not for "/" or "", where "//a" and "/a" would match).
+        self._inside = (
+            f"{site_dir}/" if os.sep == "/" and isinstance(site_dir, Path) and site_dir.name else None
+        )
 
     def add(self, path: Path | str, line: int, message: str) -> None:
         self.items.append(Problem(self.display(path), line, message))

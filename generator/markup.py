@@ -114,7 +114,7 @@ _TRIGGERS: dict[str, tuple[_Trigger, ...]] = {
     "block:hashheader": ("#",),
     "block:setextheader": (re.compile(r"\n[ >]*[=-]+ *(?:\n|$)"),),  # 'Title' over '===' or '---'
     "block:hr": (re.compile(r"-[ ]{0,2}-[ ]{0,2}-|_[ ]{0,2}_[ ]{0,2}_|\*[ ]{0,2}\*[ ]{0,2}\*"),),
-    "block:olist": (re.compile(r"[0-9]\. "),),
+    "block:olist": (re.compile(r"\d\. "),),  # any decimal digit, as Python-Markdown reads them
     "block:ulist": ("* ", "+ ", "- "),
     "block:quote": (">",),
     "block:reference": ("]:",),

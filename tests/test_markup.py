@@ -71,7 +71,7 @@ _PIECES = (
     "[a]", "[b]: http://x", "]:", "(http://y)", "![i]", "![x][b]", "[b][]", "`", "```", "~~~", "|",
     "<b>", "<div>", "</div>", "&amp;", "&", "&#1", "&#x4", "&lt", "&copy;", "\\", "x", "word",
     "Title", "---", "===", "- ", "* ", "+ ", "> ", ":", "\n    - a", "\n> # h", "x\n---",
-    "\n  1. b", "\x02", "\x03",
+    "\n  1. b", "\x02", "\x03", "١. ", "２. ",
 )  # fmt: skip
 
 
@@ -143,3 +143,20 @@ def test_raw_images_without_alt_text_get_an_empty_one():
     assert render_markdown('<img src="a.png"> <img alt="Graph" src="b.png"> ![](c.png)') == (
         '<p><img alt="" src="a.png"> <img alt="Graph" src="b.png"> <img alt="" src="c.png"></p>'
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["١. أولا\n٢. ثانيا", "१. पहला\n२. दूसरा", "１. one\n２. two", "Steps:\n\n٣. third"],
+)
+def test_lists_numbered_with_any_decimal_digits_render_as_the_full_renderer_does(text):
+    """Python-Markdown's ordered lists take any Unicode decimal digit (its pattern is '\\d+\\.'):
+    a text numbered in Arabic-Indic, Devanagari or full-width digits is a list there too."""
+    from generator import markup
+
+    full = markdown.Markdown(
+        extensions=[*markup._EXTENSIONS, markup._PageOutlineExtension()], output_format="html"
+    )
+    html = render_markdown(text)
+    assert html == nh3.clean(full.convert(text))
+    assert "<ol" in html

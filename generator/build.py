@@ -27,6 +27,7 @@ from generator.render.theme import make_env, static_files, theme_dirs
 from generator.render.tree import Only, Tree
 from generator.rendercache import RenderCache
 from generator.unfinished import hold_unfinished
+from generator.yamlsource import reading_once
 
 T = TypeVar("T")
 default_workers = parallel.default_workers
@@ -193,7 +194,7 @@ def _load_folders(tasks: list[LoadTask], workers: int) -> Iterator[Loaded]:
     folders that changed are shared out."""
     _, items = parallel.inherited()
     kept: dict[int, Loaded] = {}
-    if items.loading and workers > 1:
+    if items.loading and items.readable and workers > 1:  # (a first build has nothing to read back)
         for index, task in enumerate(tasks):
             found = _from_item_cache(task[0])
             if found is not None:
@@ -222,18 +223,19 @@ def _load_folder_task(args: LoadTask) -> Loaded:
     """Load one folder (or take it from the item cache, when none of its files changed)."""
     cache, items = parallel.inherited()
     folder, config, site_dir, hold = args
-    key = (
-        folder_key(folder, items.loading) if items.loading else None
-    )  # a folder that loads cleanly loads alike in check
-    kept = _kept(key)
-    if kept is not None:
-        return kept
-    incident: Item | None = None
-    problems: list[Problem] = []
-    before = len(cache.used)
-    found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
-    if found:
-        incident, problems = load_folder(found, config, site_dir, render=cache.render)
+    with reading_once():  # the key, the prompts and the content: each file read once
+        key = (
+            folder_key(folder, items.loading) if items.loading else None
+        )  # a folder that loads cleanly loads alike in check
+        kept = _kept(key)
+        if kept is not None:
+            return kept
+        incident: Item | None = None
+        problems: list[Problem] = []
+        before = len(cache.used)
+        found, held = hold_unfinished(folder, config, site_dir) if hold else (folder, [])
+        if found:
+            incident, problems = load_folder(found, config, site_dir, render=cache.render)
     if key and incident and not problems and not held:
         incident = dataclasses.replace(incident, digest=key)
         items.put(key, incident, cache.used[before:])

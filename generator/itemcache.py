@@ -28,6 +28,7 @@ from generator import model
 from generator.config import SiteConfig
 from generator.content import Folder
 from generator.sqlitecache import CACHE_DIR, SqliteCache
+from generator.yamlsource import read_bytes
 
 _FILE = "items.sqlite3"
 _ALLOWED = {
@@ -110,7 +111,7 @@ def folder_key(folder: Folder, fingerprint: str) -> bytes | None:
     digest = hashlib.blake2b(f"{fingerprint}|{folder.kind}|{folder.id}|{folder.path}".encode())
     try:
         for path in folder.files:
-            data = path.read_bytes()
+            data = read_bytes(path)
             digest.update(f"\0{path.name}\0{len(data)}\0".encode())
             digest.update(data)
     except OSError:

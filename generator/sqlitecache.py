@@ -54,6 +54,11 @@ class SqliteCache(Generic[V]):
         self.new.update(log[0])
         self.used.extend(log[1])
 
+    @property
+    def readable(self) -> bool:
+        """Whether lookups can find anything: there was a store when the build began."""
+        return self.path is not None and self._present and not self._unreadable
+
     def lookup(self, key: bytes) -> V | None:
         """The stored value (and the key noted as used)."""
         self.used.append(key)

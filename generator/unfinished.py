@@ -15,6 +15,7 @@ from generator.config import SiteConfig
 from generator.content import POSTMORTEM_NAME, Folder, load_folder
 from generator.errors import Problem, Problems
 from generator.markup import PROMPT
+from generator.yamlsource import read_bytes
 
 
 def hold_unfinished(
@@ -41,9 +42,10 @@ def hold_unfinished(
 def _prompt_line(path: Path) -> int:
     """The line of the file's first prompt; 0 if it has none (or cannot be read: the load says why)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = read_bytes(path)
     except OSError:
         return 0
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     match = PROMPT.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 0
 

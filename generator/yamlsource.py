@@ -8,6 +8,8 @@ PyYAML has it: front matter of 40,000 files adds up.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +52,37 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udf
 _LINE_ENDS = re.compile("\r\n?|[\x85\u2028\u2029]")
 
 
+# Within reading_once(): each file's bytes as first read (see there). None: always from disk.
+_READ: dict[Path, bytes] | None = None
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Within it, read_bytes() reads each file from disk once. Loading a folder reads each of
+    its files three times (for the item cache's key, for prompts, and to load it): once is
+    cheaper on a slow disk, and all three see the same bytes even if an editor saves meanwhile."""
+    global _READ
+    outer, _READ = _READ, {}
+    try:
+        yield
+    finally:
+        _READ = outer
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes (once per reading_once(), when within one); raises OSError."""
+    if _READ is None:
+        return path.read_bytes()
+    data = _READ.get(path)
+    if data is None:
+        data = _READ[path] = path.read_bytes()
+    return data
+
+
 def read_text(path: Path) -> str:
     """A user's file as text with Unix line ends; raises SourceError if unreadable or not UTF-8."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError as error:
         raise SourceError(1, f"cannot read this file: {error.strerror or error}") from None
     try:

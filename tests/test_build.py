@@ -524,3 +524,20 @@ def test_progress_shows_skipped_stages_and_a_resolved_incident_keeps_its_peak_im
     assert page.select_one(".impact").get_text() == "Major impact"
     api = json.loads((out / "api/v2/incidents.json").read_text())
     assert api["incidents"][0]["impact"] == "major"
+
+
+def test_a_folder_is_read_once_and_seen_alike_by_its_key_its_prompts_and_its_content(tmp_path):
+    """Within reading_once() (one folder's loading) a file is read from disk once: a save in the
+    middle cannot give the item cache's key one text and the loaded item another."""
+    from generator.yamlsource import read_bytes, read_text, reading_once
+
+    update = tmp_path / "update.md"
+    update.write_bytes(b"first\r\n")
+    with reading_once():
+        assert read_bytes(update) == b"first\r\n"
+        update.write_bytes(b"second\n")
+        assert read_text(update) == "first\n"
+        with reading_once():  # a nested one starts afresh, and gives the outer one back
+            assert read_bytes(update) == b"second\n"
+        assert read_bytes(update) == b"first\r\n"
+    assert read_text(update) == "second\n"

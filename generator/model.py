@@ -6,9 +6,12 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from generator.config import SiteConfig
+
+if TYPE_CHECKING:
+    from generator.spool import Stored
 
 Kind = Literal["incident", "maintenance"]
 KIND_DIRS: dict[Kind, str] = {"incident": "incidents", "maintenance": "maintenance"}  # in content/
@@ -41,8 +44,8 @@ def pack(html: str) -> bytes:
     return zlib.compress(html.encode(), 1)
 
 
-def unpack(packed: bytes) -> str:
-    return zlib.decompress(packed).decode()
+def unpack(packed: bytes | Stored) -> str:
+    return zlib.decompress(packed if isinstance(packed, bytes) else packed.read()).decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +53,11 @@ class Segment:
     """A piece of rendered body and who may read it (see generator/audience.py)."""
 
     readers: frozenset[str]  # the ids of every audience allowed to see it
-    packed: bytes  # its HTML (pack)
+    packed: bytes | Stored  # its HTML (pack), or where a build keeps it on disk (generator/spool.py)
     names: tuple[str, ...] = ()  # the audiences it was written for (its markers'), for its label
+    # An audience's view shows a segment as it is when its label names no one (audience.visible_body).
+    restricted_to: ClassVar[str] = ""
+    titles: ClassVar[tuple[str, ...]] = ()
 
     @property
     def html(self) -> str:

@@ -64,6 +64,12 @@ class BodySpool:
         self._full = False
         self._shared: dict[Any, Any] = {}
 
+    def __enter__(self) -> BodySpool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self._close()
 

@@ -11,6 +11,7 @@ reach an audience that does not include the audience it was written for.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
@@ -168,7 +169,6 @@ def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] | None
 @dataclass(frozen=True, slots=True)
 class UpdateView:
     id: str
-    stem: str
     date: datetime
     status: str
     title: str  # the incident's title as of this update
@@ -179,6 +179,11 @@ class UpdateView:
     ends: datetime | None = None
     restricted_to: str = ""  # the titles of the audiences it is for, when some audience does not see it
     reopened: bool = False  # it follows a resolution this audience saw: the incident is open again
+
+    @property
+    def stem(self) -> str:
+        """Its file's name without .md: its anchor on the item's page."""
+        return self.id.partition("/")[2]
 
     @property
     def body_html(self) -> str:
@@ -233,8 +238,9 @@ class ItemView:
         derived = {
             "active": self.status in ACTIVE_STATUSES,
             "upcoming": self.status == "scheduled",
-            "uri": f"{KIND_DIRS[self.kind]}/{self.id}/",
-            "month": f"{self.day.year:04d}-{self.day.month:02d}",
+            # One string for every audience's view (and the months' few for all their items).
+            "uri": sys.intern(f"{KIND_DIRS[self.kind]}/{self.id}/"),
+            "month": sys.intern(f"{self.day.year:04d}-{self.day.month:02d}"),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)  # frozen: set once, here
@@ -386,7 +392,6 @@ def _fold(
         folded.append(
             UpdateView(
                 id=update.id,
-                stem=update.stem,
                 date=update.date,
                 status=update.status,
                 title=title,

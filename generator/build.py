@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -325,7 +326,7 @@ def render_all(
         report.existed += len(found.uris)
         report.unchanged += len(found.uris)
         report.reused += len(found.uris)
-        report.kept += (f"{audience}/{uri}" for uri in found.uris)
+        report.kept += (sys.intern(f"{audience}/{uri}") for uri in found.uris)  # the ledger's strings
     return report
 
 

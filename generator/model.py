@@ -72,8 +72,7 @@ Body = tuple[tuple[Segment, ...], ...]
 @dataclass(frozen=True, slots=True)
 class Update:
     id: str  # "<incident-id>/<file stem>": permanent, used in feeds and anchors
-    stem: str
-    source: str  # site-relative path, for messages
+    folder: str  # its folder's site-relative path, one string for all its updates
     date: datetime
     status: str
     readers: frozenset[str]  # the ids of every audience allowed to see it (all: unmarked)
@@ -89,6 +88,16 @@ class Update:
     template_version: str | None = None
     reopened: bool = False  # an incident's update after its resolution: it is open again
     unapproved_reason: str | None = None  # written from an unapproved template (new --unapproved)
+
+    # Derived, not kept: a long history has many updates, and each name once is enough.
+    @property
+    def stem(self) -> str:
+        return self.id.partition("/")[2]
+
+    @property
+    def source(self) -> str:
+        """Its file's site-relative path, for messages."""
+        return f"{self.folder}/{self.stem}.md"
 
 
 @dataclass(frozen=True, slots=True)

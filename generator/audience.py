@@ -11,9 +11,11 @@ reach an audience that does not include the audience it was written for.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from babel.lists import format_list
 from markupsafe import escape
@@ -32,10 +34,14 @@ from generator.model import (
     Body,
     Item,
     Kind,
+    Segment,
     Site,
     Update,
     unpack,
 )
+
+if TYPE_CHECKING:
+    from generator.spool import Stored
 
 
 def sees(audience: Audience, readers: frozenset[str]) -> bool:
@@ -123,17 +129,23 @@ def label_titles(names: Iterable[str], labels: dict[str, str], viewer: Audience)
 
 
 @dataclass(frozen=True, slots=True)
-class BodyPiece:
-    """A piece of a body as one audience sees it. ``restricted_to`` names the audiences it is for
-    when some audience does not see it: the theme labels such pieces."""
+class Labelled:
+    """A piece of a body that some audience does not see, as one audience sees it:
+    ``restricted_to`` names the audiences it is for, and the theme labels it."""
 
-    packed: bytes  # its HTML, compressed (model.pack)
-    restricted_to: str = ""  # the titles, joined in the reader's language
-    titles: tuple[str, ...] = ()  # the same titles (the API joins them in English)
+    packed: bytes | Stored  # its HTML, compressed (model.pack), or where it is kept (spool.py)
+    restricted_to: str  # the titles, joined in the reader's language
+    titles: tuple[str, ...]  # the same titles (the API joins them in English)
 
     @property
     def html(self) -> str:
         return unpack(self.packed)
+
+
+# A piece of a body as one audience sees it: a Segment (unlabelled) or a Labelled one. Both have
+# ``html``, ``restricted_to`` ("" for no label) and ``titles``; a view shows the loaded segments
+# themselves wherever it can, so that two audiences' views do not copy every body's pieces.
+BodyPiece = Segment | Labelled
 
 
 def _english_only(piece: BodyPiece) -> str:
@@ -157,7 +169,6 @@ def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] | None
 @dataclass(frozen=True, slots=True)
 class UpdateView:
     id: str
-    stem: str
     date: datetime
     status: str
     title: str  # the incident's title as of this update
@@ -168,6 +179,11 @@ class UpdateView:
     ends: datetime | None = None
     restricted_to: str = ""  # the titles of the audiences it is for, when some audience does not see it
     reopened: bool = False  # it follows a resolution this audience saw: the incident is open again
+
+    @property
+    def stem(self) -> str:
+        """Its file's name without .md: its anchor on the item's page."""
+        return self.id.partition("/")[2]
 
     @property
     def body_html(self) -> str:
@@ -222,8 +238,9 @@ class ItemView:
         derived = {
             "active": self.status in ACTIVE_STATUSES,
             "upcoming": self.status == "scheduled",
-            "uri": f"{KIND_DIRS[self.kind]}/{self.id}/",
-            "month": f"{self.day.year:04d}-{self.day.month:02d}",
+            # One string for every audience's view (and the months' few for all their items).
+            "uri": sys.intern(f"{KIND_DIRS[self.kind]}/{self.id}/"),
+            "month": sys.intern(f"{self.day.year:04d}-{self.day.month:02d}"),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)  # frozen: set once, here
@@ -278,17 +295,21 @@ def audience_labels(config: SiteConfig) -> dict[str, str]:
 
 def visible_body(body: Body, audience: Audience, labels: dict[str, str]) -> tuple[BodyPiece, ...]:
     """The body as this audience sees it; restricted pieces name the audiences they are for."""
-    return tuple(
-        _piece(s.packed, label_titles(s.names, labels, audience), audience)
-        for s in body[audience.position]
+    written = body[audience.position]
+    pieces = tuple(
+        _piece(s, label_titles(s.names, labels, audience), audience)
+        for s in written
         if sees(audience, s.readers)
     )
+    if len(pieces) == len(written) and all(p is s for p, s in zip(pieces, written, strict=True)):
+        return written  # the loaded tuple itself (most bodies): no copy per audience
+    return pieces
 
 
-def _piece(packed: bytes, titles: tuple[str, ...], viewer: Audience) -> BodyPiece:
+def _piece(segment: Segment, titles: tuple[str, ...], viewer: Audience) -> BodyPiece:
     if not titles:
-        return BodyPiece(packed)
-    return BodyPiece(packed, _joined(titles, viewer.language), titles)
+        return segment
+    return Labelled(segment.packed, _joined(titles, viewer.language), titles)
 
 
 def item_view(
@@ -371,7 +392,6 @@ def _fold(
         folded.append(
             UpdateView(
                 id=update.id,
-                stem=update.stem,
                 date=update.date,
                 status=update.status,
                 title=title,

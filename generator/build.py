@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +28,7 @@ from generator.model import Item, Site
 from generator.render.theme import make_env, static_files, theme_dirs
 from generator.render.tree import Only, Tree
 from generator.rendercache import RenderCache
+from generator.spool import BodySpool
 from generator.unfinished import hold_unfinished
 from generator.yamlsource import reading_once
 
@@ -62,6 +65,13 @@ def build_site(
     site_dir: Path, out_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True
 ) -> BuildReport:
     """Build every audience's tree into out_dir, or change nothing."""
+    with body_spool(out_dir) as spool:  # closed however the build ends
+        return _build_site(site_dir, out_dir, now, workers, cache, spool)
+
+
+def _build_site(
+    site_dir: Path, out_dir: Path, now: str | datetime, workers: int, cache: bool, spool: BodySpool | None
+) -> BuildReport:
     started = time.perf_counter()
     render_cache = RenderCache(site_dir if cache else None)
     item_cache = ItemCache(site_dir if cache else None)
@@ -76,6 +86,7 @@ def build_site(
         unfinished=unfinished,
         items=item_cache,
         store=True,
+        spool=spool,
     )
     with output.exclusive(out_dir):
         staging = output.staging_dir(out_dir)
@@ -102,6 +113,21 @@ def build_site(
             raise output.Swapped from None  # the new output is in place; the caches only save time
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def body_spool(out_dir: Path) -> Iterator[BodySpool | None]:
+    """Where a build keeps loaded bodies (generator/spool.py): beside the output folder, as the
+    staging folder is; None (bodies in memory) when no file can be made there."""
+    try:
+        spool = BodySpool(out_dir.absolute().parent)
+    except OSError:
+        yield None
+        return
+    try:
+        yield spool
+    finally:
+        spool.close()
 
 
 def check_site(site_dir: Path, now: str | datetime, workers: int = 1, cache: bool = True) -> BuildReport:
@@ -137,6 +163,7 @@ def load_site(
     unfinished: list[Problem] | None = None,
     items: ItemCache | None = None,
     store: bool = False,
+    spool: BodySpool | None = None,
 ) -> tuple[Site, datetime, jinja2.Environment]:
     """Read and validate the whole site and its templates; raises SiteError listing every problem.
 
@@ -144,6 +171,7 @@ def load_site(
     warning added to it (generator/unfinished.py); otherwise they are problems. Given ``items``,
     folders unchanged since it was saved are taken from it instead of loaded. ``store``: the
     caches store what is added as it comes (a build: they are saved at its end anyway).
+    ``spool``: where loaded items keep their bodies, instead of memory.
     """
     problems = Problems(site_dir)
     problems.extend(problems_so_far)
@@ -155,6 +183,7 @@ def load_site(
     env = make_env(config, site_dir, problems)
     folders = find_folders(site_dir, problems)
     items = items or ItemCache(None)
+    items.spool = spool
     if items.path:
         items.fingerprint = fingerprint(site_dir, theme_dirs(config, site_dir), config)
         items.loading = fingerprint(None, [], config, loading_inputs(config))
@@ -173,7 +202,7 @@ def load_site(
                     if kept:
                         kept.flush()
             if incident:
-                incidents.append(incident)
+                incidents.append(spool.keep(incident) if spool else incident)
     site = Site(config=config, items=tuple(incidents))
     templates = load_templates(site_dir, config, problems)
     if checking:  # template governance gates pull requests, never publishing during an incident
@@ -299,7 +328,7 @@ def render_all(
         report.existed += len(found.uris)
         report.unchanged += len(found.uris)
         report.reused += len(found.uris)
-        report.kept += (f"{audience}/{uri}" for uri in found.uris)
+        report.kept += (sys.intern(f"{audience}/{uri}") for uri in found.uris)  # the ledger's strings
     return report
 
 

@@ -268,6 +268,7 @@ def load_folder(
     problems = Problems(site_dir)
     updates: list[Update] = []
     postmortem = None
+    where = problems.display(folder.path)  # its updates' source is where/<stem>.md
     for path in folder.files:
         document = split_front_matter(path, problems)
         if document is None:
@@ -278,7 +279,7 @@ def load_folder(
         else:
             if allow_prompts:  # `statusgen new`: the writer has yet to answer the template's prompts
                 body = PROMPT.sub("[prompt:", body)
-            update = _update(folder, path, front, body, body_line, config, problems, render)
+            update = _update(folder, where, path, front, body, body_line, config, problems, render)
             if update:
                 updates.append(update)
     updates.sort(key=lambda u: (u.date, Path(u.source).name))
@@ -572,6 +573,7 @@ def _front_matter_in_body(body: str, body_line: int) -> list[tuple[int, str]]:
 
 def _update(
     folder: Folder,
+    where: str,
     path: Path,
     front: YamlMap,
     body: str,
@@ -599,8 +601,7 @@ def _update(
     status = fields.choice("status", statuses, "status", required=True)
     update = Update(
         id=f"{folder.id}/{path.stem}",
-        stem=path.stem,
-        source=problems.display(path),
+        folder=where,
         date=date,  # type: ignore[arg-type]  # checked below
         status=status,  # type: ignore[arg-type]
         readers=readers,

@@ -21,6 +21,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import struct
 import sys
 import zoneinfo
 from dataclasses import dataclass, field
@@ -98,22 +99,30 @@ def item_state(item: Item, now: datetime) -> tuple[bytes, tuple[int, ...]] | Non
     return item.digest, tuple((now > moment) - (now < moment) for moment in item.moments())
 
 
-def page_key(fingerprint: str, audience_id: str, inputs: object) -> str:
+def page_key(fingerprint: str, audience_id: str, inputs: object) -> bytes:
     """The hash of one page's inputs (item states, strings, numbers; their repr is stable)."""
     text = f"{fingerprint}|{audience_id}|{inputs!r}"
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(text.encode(), digest_size=_KEY).digest()
+
+
+_KEY = 16  # bytes of a page key
+_ENTRY = struct.Struct("<16sqq")  # a page as the ledger holds it: (key, size, mtime_ns), packed:
+# a site's ledger has two pages per item and audience, and a tuple of a text and two numbers
+# takes three times the memory
 
 
 @dataclass
 class PageLedger:
     """What the previous build into one output folder wrote: "<audience>/<uri>" -> (key, size,
-    mtime_ns). ``path`` None: no ledger (``--no-cache``, or a check)."""
+    mtime_ns), packed (_ENTRY); in the file the key is hex. ``path`` None: no ledger
+    (``--no-cache``, or a check). Page names are interned: the ledger, this build's pages and the
+    build report share one string for each."""
 
     path: Path | None
     fingerprint: str = ""
-    pages: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    pages: dict[str, bytes] = field(default_factory=dict)
     out_root: str = ""  # the output folder the pages are in
-    written: dict[str, str] = field(default_factory=dict)  # page -> key, of this build
+    written: dict[str, bytes] = field(default_factory=dict)  # page -> key, of this build
     kept: set[str] = field(default_factory=set)  # pages taken unchanged from the previous output
 
     @classmethod
@@ -126,23 +135,31 @@ class PageLedger:
             data = json.loads(ledger.path.read_bytes()) if ledger.path else {}
             if data.get("version") == _VERSION and data.get("fingerprint") == fingerprint:
                 pages = data["pages"].items()
-                ledger.pages = {page: (key, size, mtime) for page, (key, size, mtime) in pages}
-        except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError):
-            pass  # none yet, or damaged: render everything
+                del data
+                ledger.pages = {
+                    sys.intern(page): _ENTRY.pack(bytes.fromhex(key), size, mtime)
+                    for page, (key, size, mtime) in pages
+                    if len(key) == 2 * _KEY
+                }
+        except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError, struct.error):
+            ledger.pages = {}  # none yet, or damaged: render everything
         return ledger
 
-    def reusable(self, audience_id: str, uri: str, key: str) -> bool:
+    def reusable(self, audience_id: str, uri: str, key: bytes) -> bool:
         """Whether the previous output's page is the one rendering ``key`` would give."""
-        page = f"{audience_id}/{uri}"
+        page = sys.intern(f"{audience_id}/{uri}")
         self.written[page] = key
         entry = self.pages.get(page)
-        if self.path is None or entry is None or entry[0] != key:
+        if self.path is None or entry is None:
+            return False
+        kept_key, size, mtime = _ENTRY.unpack(entry)
+        if kept_key != key:
             return False
         try:
             status = os.stat(safe_join(self.out_root, page), follow_symlinks=False)
         except OSError:
             return False
-        if (status.st_size, status.st_mtime_ns) != entry[1:]:
+        if (status.st_size, status.st_mtime_ns) != (size, mtime):
             return False
         self.kept.add(page)
         return True
@@ -156,13 +173,14 @@ class PageLedger:
         root = str(out_dir)
         for page, key in sorted(self.written.items()):
             if page in self.kept:  # the same file, linked or copied with its mtime
-                pages[page] = self.pages[page]
+                kept_key, size, mtime = _ENTRY.unpack(self.pages[page])
+                pages[page] = (kept_key.hex(), size, mtime)
                 continue
             try:
                 status = os.stat(safe_join(root, page), follow_symlinks=False)
             except OSError:
                 continue
-            pages[page] = (key, status.st_size, status.st_mtime_ns)
+            pages[page] = (key.hex(), status.st_size, status.st_mtime_ns)
         data = {"version": _VERSION, "fingerprint": self.fingerprint, "pages": pages}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -27,11 +27,13 @@ from typing import Any
 from generator import model
 from generator.config import SiteConfig
 from generator.content import Folder
+from generator.spool import BodySpool
 from generator.sqlitecache import CACHE_DIR, SqliteCache
 from generator.yamlsource import read_bytes
 
 _FILE = "items.sqlite3"
 _ALLOWED = {
+    ("builtins", "bytes"),  # a body a build kept on disk (spool.Stored), pickled
     ("datetime", "datetime"),
     ("datetime", "date"),
     ("datetime", "timezone"),
@@ -130,6 +132,7 @@ class ItemCache(SqliteCache[bytes]):
         self.loading = (
             ""  # what shapes loading (incremental.fingerprint of loading_inputs); both set by load_site
         )
+        self.spool: BodySpool | None = None  # a build's: items read back keep their bodies there
 
     @staticmethod
     def spare(used: int) -> int:
@@ -146,7 +149,7 @@ class ItemCache(SqliteCache[bytes]):
             return None
         if not isinstance(item, model.Item) or not all(isinstance(text, bytes) for text in texts):
             return None
-        return item, texts
+        return (self.spool.keep(item) if self.spool else item), texts
 
     def put(self, key: bytes, item: model.Item, texts: list[bytes]) -> None:
         self.new[key] = pickle.dumps((item, texts), protocol=pickle.HIGHEST_PROTOCOL)

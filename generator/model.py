@@ -6,9 +6,12 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from generator.config import SiteConfig
+
+if TYPE_CHECKING:
+    from generator.spool import Stored
 
 Kind = Literal["incident", "maintenance"]
 KIND_DIRS: dict[Kind, str] = {"incident": "incidents", "maintenance": "maintenance"}  # in content/
@@ -41,8 +44,8 @@ def pack(html: str) -> bytes:
     return zlib.compress(html.encode(), 1)
 
 
-def unpack(packed: bytes) -> str:
-    return zlib.decompress(packed).decode()
+def unpack(packed: bytes | Stored) -> str:
+    return zlib.decompress(packed if isinstance(packed, bytes) else packed.read()).decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +53,11 @@ class Segment:
     """A piece of rendered body and who may read it (see generator/audience.py)."""
 
     readers: frozenset[str]  # the ids of every audience allowed to see it
-    packed: bytes  # its HTML (pack)
+    packed: bytes | Stored  # its HTML (pack), or where a build keeps it on disk (generator/spool.py)
     names: tuple[str, ...] = ()  # the audiences it was written for (its markers'), for its label
+    # An audience's view shows a segment as it is when its label names no one (audience.visible_body).
+    restricted_to: ClassVar[str] = ""
+    titles: ClassVar[tuple[str, ...]] = ()
 
     @property
     def html(self) -> str:
@@ -66,8 +72,7 @@ Body = tuple[tuple[Segment, ...], ...]
 @dataclass(frozen=True, slots=True)
 class Update:
     id: str  # "<incident-id>/<file stem>": permanent, used in feeds and anchors
-    stem: str
-    source: str  # site-relative path, for messages
+    folder: str  # its folder's site-relative path, one string for all its updates
     date: datetime
     status: str
     readers: frozenset[str]  # the ids of every audience allowed to see it (all: unmarked)
@@ -83,6 +88,16 @@ class Update:
     template_version: str | None = None
     reopened: bool = False  # an incident's update after its resolution: it is open again
     unapproved_reason: str | None = None  # written from an unapproved template (new --unapproved)
+
+    # Derived, not kept: a long history has many updates, and each name once is enough.
+    @property
+    def stem(self) -> str:
+        return self.id.partition("/")[2]
+
+    @property
+    def source(self) -> str:
+        """Its file's site-relative path, for messages."""
+        return f"{self.folder}/{self.stem}.md"
 
 
 @dataclass(frozen=True, slots=True)

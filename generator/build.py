@@ -314,8 +314,17 @@ def render_all(
     tasks = render_tasks(trees, reused)
     old = previous.compare_root if previous else None
     with parallel.inheriting((trees, assets, staging, old)):
-        pages = sum(len(only.months or ()) + len(only.items or ()) for _, only in tasks)
-        results = parallel.run(_render_task, tasks, workers, chunksize=1, work=pages, fresh_after=FRESH_AFTER)
+        # The work: the pages, and for each tree's shared files (front page, feeds, API) its
+        # items, which they list. So a rebuild that renders no page of a long history still
+        # renders the shared files in workers: both audiences at once, and what they build up
+        # (the API's incident list, say) is not added to the main process's memory.
+        work = sum(
+            len(only.months or ())
+            + len(only.items or ())
+            + (len(trees[index].facts.items_by_uri) if only.shared else 0)
+            for index, only in tasks
+        )
+        results = parallel.run(_render_task, tasks, workers, chunksize=1, work=work, fresh_after=FRESH_AFTER)
     for (index, _), result in zip(tasks, results, strict=True):
         audience = trees[index].view.audience.id
         report.files[audience] = report.files.get(audience, 0) + result.files

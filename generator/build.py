@@ -118,12 +118,16 @@ def _build_site(
 @contextmanager
 def body_spool(out_dir: Path) -> Iterator[BodySpool | None]:
     """Where a build keeps loaded bodies (generator/spool.py): beside the output folder, as the
-    staging folder is; None (bodies in memory) when no file can be made there."""
+    staging folder is (else in the system's temporary folder); None (bodies in memory) when no
+    file can be made."""
     try:
         spool = BodySpool(out_dir.absolute().parent)
-    except OSError:
-        yield None
-        return
+    except OSError:  # e.g. --out's parent is made by the build: the system's temporary folder
+        try:
+            spool = BodySpool(None)
+        except OSError:
+            yield None
+            return
     try:
         yield spool
     finally:

@@ -33,7 +33,6 @@ from generator.yamlsource import read_bytes
 
 _FILE = "items.sqlite3"
 _ALLOWED = {
-    ("builtins", "bytes"),  # a body a build kept on disk (spool.Stored), pickled
     ("datetime", "datetime"),
     ("datetime", "date"),
     ("datetime", "timezone"),

@@ -63,6 +63,12 @@ class Segment:
     def html(self) -> str:
         return unpack(self.packed)
 
+    def __reduce__(self) -> tuple[type[Segment], tuple[frozenset[str], bytes, tuple[str, ...]]]:
+        """Pickled (the item cache, a worker's result), a body on disk is its bytes again, written
+        as plain bytes: the item cache's unpickler needs to allow no call to make them."""
+        packed = self.packed if isinstance(self.packed, bytes) else self.packed.read()
+        return (Segment, (self.readers, packed, self.names))
+
 
 # A body as each audience sees it, indexed by audience position: every audience's text is rendered
 # from its own source, so nothing of a block it does not see shapes its HTML.

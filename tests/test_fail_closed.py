@@ -522,6 +522,25 @@ def test_theme_templates_run_sandboxed(make_site, capsys, tmp_path, expression, 
     assert not (tmp_path / "PWNED").exists() and not (site / "PWNED").exists()
 
 
+def test_a_theme_cannot_read_which_audiences_a_body_piece_is_for(make_site, capsys, tmp_path):
+    """An unlabelled piece is the loaded segment itself: its readers (every audience's id, for
+    unmarked text) and its block's audience names stay out of a site's templates, on every tree."""
+    site = make_site(
+        {
+            "content/incidents/x/a.md": update("x"),
+            "themes/nosy/templates/incident.html": '{% extends "default/incident.html" %}{% block main %}'
+            "{{ item.updates[0].body[0].readers }}{{ super() }}{% endblock %}",
+        },
+        site_yml=_site_yml() + "theme: nosy\n",
+    )
+    code = main(["build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "themes/nosy/templates/incident.html:1: template error" in err
+    assert "frozenset" not in err  # nor printed in the message
+    assert not (tmp_path / "out").exists()
+
+
 def _site_yml() -> str:
     from conftest import SITE_YML
 

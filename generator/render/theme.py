@@ -13,7 +13,7 @@ from generator.config import SiteConfig
 from generator.dates import iso
 from generator.errors import Problem, Problems
 from generator.i18n import Tables, Translator, load_tables
-from generator.model import PROGRESS_STEPS
+from generator.model import PROGRESS_STEPS, Segment
 from generator.status import TAB_COLOURS
 
 DEFAULT_THEME = Path(str(files("generator.themes"))) / "default"
@@ -49,6 +49,18 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = {False: _CompiledTemplates(), True: _CompiledTemplates()}
 
 
+class _ThemeSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, which also keeps a body piece's readers and audience names from a site's
+    templates: an unlabelled piece is the loaded Segment itself (shared by every audience's view),
+    and those name audiences the reader may not be told of. A piece shows ``html``,
+    ``restricted_to`` and ``titles``, as every piece does."""
+
+    def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
+        if isinstance(obj, Segment) and attr not in ("html", "restricted_to", "titles"):
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
 def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.Environment:
     """Build the environment and compile every template, so template mistakes are problems."""
     for path in _links_leaving_site(config, site_dir):
@@ -59,7 +71,7 @@ def make_env(config: SiteConfig, site_dir: Path, problems: Problems) -> jinja2.E
     # sandboxed. It may read what it is given and call Jinja's filters, never reach Python's
     # internals or change the site (README, "Themes"). The packaged default theme is part of
     # statusgen and runs without the sandbox's cost (about half of all template time).
-    environment = ImmutableSandboxedEnvironment if own else jinja2.Environment
+    environment = _ThemeSandbox if own else jinja2.Environment
     env = environment(
         loader=jinja2.ChoiceLoader(
             [

@@ -13,6 +13,9 @@ round: rounds alternate the two tools and the table shows medians. Per size it m
 - warm: the caches kept, a fresh output folder (a CI run that keeps only .statusgen-cache/);
 - no change: the caches and the previous output kept (a CI run that keeps both, or a rebuild);
 - one update: as "no change", after appending a sentence to one update file;
+- Markdown alone: only the Markdown step of a cold build (every body text through Python-Markdown
+  and nh3, one process per core: bench/markdown_floor.py), the least a cold build can cost while
+  Markdown stays Python-Markdown;
 - Hugo: `hugo --quiet` of the same incidents, a fresh output folder each time.
 
 ``--baseline DIR`` (another checkout of statusgen, e.g. a git worktree of main) adds its cold
@@ -40,6 +43,7 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 SHARED = REPO_DIR.parent / "shared" / "bench"
 NOW = "2026-11-20T12:00:00Z"
 KINDS = ("cold", "warm", "no change", "one update")
+FLOOR = Path(__file__).resolve().parent / "markdown_floor.py"
 
 
 @dataclass
@@ -130,6 +134,11 @@ def one_round(
         record("Hugo", []).append(
             timed(["hugo", "--quiet", "-s", str(hugo_site), "-d", str(workdir / "hugo-out")])
         )
+    # The least a cold build can cost: its Markdown step alone, on both cores (bench/markdown_floor.py).
+    texts = workdir / f"texts-{size.n}.json"
+    if not texts.is_file():  # what a cold build renders, noted once (untimed)
+        subprocess.run([sys.executable, str(FLOOR), "collect", str(site), str(texts)], check=True)
+    record("Markdown alone", []).append(timed([sys.executable, str(FLOOR), "render", str(texts)]))
     if cold_only:
         return
     shutil.rmtree(out)
@@ -151,7 +160,7 @@ def table(sizes: list[Size]) -> str:
     ]
     for size in sizes:
         hugo = statistics.median(r.wall for r in size.runs["Hugo"]) if "Hugo" in size.runs else None
-        for kind in ("before: cold", *KINDS, "Hugo"):
+        for kind in ("before: cold", *KINDS, "Markdown alone", "Hugo"):
             runs = size.runs.get(kind)
             if not runs:
                 continue

@@ -109,7 +109,7 @@ def find_folders(site_dir: Path, problems: Problems) -> list[Folder]:
         if not root.is_dir():
             problems.add(root, 1, f"content/{dirname} must be a folder with one folder per {kind}")
             continue
-        for entry in sorted(root.iterdir()):
+        for entry in sorted(root.iterdir(), key=lambda path: path.name):  # a name sorts as its path
             folder = folder_at(entry, site_dir, problems)
             if folder:
                 folders.append(folder)
@@ -164,7 +164,7 @@ def folder_at(entry: Path, site_dir: Path, problems: Problems) -> Folder | None:
         return None
     with os.scandir(entry) as listing:  # DirEntry answers is_dir() and friends without a syscall
         found = sorted(listing, key=lambda child: child.name)
-    files = tuple(Path(f.path) for f in found if _is_update_file(f, site_dir, problems))
+    files = tuple(entry / f.name for f in found if _is_update_file(f, site_dir, problems))
     if not files:
         problems.add(entry, 1, f"{kind} folder has no update files (*.md)")
         return None
@@ -198,9 +198,13 @@ class _Entry(Protocol):
 
 def _is_update_file(entry: _Entry, site_dir: Path, problems: Problems) -> bool:
     """An update file to read; other files are fine unless they look like misnamed updates."""
+    if _is_editor_file(entry):
+        return False
+    if entry.name.endswith(".md") and not entry.is_symlink() and entry.is_file():
+        return True  # most files: no Path made (10,000 folders would make 40,000)
     path = Path(entry) if isinstance(entry, os.DirEntry) else entry
     assert isinstance(path, Path)
-    if _is_editor_file(entry) or (entry.is_symlink() and not inside_site(path, site_dir, problems)):
+    if entry.is_symlink() and not inside_site(path, site_dir, problems):
         return False
     if entry.name.endswith(".md"):
         return _is_file(entry, path, problems)

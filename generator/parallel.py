@@ -58,40 +58,49 @@ def run(
     """function over tasks, in order: in worker processes when there is enough work, else here.
 
     ``work``: how many units (pages, folders) the tasks hold; by default one a task.
-    ``fresh_after``: each worker is replaced by a fresh fork after this many tasks. A worker
-    that reads the inherited objects copies the memory pages they sit on (reading updates
-    their reference counts): renewed, it gives those copies back.
+    ``fresh_after``: each worker does at most this many tasks (of ``chunksize``) before a fresh
+    fork takes its place. A worker that reads the inherited objects copies the memory pages they
+    sit on (reading updates their reference counts): renewed, it gives those copies back. The
+    tasks go out in batches, each to a new pool started here: a pool renewing its own workers
+    (``maxtasksperchild``) forks them from its handler thread while other threads run, and a
+    child can then wait forever on a lock that another thread held at the fork.
     """
-    with _pool(workers, len(tasks) if work is None else work, fresh_after) as pool:
-        if pool is None:
-            return [function(task) for task in tasks]
-        size = chunksize or max(1, min(64, len(tasks) // (workers * 8)))
-        results: list[R] = pool.map(function, tasks, chunksize=size)
-        return results
+    if not _worth_a_pool(workers, len(tasks) if work is None else work):
+        return [function(task) for task in tasks]
+    size = chunksize or max(1, min(64, len(tasks) // (workers * 8)))
+    batch = len(tasks) if fresh_after is None else workers * fresh_after * size
+    results: list[R] = []
+    for start in range(0, len(tasks), batch):
+        with _pool(workers) as pool:
+            results += pool.map(function, tasks[start : start + batch], chunksize=size)
+    return results
 
 
 def each(function: Callable[[T], R], tasks: list[T], workers: int) -> Iterator[R]:
     """run(), one result at a time as they come (in order): the caller can store and drop each
     instead of holding them all."""
-    with _pool(workers, len(tasks)) as pool:
-        if pool is None:
-            yield from map(function, tasks)
-            return
+    if not _worth_a_pool(workers, len(tasks)):
+        yield from map(function, tasks)
+        return
+    with _pool(workers) as pool:
         # Small chunks: folders differ in size, and the last chunks decide when loading ends.
         size = max(1, min(16, len(tasks) // (workers * 8)))
         yield from pool.imap(function, tasks, chunksize=size)
 
 
+def _worth_a_pool(workers: int, jobs: int) -> bool:
+    """Whether worker processes pay off (and can be forked here)."""
+    return workers > 1 and jobs >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods()
+
+
 @contextmanager
-def _pool(workers: int, jobs: int, fresh_after: int | None = None) -> Iterator[Any]:
-    """A forked process pool when it pays off (None otherwise)."""
-    if workers <= 1 or jobs < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        yield None
-        return
+def _pool(workers: int) -> Iterator[Any]:
+    """A forked process pool; its workers are forked here, in the calling thread, before the
+    pool starts its own threads, and never replaced."""
     gc.freeze()  # keep the collector from touching, and so copying, every inherited object
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_worker_signals, maxtasksperchild=fresh_after) as pool:
+        with context.Pool(workers, initializer=_worker_signals) as pool:
             yield pool
     finally:
         gc.unfreeze()

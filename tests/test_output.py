@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,7 +100,9 @@ def test_parallel_build_matches_serial_build(make_site, build, tmp_path, monkeyp
 
 
 def test_renewed_workers_build_what_one_process_builds(make_site, build, tmp_path, monkeypatch):
-    """Render workers are replaced by fresh forks after a few tasks (memory): same output."""
+    """Render workers are replaced by fresh forks after a few tasks (memory): same output. Each
+    is forked by the build's own thread, never by a pool's thread while others run (a lock held
+    by another thread at the fork would stay held in the child forever)."""
     site = make_site(many_incidents(200))
     monkeypatch.setattr(parallel_module, "PARALLEL_THRESHOLD", 10)
     monkeypatch.setattr(build_module, "FRESH_AFTER", 1)
@@ -108,13 +111,16 @@ def test_renewed_workers_build_what_one_process_builds(make_site, build, tmp_pat
 
     def noting_pid(*args, **kwargs):
         with pids.open("a") as file:
-            file.write(f"{os.getpid()}\n")
+            file.write(f"{os.getpid()} {threading.current_thread().name}\n")
         return render_files(*args, **kwargs)
 
     monkeypatch.setattr(build_module, "render_files", noting_pid)
     parallel = tree_bytes(build(site, tmp_path / "parallel", NOW, "--jobs", "2"))
-    rendered_by = pids.read_text().split()
+    noted = [line.split(" ", 1) for line in pids.read_text().splitlines()]
+    rendered_by = [pid for pid, _ in noted]
     assert len(set(rendered_by)) == len(rendered_by) > 2, "each task in a fresh worker"
+    # A forked child runs on as the thread that forked it (its name tells which).
+    assert {thread for _, thread in noted} == {threading.main_thread().name}, "forked by the main thread"
     assert parallel == tree_bytes(build(site, tmp_path / "serial", NOW, "--jobs", "1"))
 
 

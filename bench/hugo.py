@@ -196,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             "Hugo is not installed (or --hugo-theme is missing): statusgen only, no ratios.", file=sys.stderr
         )
     args.workdir.mkdir(parents=True, exist_ok=True)
+    for texts in args.workdir.glob("texts-*.json"):
+        texts.unlink()  # noted by another checkout's build, or before the corpus changed
     sizes = []
     for n in (int(part) for part in args.sizes.split(",")):
         site, hugo_site = corpus(args.workdir, n, args.corpus_tool, args.hugo_theme)

@@ -26,8 +26,9 @@ sys.path.insert(0, str(REPO_DIR))
 from generator import markup  # noqa: E402 (after the path is set)
 from generator.config import load_config  # noqa: E402
 from generator.content import find_folders, load_folder  # noqa: E402
-from generator.errors import Problems  # noqa: E402
+from generator.errors import Problem, Problems  # noqa: E402
 from generator.parallel import default_workers  # noqa: E402
+from generator.unfinished import hold_unfinished  # noqa: E402
 
 
 def collect(site: Path) -> list[str]:
@@ -42,9 +43,12 @@ def collect(site: Path) -> list[str]:
         texts.append(text)
         return ""
 
+    found: list[Problem] = []
     for folder in find_folders(site, problems):
-        load_folder(folder, config, site, render=note)
-    if problems.items:
+        kept, _ = hold_unfinished(folder, config, site)  # as a build does: prompts are held back
+        if kept is not None:
+            found += load_folder(kept, config, site, render=note)[1]
+    if problems.items or found:
         sys.exit(f"{site}: the site has problems; run statusgen check")
     return texts
 

@@ -15,8 +15,10 @@ import gc
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -58,12 +60,13 @@ def run(
     """function over tasks, in order: in worker processes when there is enough work, else here.
 
     ``work``: how many units (pages, folders) the tasks hold; by default one a task.
-    ``fresh_after``: each worker does at most this many tasks (of ``chunksize``) before a fresh
-    fork takes its place. A worker that reads the inherited objects copies the memory pages they
-    sit on (reading updates their reference counts): renewed, it gives those copies back. The
-    tasks go out in batches, each to a new pool started here: a pool renewing its own workers
-    (``maxtasksperchild``) forks them from its handler thread while other threads run, and a
-    child can then wait forever on a lock that another thread held at the fork.
+    ``fresh_after``: the tasks go out in batches of ``workers * fresh_after`` chunks, each batch
+    to a new pool, so each worker does about ``fresh_after`` chunks before fresh forks take over.
+    A worker that reads the inherited objects copies the memory pages they sit on (reading
+    updates their reference counts): renewed, it gives those copies back. Each pool is started
+    here: a pool renewing its own workers (``maxtasksperchild``) forks them from its handler
+    thread while other threads run, and a child can then wait forever on a lock that another
+    thread held at the fork.
     """
     if not _worth_a_pool(workers, len(tasks) if work is None else work):
         return [function(task) for task in tasks]
@@ -72,7 +75,7 @@ def run(
     results: list[R] = []
     for start in range(0, len(tasks), batch):
         with _pool(workers) as pool:
-            results += pool.map(function, tasks[start : start + batch], chunksize=size)
+            results += _patiently(pool.map_async(function, tasks[start : start + batch], chunksize=size))
     return results
 
 
@@ -85,27 +88,74 @@ def each(function: Callable[[T], R], tasks: list[T], workers: int) -> Iterator[R
     with _pool(workers) as pool:
         # Small chunks: folders differ in size, and the last chunks decide when loading ends.
         size = max(1, min(16, len(tasks) // (workers * 8)))
-        yield from pool.imap(function, tasks, chunksize=size)
+        chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
+        results = pool.imap(partial(_each_of, function), chunks)  # (chunksize 1: next() can time out)
+        while True:
+            try:
+                yield from results.next(timeout=_STEP)
+            except multiprocessing.TimeoutError:
+                continue  # (see _patiently)
+            except StopIteration:
+                return
+
+
+def _each_of(function: Callable[[T], R], tasks: list[T]) -> list[R]:
+    return [function(task) for task in tasks]
+
+
+# How long the main thread waits on workers at a time: a Ctrl-C that lands just as a wait begins
+# is only raised when the wait returns (Python runs signal handlers between steps of its own).
+_STEP = 0.25
+
+
+def _patiently(pending: Any) -> list[Any]:
+    """The results of a map_async, waiting in short steps (_STEP)."""
+    while not pending.ready():
+        pending.wait(_STEP)
+    return pending.get()  # type: ignore[no-any-return]
 
 
 def _worth_a_pool(workers: int, jobs: int) -> bool:
-    """Whether worker processes pay off (and can be forked here)."""
-    return workers > 1 and jobs >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods()
+    """Whether worker processes pay off and can be forked here: only from the main thread
+    (serve's rebuild thread works alone), where Ctrl-C arrives."""
+    return (
+        workers > 1
+        and jobs >= PARALLEL_THRESHOLD
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+    )
+
+
+# Ctrl-C, a cancelled CI job and a closed terminal: the main process handles them, never a worker.
+_STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 @contextmanager
 def _pool(workers: int) -> Iterator[Any]:
-    """A forked process pool; its workers are forked here, in the calling thread, before the
-    pool starts its own threads, and never replaced."""
+    """A forked process pool, terminated on the way out (also by Ctrl-C).
+
+    The pool is made with the stopping signals blocked: its own threads start blocked (and so do
+    workers it forks to replace one that died), so only the main thread receives them and
+    raises KeyboardInterrupt at once, instead of a pool thread taking the signal while the main
+    thread waits for results. Workers ignore Ctrl-C (a worker killed mid-task would leave the
+    pool waiting forever for its result); terminating the pool stops them with SIGTERM.
+    """
     gc.freeze()  # keep the collector from touching, and so copying, every inherited object
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_worker_signals) as pool:
+        with ExitStack() as stack:
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+            try:
+                context = multiprocessing.get_context("fork")
+                pool = stack.enter_context(context.Pool(workers, initializer=_worker_signals))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a signal held meanwhile lands now
             yield pool
     finally:
         gc.unfreeze()
 
 
 def _worker_signals() -> None:
-    # Workers inherit the CLI's SIGTERM handler; the pool stops them with SIGTERM.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """In each worker, as it starts (it inherits the main process's handlers and blocked mask)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with SIGTERM
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)

@@ -99,6 +99,24 @@ def test_parallel_build_matches_serial_build(make_site, build, tmp_path, monkeyp
     assert sum(1 for uri in parallel if uri.startswith("public/incidents/")) == 60
 
 
+def test_workers_are_forked_from_the_main_thread_only(monkeypatch):
+    """serve rebuilds in its own thread while others run: a fork there could copy a lock another
+    thread holds, and Ctrl-C would not reach the thread waiting on the workers. It works alone."""
+    monkeypatch.setattr(parallel_module, "PARALLEL_THRESHOLD", 10)
+    assert set(parallel_module.run(_process_id, list(range(40)), 2)) - {os.getpid()}, "workers here"
+    found: list[set[int]] = []
+    thread = threading.Thread(
+        target=lambda: found.append(set(parallel_module.run(_process_id, list(range(40)), 2)))
+    )
+    thread.start()
+    thread.join(timeout=60)
+    assert found == [{os.getpid()}]
+
+
+def _process_id(task: int) -> int:
+    return os.getpid()
+
+
 def test_renewed_workers_build_what_one_process_builds(make_site, build, tmp_path, monkeypatch):
     """Render workers are replaced by fresh forks after a few tasks (memory): same output. Each
     is forked by the build's own thread, never by a pool's thread while others run (a lock held
@@ -357,6 +375,84 @@ def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, s
     process.stderr.close()
     assert tree_bytes(out) == previous
     assert leftovers(out) == []
+
+
+_INTERRUPTED_WORKERS = """
+import os, sys, time
+from generator import build, parallel
+from generator.cli import main
+parallel.PARALLEL_THRESHOLD, build.FRESH_AFTER = 10, 1  # one task per worker, a new pool per two
+pids, step = sys.argv[1], sys.argv[2]
+# A worker stops (as if its work took long) once this many workers have begun that step: for
+# rendering, a third pool's (each pool does two tasks); for loading, the first pool's.
+enough = {"render_files": 5, "load_folder": 1}[step]
+real = getattr(build, step)
+
+def noting(*args, **kwargs):
+    with open(pids, "a") as file:
+        file.write(f"{os.getpid()}\\n")
+    with open(pids) as file:
+        if len(set(file.read().split()) - {str(os.getppid())}) >= enough:
+            os.write(1, b"paused\\n")  # one write: two workers may get here at once
+            time.sleep(60)
+    return real(*args, **kwargs)
+
+setattr(build, step, noting)
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def session_processes(session: int) -> list[int]:
+    """Live processes of a session (a killed build's workers would stay in it)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["load_folder", "render_files"])
+def test_ctrl_c_while_workers_work_stops_the_build_and_keeps_the_output(make_site, build, tmp_path, step):
+    """Ctrl-C in a terminal reaches the whole process group, workers too, while they load folders
+    or in any batch of render workers: the build stops at once with the usual message, no
+    traceback, the previous output kept and no process left behind."""
+    site = make_site(many_incidents(120))
+    out = build(site)
+    previous = tree_bytes(out)
+    (site / "content/incidents/i007/c.md").write_text(incident("2026-11-27T11:00:00Z", "resolved", "Back."))
+    process = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED_WORKERS, str(tmp_path / "pids"), step, "build"]
+        + ["--site", str(site), "--out", str(out), "--now", NOW, "--jobs", "2", "--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line == "paused\n", (line, process.stderr.read())
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=20) == 130
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    err = process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+    assert "Traceback" not in err, err
+    assert err.splitlines()[-1] == "statusgen: interrupted; the previous output is untouched."
+    assert str(process.pid) not in (tmp_path / "pids").read_text().split(), "workers did the step"
+    assert tree_bytes(out) == previous
+    assert leftovers(out) == []
+    deadline = time.monotonic() + 5
+    while session_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session_processes(process.pid) == []
 
 
 @pytest.mark.slow

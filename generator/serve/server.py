@@ -86,7 +86,10 @@ class Preview:
         if not (site_dir / CONFIG_NAME).is_file():  # not a site at all (--site is wrong): nothing to wait for
             raise SiteError(self.live.rebuild().problems)
         # Watching 10,000 folders takes seconds, mostly waiting on the system: done while the site
-        # loads (and a save made meanwhile is not missed: it makes the first rebuild after).
+        # loads (and a save made meanwhile is not missed: it makes the first rebuild after). A
+        # first start loads on every core, forked from this (the main) thread while the watching
+        # thread runs: the workers only read and parse files, and take none of its locks. Later
+        # loads run in the rebuild thread, which forks nothing (parallel._worth_a_pool).
         watching = ThreadPoolExecutor(1, thread_name_prefix="statusgen-watch")
         watcher = watching.submit(Watcher, site_dir, self._relevant)
         watching.shutdown(wait=False)

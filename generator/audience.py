@@ -168,7 +168,8 @@ def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] | None
 
 @dataclass(frozen=True, slots=True)
 class UpdateView:
-    id: str
+    item_id: str  # its item's (an "<item id>/<stem>" string each would be most of what it holds)
+    stem: str  # its file's name without .md: its anchor on the item's page
     date: datetime
     status: str
     title: str  # the incident's title as of this update
@@ -181,9 +182,9 @@ class UpdateView:
     reopened: bool = False  # it follows a resolution this audience saw: the incident is open again
 
     @property
-    def stem(self) -> str:
-        """Its file's name without .md: its anchor on the item's page."""
-        return self.id.partition("/")[2]
+    def id(self) -> str:
+        """ "<item id>/<stem>": permanent, used in feeds and the API."""
+        return f"{self.item_id}/{self.stem}"
 
     @property
     def body_html(self) -> str:
@@ -395,10 +396,10 @@ def _shared_updates(updates: tuple[UpdateView, ...], earlier: Sequence[ItemView]
     for other in earlier:
         if other.updates == updates:
             return other.updates
-    known = {view.id: view for other in earlier for view in other.updates}
+    known = {view.stem: view for other in earlier for view in other.updates}  # one item's
     shared = []
     for view in updates:
-        same = known.get(view.id)
+        same = known.get(view.stem)
         shared.append(same if same is not None and same == view else view)
     return tuple(shared)
 
@@ -432,7 +433,8 @@ def _fold(
         starts, ends = update.starts or starts, update.ends or ends
         folded.append(
             UpdateView(
-                id=update.id,
+                item_id=update.item_id,
+                stem=update.stem,
                 date=update.date,
                 status=update.status,
                 title=title,

@@ -183,7 +183,7 @@ class UpdateView:
 
     @property
     def id(self) -> str:
-        """ "<item id>/<stem>": permanent, used in feeds and the API."""
+        """Its permanent id, "<item id>/<stem>", as feeds and the API name it."""
         return f"{self.item_id}/{self.stem}"
 
     @property

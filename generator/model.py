@@ -99,7 +99,7 @@ class Update:
     # Derived, not kept: a long history has many updates, and each name once is enough.
     @property
     def id(self) -> str:
-        """ "<incident-id>/<file stem>": permanent, used in feeds and anchors."""
+        """Its permanent id, "<incident-id>/<file stem>", as feeds and anchors name it."""
         return f"{self.item_id}/{self.stem}"
 
     @property

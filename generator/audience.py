@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from babel.lists import format_list
 from markupsafe import escape
@@ -125,7 +125,7 @@ def label_titles(names: Iterable[str], labels: dict[str, str], viewer: Audience)
     audience it does not include is not its business), and none on the public tree."""
     if not names or viewer.position == 0:
         return ()  # most content: read on every page of ten years of history
-    return tuple(labels[name] for name in names if name in viewer.included)
+    return _one(tuple(labels[name] for name in names if name in viewer.included))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +168,8 @@ def joined_html(pieces: tuple[BodyPiece, ...], only: Callable[[str], str] | None
 
 @dataclass(frozen=True, slots=True)
 class UpdateView:
-    id: str
+    item_id: str  # its item's (an "<item id>/<stem>" string each would be most of what it holds)
+    stem: str  # its file's name without .md: its anchor on the item's page
     date: datetime
     status: str
     title: str  # the incident's title as of this update
@@ -181,9 +182,9 @@ class UpdateView:
     reopened: bool = False  # it follows a resolution this audience saw: the incident is open again
 
     @property
-    def stem(self) -> str:
-        """Its file's name without .md: its anchor on the item's page."""
-        return self.id.partition("/")[2]
+    def id(self) -> str:
+        """Its permanent id, "<item id>/<stem>", as feeds and the API name it."""
+        return f"{self.item_id}/{self.stem}"
 
     @property
     def body_html(self) -> str:
@@ -263,6 +264,24 @@ def view_for(site: Site, audience: Audience, now: datetime) -> SiteView:
     return site_view(site.config, audience, now, views)
 
 
+def views_for(site: Site, audiences: Sequence[Audience], now: datetime) -> list[SiteView]:
+    """Each audience's view, as ``view_for`` makes it, made item by item for all of them at once:
+    where an item's view, or one of its updates' views, is for an audience the very value an
+    audience before it got (every field equal: the same pieces, states and labels), it is that
+    object, not a copy (a long history holds one view per audience otherwise). Equal values
+    render alike, so nothing one audience may not see can come to it this way."""
+    labels, tz = audience_labels(site.config), site.config.timezone
+    views: list[list[ItemView]] = [[] for _ in audiences]
+    for item in site.items:
+        made: list[ItemView] = []
+        for index, audience in enumerate(audiences):
+            view = item_view(item, audience, now, labels, tz, made)
+            if view is not None:
+                made.append(view)
+                views[index].append(view)
+    return [site_view(site.config, a, now, v) for a, v in zip(audiences, views, strict=True)]
+
+
 def site_view(
     config: SiteConfig, audience: Audience, now: datetime, views: Iterable[ItemView], presorted: bool = False
 ) -> SiteView:
@@ -313,16 +332,25 @@ def _piece(segment: Segment, titles: tuple[str, ...], viewer: Audience) -> BodyP
 
 
 def item_view(
-    incident: Item, audience: Audience, now: datetime, labels: dict[str, str], tz: tzinfo
+    incident: Item,
+    audience: Audience,
+    now: datetime,
+    labels: dict[str, str],
+    tz: tzinfo,
+    earlier: Sequence[ItemView] = (),
 ) -> ItemView | None:
     """The incident as ``audience`` sees it at ``now``; None if it sees no update of it.
 
-    Updates dated after ``now`` are held back until their time comes.
+    Updates dated after ``now`` are held back until their time comes. ``earlier``: views of the
+    same item that other audiences got; where this view, or one of its update views, is equal to
+    one of theirs (every field), it is that object (see views_for).
     """
     visible = [u for u in incident.updates if sees(audience, u.readers) and u.date <= now]
     if not visible:
         return None
     updates = _reopenings(_fold(visible, incident.kind, audience, labels), visible)
+    if earlier:
+        updates = _shared_updates(updates, earlier)
     latest = updates[-1]
     status = latest.status
     if incident.kind == "maintenance":
@@ -335,7 +363,7 @@ def item_view(
     shown_postmortem = (
         postmortem if (postmortem and sees(audience, postmortem.readers) and postmortem.date <= now) else None
     )
-    return ItemView(
+    view = ItemView(
         id=incident.id,
         kind=incident.kind,
         title=latest.title,
@@ -345,9 +373,9 @@ def item_view(
         updates=updates,
         started=started,
         ended=ended,
-        day=started.astimezone(tz).date(),
+        day=_one(started.astimezone(tz).date()),
         last_activity=max(latest.date, shown_postmortem.date) if shown_postmortem else latest.date,
-        component_ids=tuple(dict.fromkeys(cid for update in updates for cid, _ in update.components)),
+        component_ids=_one(tuple(dict.fromkeys(cid for update in updates for cid, _ in update.components))),
         starts=latest.starts,
         ends=latest.ends,
         postmortem=PostmortemView(
@@ -360,6 +388,20 @@ def item_view(
         else None,
         reopened=status not in CLOSED_STATUSES and any(u.reopened for u in updates),
     )
+    return next((other for other in earlier if other == view), view)
+
+
+def _shared_updates(updates: tuple[UpdateView, ...], earlier: Sequence[ItemView]) -> tuple[UpdateView, ...]:
+    """The update views, each replaced by an equal one of ``earlier`` (by value: see views_for)."""
+    for other in earlier:
+        if other.updates == updates:
+            return other.updates
+    known = {view.stem: view for other in earlier for view in other.updates}  # one item's
+    shared = []
+    for view in updates:
+        same = known.get(view.stem)
+        shared.append(same if same is not None and same == view else view)
+    return tuple(shared)
 
 
 def _peak_impact(updates: tuple[UpdateView, ...]) -> str | None:
@@ -374,7 +416,7 @@ def _ever_affected(updates: tuple[UpdateView, ...]) -> tuple[tuple[str, str], ..
         for component_id, state in update.components:
             previous = affected.get(component_id, "operational")
             affected[component_id] = max(previous, state, key=STATE_ORDER.index)
-    return tuple(affected.items())
+    return _shared(tuple(affected.items()))
 
 
 def _fold(
@@ -391,7 +433,8 @@ def _fold(
         starts, ends = update.starts or starts, update.ends or ends
         folded.append(
             UpdateView(
-                id=update.id,
+                item_id=update.item_id,
+                stem=update.stem,
                 date=update.date,
                 status=update.status,
                 title=title,
@@ -412,6 +455,16 @@ _SHARED: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
 def _shared(components: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """One object for each list of component states (a few kinds, repeated in every view)."""
     return _SHARED.setdefault(components, components)
+
+
+_ONE: dict[object, object] = {}
+H = TypeVar("H", bound=Hashable)
+
+
+def _one(value: H) -> H:
+    """One object for equal values that views hold many times alike (days, lists of component
+    ids, label titles): a few thousand values, in tens of thousands of views."""
+    return _ONE.setdefault(value, value)  # type: ignore[return-value]
 
 
 def _reopenings(folded: tuple[UpdateView, ...], updates: list[Update]) -> tuple[UpdateView, ...]:

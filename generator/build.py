@@ -15,7 +15,7 @@ from typing import TypeVar
 import jinja2
 
 from generator import output, parallel
-from generator.audience import held_back, reopen_warnings, view_for
+from generator.audience import held_back, reopen_warnings, views_for
 from generator.authoring.advice import setup_warnings
 from generator.authoring.message_templates import approval_problems, load_templates, unapproved_updates
 from generator.config import SiteConfig, load_config
@@ -296,7 +296,9 @@ def render_site(
 ) -> BuildReport:
     """Render every audience's tree into staging (or only in memory, to check, when it is None);
     what the ``previous`` output already has is kept (see Previous)."""
-    trees = [Tree(env, view_for(site, audience, now), site_dir) for audience in site.config.audiences]
+    views = views_for(site, site.config.audiences, now)  # what audiences see alike, held once
+    trees = [Tree(env, view, site_dir) for view in views]
+    del views
     report = render_all(trees, static_files(site.config, site_dir), staging, workers, previous)
     report.incidents = sum(1 for i in site.items if i.kind == "incident")
     report.maintenances = len(site.items) - report.incidents

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -604,7 +605,8 @@ def _update(
     readers = _shared(readers)
     status = fields.choice("status", statuses, "status", required=True)
     update = Update(
-        id=f"{folder.id}/{path.stem}",
+        item_id=folder.id,
+        stem=sys.intern(path.stem),
         folder=where,
         date=date,  # type: ignore[arg-type]  # checked below
         status=status,  # type: ignore[arg-type]

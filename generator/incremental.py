@@ -31,7 +31,7 @@ from pathlib import Path
 import generator
 from generator.audience import ItemView
 from generator.config import SiteConfig
-from generator.model import Item, Site
+from generator.model import KIND_DIRS, Item, Site
 from generator.output import safe_join
 from generator.render.tree import Tree
 from generator.sqlitecache import CACHE_DIR
@@ -106,6 +106,7 @@ def page_key(fingerprint: str, audience_id: str, inputs: object) -> bytes:
 
 
 _KEY = 16  # bytes of a page key
+_LEDGER_VERSION = 2  # its file: 1 was one JSON document, 2 a line per page
 _ENTRY = struct.Struct("<16sqq")  # a page as the ledger holds it: (key, size, mtime_ns), packed:
 # a site's ledger has two pages per item and audience, and a tuple of a text and two numbers
 # takes three times the memory
@@ -114,33 +115,29 @@ _ENTRY = struct.Struct("<16sqq")  # a page as the ledger holds it: (key, size, m
 @dataclass
 class PageLedger:
     """What the previous build into one output folder wrote: "<audience>/<uri>" -> (key, size,
-    mtime_ns), packed (_ENTRY); in the file the key is hex. ``path`` None: no ledger
-    (``--no-cache``, or a check). Page names are interned: the ledger, this build's pages and the
-    build report share one string for each."""
+    mtime_ns), packed (_ENTRY). ``path`` None: no ledger (``--no-cache``, or a check). Page names
+    are interned: the ledger, the previous output's file list (output.survey), this build's pages
+    and the build report share one string for each.
+
+    The file is a line of JSON ({"version", "fingerprint"}), then one line per page, a JSON list
+    [page, key in hex, size, mtime_ns]: read and written a page at a time, never held whole."""
 
     path: Path | None
     fingerprint: str = ""
-    pages: dict[str, bytes] = field(default_factory=dict)
+    pages: dict[str, bytes] = field(default_factory=dict)  # each entry is taken out as it is asked for
     out_root: str = ""  # the output folder the pages are in
-    written: dict[str, bytes] = field(default_factory=dict)  # page -> key, of this build
-    kept: set[str] = field(default_factory=set)  # pages taken unchanged from the previous output
+    # This build's pages: its key (to render), or the previous entry (_ENTRY) when the page is
+    # taken unchanged from the previous output: one dict, no second collection for those.
+    written: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def load(cls, site_dir: Path, out_dir: Path, fingerprint: str, enabled: bool = True) -> PageLedger:
         if not enabled:
             return cls(None)
         name = hashlib.blake2b(str(Path(os.path.abspath(out_dir))).encode(), digest_size=8).hexdigest()
-        ledger = cls(site_dir / CACHE_DIR / f"pages-{name}.json", fingerprint, out_root=str(out_dir))
+        ledger = cls(site_dir / CACHE_DIR / f"pages-{name}.jsonl", fingerprint, out_root=str(out_dir))
         try:
-            data = json.loads(ledger.path.read_bytes()) if ledger.path else {}
-            if data.get("version") == _VERSION and data.get("fingerprint") == fingerprint:
-                pages = data["pages"].items()
-                del data
-                ledger.pages = {
-                    sys.intern(page): _ENTRY.pack(bytes.fromhex(key), size, mtime)
-                    for page, (key, size, mtime) in pages
-                    if len(key) == 2 * _KEY
-                }
+            ledger.pages = _read(ledger.path, fingerprint) if ledger.path else {}
         except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError, struct.error):
             ledger.pages = {}  # none yet, or damaged: render everything
         return ledger
@@ -149,7 +146,7 @@ class PageLedger:
         """Whether the previous output's page is the one rendering ``key`` would give."""
         page = sys.intern(f"{audience_id}/{uri}")
         self.written[page] = key
-        entry = self.pages.get(page)
+        entry = self.pages.pop(page, None)  # asked for once: what the previous build wrote goes
         if self.path is None or entry is None:
             return False
         kept_key, size, mtime = _ENTRY.unpack(entry)
@@ -161,35 +158,54 @@ class PageLedger:
             return False
         if (status.st_size, status.st_mtime_ns) != (size, mtime):
             return False
-        self.kept.add(page)
+        self.written[page] = entry  # the same file, linked or copied with its mtime
         return True
 
     def save(self, out_dir: Path) -> None:
-        """Record this build's pages as they now stand in ``out_dir``; a ledger that cannot be
-        written costs speed, never the build."""
+        """Record this build's pages as they now stand in ``out_dir``, a page at a time; a ledger
+        that cannot be written costs speed, never the build."""
         if self.path is None:
             return
-        pages = {}
+        self.pages = {}  # what is left of the previous build's: pages this one does not have
         root = str(out_dir)
-        for page, key in sorted(self.written.items()):
-            if page in self.kept:  # the same file, linked or copied with its mtime
-                kept_key, size, mtime = _ENTRY.unpack(self.pages[page])
-                pages[page] = (kept_key.hex(), size, mtime)
-                continue
-            try:
-                status = os.stat(safe_join(root, page), follow_symlinks=False)
-            except OSError:
-                continue
-            pages[page] = (key.hex(), status.st_size, status.st_mtime_ns)
-        data = {"version": _VERSION, "fingerprint": self.fingerprint, "pages": pages}
+        header = {"version": _LEDGER_VERSION, "fingerprint": self.fingerprint}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             (self.path.parent / ".gitignore").write_text("*\n")
             temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+            with open(temporary, "w", encoding="utf-8") as file:
+                file.write(json.dumps(header, separators=(",", ":")) + "\n")
+                for page in sorted(self.written):
+                    entry = self.written[page]
+                    if len(entry) == _ENTRY.size:  # kept from the previous output as it was
+                        key, size, mtime = _ENTRY.unpack(entry)
+                    else:
+                        try:
+                            status = os.stat(safe_join(root, page), follow_symlinks=False)
+                        except OSError:
+                            continue
+                        key, size, mtime = entry, status.st_size, status.st_mtime_ns
+                    file.write(json.dumps([page, key.hex(), size, mtime], separators=(",", ":")) + "\n")
             os.replace(temporary, self.path)
+            self.path.with_suffix(".json").unlink(missing_ok=True)  # a version 1 ledger's file
         except OSError:
             pass
+
+
+def _read(path: Path, fingerprint: str) -> dict[str, bytes]:
+    """A ledger file's pages (see PageLedger), read a line at a time; {} when it is another
+    version's or another fingerprint's. Raises ValueError (and the like) when it is damaged."""
+    pages: dict[str, bytes] = {}
+    with open(path, encoding="utf-8") as file:
+        header = json.loads(file.readline())
+        if header.get("version") != _LEDGER_VERSION or header.get("fingerprint") != fingerprint:
+            return pages
+        for line in file:
+            page, key, size, mtime = json.loads(line)
+            if not (isinstance(page, str) and isinstance(key, str) and len(key) == 2 * _KEY):
+                raise ValueError(f"ledger entry {line!r}")
+            pages[sys.intern(page)] = _ENTRY.pack(bytes.fromhex(key), size, mtime)
+    return pages
 
 
 @dataclass
@@ -208,7 +224,14 @@ class Previous:
     def __init__(self, out_dir: Path, ledger: PageLedger, site: Site, now: datetime, plain: bool = True):
         self.out_dir = out_dir
         self.ledger = ledger
-        self.states = {(item.kind, item.id): item_state(item, now) for item in site.items}
+        # By the item's uri: the string every view of it holds (ItemView.uri), not a tuple each.
+        positions: dict[tuple[int, ...], tuple[int, ...]] = {}  # a few patterns, one object each
+        self.states: dict[str, tuple[bytes, tuple[int, ...]] | None] = {}
+        for item in site.items:
+            state = item_state(item, now)
+            if state is not None:
+                state = (state[0], positions.setdefault(state[1], state[1]))
+            self.states[sys.intern(f"{KIND_DIRS[item.kind]}/{item.id}/")] = state
         # An output with symbolic links or other odd files in it (output.survey) is read from
         # for nothing: a link could show bytes from outside it as a page's.
         self.plain = plain
@@ -239,7 +262,7 @@ class Previous:
         return found
 
     def _state(self, view: ItemView) -> tuple[bytes, tuple[int, ...]] | None:
-        return self.states.get((view.kind, view.id))
+        return self.states.get(view.uri)
 
     def _reusable(self, audience: str, page: str, inputs: object) -> bool:
         if not inputs:

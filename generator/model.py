@@ -77,7 +77,8 @@ Body = tuple[tuple[Segment, ...], ...]
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    id: str  # "<incident-id>/<file stem>": permanent, used in feeds and anchors
+    item_id: str  # its item's id (the item's own string)
+    stem: str  # its file's name without .md (one string for equal names: generator/spool.py)
     folder: str  # its folder's site-relative path, one string for all its updates
     date: datetime
     status: str
@@ -97,8 +98,9 @@ class Update:
 
     # Derived, not kept: a long history has many updates, and each name once is enough.
     @property
-    def stem(self) -> str:
-        return self.id.partition("/")[2]
+    def id(self) -> str:
+        """Its permanent id, "<incident-id>/<file stem>", as feeds and anchors name it."""
+        return f"{self.item_id}/{self.stem}"
 
     @property
     def source(self) -> str:

@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -293,7 +294,7 @@ def survey(out_dir: Path) -> tuple[list[str], bool]:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((uri + "/", entry.path))
                     continue
-                found.append(uri)
+                found.append(sys.intern(uri))  # one string with the page ledger's (incremental.py)
                 plain = plain and entry.is_file(follow_symlinks=False)
     return sorted(found), plain
 

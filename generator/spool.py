@@ -138,6 +138,7 @@ class BodySpool:
         return dataclasses.replace(
             update,
             body=body,
+            stem=share(update.stem),
             status=share(update.status),
             readers=share(update.readers),
             impact=share(update.impact),

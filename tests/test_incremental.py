@@ -3,6 +3,7 @@ the item cache must give exactly what a cold build gives, after any edit."""
 
 from __future__ import annotations
 
+import json
 import pickle
 import random
 import re
@@ -146,7 +147,7 @@ def test_a_damaged_ledger_or_item_cache_costs_time_not_correctness(make_site, ca
     site = make_site(_site_files(3))
     out, cold = tmp_path / "out", tmp_path / "cold"
     _build(capsys, site, out, EARLY)
-    for ledger in (site / ".statusgen-cache").glob("pages-*.json"):
+    for ledger in (site / ".statusgen-cache").glob("pages-*.json*"):
         ledger.write_text('{"version": 1, "fingerprint": [], "pages": 7}')
     items = site / ".statusgen-cache/items.sqlite3"
     with sqlite3.connect(items) as connection:
@@ -232,3 +233,60 @@ def test_a_feed_link_that_cannot_be_joined_stays_as_written(make_site, capsys, t
     code, _, stderr = run(capsys, "build", "--site", str(site), "--out", str(out), "--now", EARLY)
     assert code == 0 and "Traceback" not in stderr
     assert b'href="//[x"' in (out / "public/history.atom").read_bytes().replace(b"&quot;", b'"')
+
+
+def _ledger_lines(site: Path) -> list[list[object]]:
+    (ledger,) = (site / ".statusgen-cache").glob("pages-*.jsonl")
+    header, *lines = ledger.read_text(encoding="utf-8").splitlines()
+    assert json.loads(header)["version"] == 2
+    return [json.loads(line) for line in lines]
+
+
+def test_a_rebuilds_ledger_round_trips_a_page_a_line(make_site, capsys, tmp_path):
+    """The ledger is written a page at a time (a line each) and read back the same: a rebuild
+    that changes nothing takes every incident and month page from the previous output and
+    writes the same ledger again; the next build after an edit renders only what it touched."""
+    site = make_site(_site_files(6))
+    out = tmp_path / "out"
+    _build(capsys, site, out, EARLY)
+    first = _ledger_lines(site)
+    pages = [page for page, *_ in first]
+    assert pages == sorted(pages) and len(set(pages)) == len(pages)
+    assert "public/incidents/i00/index.html" in pages and "strategic/incidents/mixed/index.html" in pages
+    for page, key, size, mtime in first:
+        assert isinstance(key, str) and len(key) == 32
+        assert (out / str(page)).stat().st_size == size and (out / str(page)).stat().st_mtime_ns == mtime
+    before = tree_bytes(out)
+    assert _reused(_build(capsys, site, out, EARLY)) == len(first)
+    assert _ledger_lines(site) == first and tree_bytes(out) == before
+    (site / "content/incidents/i03/b.md").write_text(incident("2026-04-04T09:00:00Z", "resolved", "Mended."))
+    report = _build(capsys, site, out, EARLY)
+    assert 0 < _reused(report) < len(first)
+    after = _ledger_lines(site)
+    assert [page for page, *_ in after] == pages
+    assert [line for line in after if "i03" in str(line[0])] != [
+        line for line in first if "i03" in str(line[0])
+    ]
+    assert [line for line in after if "i00" in str(line[0])] == [
+        line for line in first if "i00" in str(line[0])
+    ]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text.replace("]\n", "\n", 1),  # a line cut short
+        lambda text: text + '{"page": 1}\n',  # not a page's line
+        lambda text: text.replace(text.split('"')[9], "zz" * 16, 1),  # a key that is not hex
+        lambda text: text.split("\n", 1)[1],  # no header
+    ],
+)
+def test_a_damaged_ledger_line_means_rendering_everything(make_site, capsys, tmp_path, damage):
+    site = make_site(_site_files(3))
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    _build(capsys, site, out, EARLY)
+    (ledger,) = (site / ".statusgen-cache").glob("pages-*.jsonl")
+    ledger.write_text(damage(ledger.read_text(encoding="utf-8")), encoding="utf-8")
+    assert _reused(_build(capsys, site, out, EARLY)) == 0
+    _build(capsys, site, cold, EARLY, "--no-cache")
+    assert tree_bytes(out) == tree_bytes(cold)

@@ -428,17 +428,21 @@ def _jobs_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # a cancelled CI job ends like Ctrl-C: the old output stays
+    raise KeyboardInterrupt  # a cancelled CI job or a closed terminal ends like Ctrl-C: the old output stays
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    stopping = [signal.SIGTERM]
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:  # (not under nohup)
+        stopping.append(signal.SIGHUP)  # a closed terminal
+    previous = {signum: signal.signal(signum, _interrupt) for signum in stopping}
     try:
         return _main(argv)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _main(argv: Sequence[str] | None) -> int:

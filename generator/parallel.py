@@ -21,6 +21,8 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
+from generator.errors import Problem, SiteError
+
 T = TypeVar("T")
 R = TypeVar("R")
 # Below this many units of work, starting worker processes costs more than it saves.
@@ -75,7 +77,8 @@ def run(
     results: list[R] = []
     for start in range(0, len(tasks), batch):
         with _pool(workers) as pool:
-            results += _patiently(pool.map_async(function, tasks[start : start + batch], chunksize=size))
+            pending = pool.map_async(function, tasks[start : start + batch], chunksize=size)
+            results += _patiently(pending, tuple(pool._pool))
     return results
 
 
@@ -90,11 +93,12 @@ def each(function: Callable[[T], R], tasks: list[T], workers: int) -> Iterator[R
         size = max(1, min(16, len(tasks) // (workers * 8)))
         chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
         results = pool.imap(partial(_each_of, function), chunks)  # (chunksize 1: next() can time out)
+        started = tuple(pool._pool)
         while True:
             try:
                 yield from results.next(timeout=_STEP)
             except multiprocessing.TimeoutError:
-                continue  # (see _patiently)
+                _check(started)  # (see _patiently)
             except StopIteration:
                 return
 
@@ -108,11 +112,26 @@ def _each_of(function: Callable[[T], R], tasks: list[T]) -> list[R]:
 _STEP = 0.25
 
 
-def _patiently(pending: Any) -> list[Any]:
-    """The results of a map_async, waiting in short steps (_STEP)."""
+def _patiently(pending: Any, started: tuple[Any, ...]) -> list[Any]:
+    """The results of a map_async, waiting in short steps (_STEP), as long as the pool's
+    workers (``started``) live."""
     while not pending.ready():
         pending.wait(_STEP)
+        _check(started)
     return pending.get()  # type: ignore[no-any-return]
+
+
+def _check(started: tuple[Any, ...]) -> None:
+    """A pool replaces a worker that died (killed, or out of memory) and waits forever for the
+    tasks it had: a build that lost one stops, as a problem to report."""
+    for worker in started:
+        if worker.exitcode is not None:
+            code = worker.exitcode
+            how = f"exited with code {code}" if code >= 0 else f"was killed by signal {-code}"
+            if -code in signal.valid_signals():
+                how = f"was killed by {signal.Signals(-code).name}"
+            message = f"a worker process {how} (out of memory?); run again, or with --jobs 1"
+            raise SiteError([Problem("--jobs", 0, message)])
 
 
 def _worth_a_pool(workers: int, jobs: int) -> bool:

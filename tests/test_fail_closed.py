@@ -541,6 +541,43 @@ def test_a_theme_cannot_read_which_audiences_a_body_piece_is_for(make_site, caps
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "piece.packed.spool.read(piece.packed.spool.size)",  # the spool: every audience's bodies
+        "piece.packed",
+    ],
+)
+def test_a_theme_cannot_read_other_audiences_bodies_through_a_labelled_piece(
+    make_site, capsys, tmp_path, expression
+):
+    """On a restricted tree a labelled piece is the audience's own; where the build keeps bodies
+    on disk, its ``packed`` would lead to the spool, which holds every audience's bodies."""
+    body = (
+        "Public words.\n\n::: strategic\nFor strategic customers.\n:::\n\n"
+        "::: engineering\nENG-CANARY-4242\n:::\n"
+    )
+    site = make_site(
+        {
+            "content/incidents/x/a.md": update(body),
+            "themes/nosy/templates/macros.html": '{% extends "default/macros.html" %}',
+            "themes/nosy/templates/incident.html": '{% extends "default/incident.html" %}{% block main %}'
+            "{% for piece in item.updates[0].body %}{% if piece.restricted_to %}{{ "
+            + expression
+            + " }}{% endif %}{% endfor %}{{ super() }}{% endblock %}",
+        },
+        site_yml=_site_yml()
+        + "  - id: engineering\n    title: Engineering\n    base_url: https://eng.example.com/\n"
+        "theme: nosy\n",
+    )
+    code = main(["build", "--site", str(site), "--out", str(tmp_path / "out"), "--now", NOW])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "themes/nosy/templates/incident.html:1: template error" in err
+    assert "ENG-CANARY" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def _site_yml() -> str:
     from conftest import SITE_YML
 

@@ -358,7 +358,7 @@ def test_a_signal_in_the_middle_of_publishing_waits_for_the_commit(make_site, bu
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_before_the_swap_leaves_the_previous_output(make_site, build, signum):
     site = make_site(LEAKY_SITE)
     out = build(site)
@@ -453,6 +453,50 @@ def test_ctrl_c_while_workers_work_stops_the_build_and_keeps_the_output(make_sit
     while session_processes(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert session_processes(process.pid) == []
+
+
+_KILLED_WORKER = """
+import os, signal, sys
+from generator import build, parallel
+from generator.cli import main
+parallel.PARALLEL_THRESHOLD = 10
+step = sys.argv[1]
+real = getattr(build, step)
+
+def dying(*args, **kwargs):
+    if os.getpid() != int(os.environ["BUILD_PID"]):
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    return real(*args, **kwargs)
+
+os.environ["BUILD_PID"] = str(os.getpid())
+setattr(build, step, dying)
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["load_folder", "render_files"])
+def test_a_worker_killed_mid_task_fails_the_build_instead_of_hanging(make_site, build, tmp_path, step):
+    """A pool replaces a dead worker and waits forever for its tasks: the build stops with one
+    clear line instead, and the previous output stays."""
+    site = make_site(many_incidents(60))
+    out = build(site)
+    previous = tree_bytes(out)
+    (site / "content/incidents/i007/c.md").write_text(incident("2026-11-27T11:00:00Z", "resolved", "Back."))
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_WORKER, step, "build", "--site", str(site), "--out", str(out)]
+        + ["--now", NOW, "--jobs", "2", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "--jobs: a worker process was killed by SIGKILL (out of memory?); run again, or with --jobs 1"
+    )
+    assert tree_bytes(out) == previous
+    assert leftovers(out) == []
 
 
 @pytest.mark.slow

@@ -9,11 +9,13 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from generator.audience import Labelled
 from generator.config import SiteConfig
 from generator.dates import iso
 from generator.errors import Problem, Problems
 from generator.i18n import Tables, Translator, load_tables
 from generator.model import PROGRESS_STEPS, Segment
+from generator.spool import BodySpool, Stored
 from generator.status import TAB_COLOURS
 
 DEFAULT_THEME = Path(str(files("generator.themes"))) / "default"
@@ -56,8 +58,10 @@ class _ThemeSandbox(ImmutableSandboxedEnvironment):
     ``restricted_to`` and ``titles``, as every piece does."""
 
     def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
-        if isinstance(obj, Segment) and attr not in ("html", "restricted_to", "titles"):
-            return False
+        if isinstance(obj, (Segment, Labelled)) and attr not in ("html", "restricted_to", "titles"):
+            return False  # a piece's ``packed`` may be where the build keeps every body on disk
+        if isinstance(obj, (Stored, BodySpool)):
+            return False  # the spool holds every audience's bodies
         return bool(super().is_safe_attribute(obj, attr, value))
 
 

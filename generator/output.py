@@ -41,7 +41,10 @@ MARKER = ".statusgen-output"
 _MARKER_TEXT = b"This folder is written by statusgen build; it replaces it whole on every build.\n"
 # The site's own folders: an output inside one would be read back as input by the next build.
 SOURCE_DIRS = ("content", "themes", ".statusgen-cache", ".git")
-_DEFERRED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+# Ctrl-C, a cancelled CI job and a closed terminal: what stops a build (also parallel.py's workers).
+STOPPING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class OutputError(OSError):
@@ -468,7 +471,8 @@ def _signals_held() -> Iterator[None]:
         return
     caught: list[int] = []
     previous = {
-        signum: signal.signal(signum, lambda signum, frame: caught.append(signum)) for signum in _DEFERRED
+        signum: signal.signal(signum, lambda signum, frame: caught.append(signum))
+        for signum in STOPPING_SIGNALS
     }
     try:
         yield

@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from generator.errors import Problem, SiteError
+from generator.output import STOPPING_SIGNALS  # the main process handles them, never a worker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -78,7 +79,7 @@ def run(
     for start in range(0, len(tasks), batch):
         with _pool(workers) as pool:
             pending = pool.map_async(function, tasks[start : start + batch], chunksize=size)
-            results += _patiently(pending, tuple(pool._pool))
+            results += _patiently(pending, tuple(pool._pool))  # (its workers: see _check)
     return results
 
 
@@ -93,7 +94,7 @@ def each(function: Callable[[T], R], tasks: list[T], workers: int) -> Iterator[R
         size = max(1, min(16, len(tasks) // (workers * 8)))
         chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
         results = pool.imap(partial(_each_of, function), chunks)  # (chunksize 1: next() can time out)
-        started = tuple(pool._pool)
+        started = tuple(pool._pool)  # its workers (multiprocessing keeps them there): see _check
         while True:
             try:
                 yield from results.next(timeout=_STEP)
@@ -145,10 +146,6 @@ def _worth_a_pool(workers: int, jobs: int) -> bool:
     )
 
 
-# Ctrl-C, a cancelled CI job and a closed terminal: the main process handles them, never a worker.
-_STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
 @contextmanager
 def _pool(workers: int) -> Iterator[Any]:
     """A forked process pool, terminated on the way out (also by Ctrl-C).
@@ -162,7 +159,7 @@ def _pool(workers: int) -> Iterator[Any]:
     gc.freeze()  # keep the collector from touching, and so copying, every inherited object
     try:
         with ExitStack() as stack:
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
             try:
                 context = multiprocessing.get_context("fork")
                 pool = stack.enter_context(context.Pool(workers, initializer=_worker_signals))
@@ -177,4 +174,4 @@ def _worker_signals() -> None:
     """In each worker, as it starts (it inherits the main process's handlers and blocked mask)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with SIGTERM
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING_SIGNALS)

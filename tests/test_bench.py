@@ -65,30 +65,22 @@ def test_markdown_floor_renders_the_texts_a_build_renders(tmp_path, make_site, b
 
 def test_markdown_floor_refuses_a_site_with_problems(tmp_path, make_site):
     site = make_site({"content/incidents/2026-11-01-a/01.md": "---\nstatus: nope\n---\n"})
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "bench" / "markdown_floor.py"),
-            "collect",
-            str(site),
-            str(tmp_path / "t"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = run_floor("collect", str(site), str(tmp_path / "t"))
     assert done.returncode == 1
     assert "the site has problems" in done.stderr
     assert not (tmp_path / "t").exists()
 
 
 def floor(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "markdown_floor.py"), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = run_floor(*args)
+    assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def run_floor(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "bench" / "markdown_floor.py"), *args], capture_output=True, text=True
+    )
 
 
 def test_markdown_floor_on_the_example_site(tmp_path):
